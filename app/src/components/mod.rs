@@ -1,0 +1,4 @@
+pub mod error;
+pub mod loading;
+pub mod server_status;
+pub mod shell;

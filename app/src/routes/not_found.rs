@@ -1,0 +1,15 @@
+use crate::i18n::{Msg, use_i18n};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="page not-found" data-test="not-found">
+            <h1>{move || i18n.t(Msg::NotFoundTitle)}</h1>
+            <p>{move || i18n.t(Msg::NotFoundBody)}</p>
+            <A href="/">{move || i18n.t(Msg::BackHome)}</A>
+        </section>
+    }
+}

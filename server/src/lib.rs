@@ -1,0 +1,9 @@
+//! Dealgate's Worker. Everything here but `glue` is plain Rust, tested on the
+//! host; `glue` binds it to the Workers runtime (fetch event, D1, KV, assets).
+
+pub mod error;
+pub mod http;
+pub mod routes;
+
+#[cfg(target_arch = "wasm32")]
+mod glue;

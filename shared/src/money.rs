@@ -1,0 +1,270 @@
+//! Money: integer minor units plus an ISO 4217 currency. Never floats.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Largest amount accepted anywhere: 10^15 minor units (10 trillion yuan).
+/// Far above any real deal, far below `i64::MAX`, so sums of a few thousand
+/// deals in a report cannot overflow.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("amount must not be negative")]
+    Negative,
+    #[error("amount is too large")]
+    TooLarge,
+    #[error("not an amount")]
+    Invalid,
+    #[error("currency must be a three-letter ISO 4217 code")]
+    Currency,
+}
+
+impl MoneyError {
+    /// Stable code used in API errors.
+    pub fn code(self) -> &'static str {
+        match self {
+            MoneyError::Negative => "amount_negative",
+            MoneyError::TooLarge => "amount_too_large",
+            MoneyError::Invalid => "amount_invalid",
+            MoneyError::Currency => "currency_invalid",
+        }
+    }
+}
+
+/// An ISO 4217 code such as `CNY`. One currency per deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub const CNY: Currency = Currency(*b"CNY");
+
+    pub fn parse(code: &str) -> Result<Self, MoneyError> {
+        let bytes = code.as_bytes();
+        match bytes {
+            [a, b, c] if bytes.iter().all(u8::is_ascii_uppercase) => Ok(Currency([*a, *b, *c])),
+            _ => Err(MoneyError::Currency),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ever built from three ASCII uppercase letters.
+        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    }
+
+    /// Minor units per major unit. CNY, USD, EUR: 100; JPY, KRW: 1.
+    pub fn minor_per_major(self) -> i64 {
+        match &self.0 {
+            b"JPY" | b"KRW" | b"VND" => 1,
+            _ => 100,
+        }
+    }
+
+    /// The symbol shown before an amount.
+    pub fn symbol(self) -> &'static str {
+        match &self.0 {
+            b"CNY" | b"JPY" => "¥",
+            b"USD" => "$",
+            b"EUR" => "€",
+            _ => "",
+        }
+    }
+}
+
+impl Default for Currency {
+    fn default() -> Self {
+        Currency::CNY
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Currency::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A non-negative amount in minor units (fen for CNY). In JSON a bare
+/// integer, like Stripe: 1,000,000 CNY is `100000000`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+#[serde(transparent)]
+pub struct Money(i64);
+
+impl Money {
+    pub const ZERO: Money = Money(0);
+
+    pub fn from_minor(minor: i64) -> Result<Self, MoneyError> {
+        if minor < 0 {
+            Err(MoneyError::Negative)
+        } else if minor > MAX_AMOUNT {
+            Err(MoneyError::TooLarge)
+        } else {
+            Ok(Money(minor))
+        }
+    }
+
+    /// Whole major units (yuan), for constants and tests.
+    pub fn from_major(major: i64, currency: Currency) -> Result<Self, MoneyError> {
+        major
+            .checked_mul(currency.minor_per_major())
+            .ok_or(MoneyError::TooLarge)
+            .and_then(Money::from_minor)
+    }
+
+    pub fn minor(self) -> i64 {
+        self.0
+    }
+
+    /// Parses what a person types: `1,234,567.89`, `1234567`, `¥ 1 000`.
+    /// At most as many decimals as the currency has.
+    pub fn parse_major(text: &str, currency: Currency) -> Result<Self, MoneyError> {
+        let cleaned: String = text
+            .chars()
+            .filter(|c| !matches!(c, ',' | ' ' | '_' | '¥' | '$' | '€' | '，' | '\u{a0}'))
+            .collect();
+        if cleaned.is_empty() {
+            return Err(MoneyError::Invalid);
+        }
+        if cleaned.starts_with('-') {
+            return Err(MoneyError::Negative);
+        }
+        let (whole, frac) = match cleaned.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (cleaned.as_str(), ""),
+        };
+        let decimals = match currency.minor_per_major() {
+            1 => 0,
+            _ => 2,
+        };
+        let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if (whole.is_empty() && frac.is_empty())
+            || !digits_only(whole)
+            || !digits_only(frac)
+            || frac.len() > decimals
+        {
+            return Err(MoneyError::Invalid);
+        }
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| MoneyError::TooLarge)?
+        };
+        let mut frac_minor: i64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().map_err(|_| MoneyError::Invalid)?
+        };
+        for _ in frac.len()..decimals {
+            frac_minor *= 10;
+        }
+        whole
+            .checked_mul(currency.minor_per_major())
+            .and_then(|m| m.checked_add(frac_minor))
+            .ok_or(MoneyError::TooLarge)
+            .and_then(Money::from_minor)
+    }
+
+    /// `1,234,567.89` (no symbol); whole amounts drop the decimals.
+    pub fn format_major(self, currency: Currency) -> String {
+        let per = currency.minor_per_major();
+        let whole = self.0 / per;
+        let frac = self.0 % per;
+        let digits = whole.to_string();
+        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(ch);
+        }
+        if frac == 0 {
+            grouped
+        } else {
+            format!("{grouped}.{frac:02}")
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let minor = i64::deserialize(d)?;
+        Money::from_minor(minor).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_million_yuan_is_one_hundred_million_fen() {
+        let m = Money::from_major(1_000_000, Currency::CNY).unwrap();
+        assert_eq!(m.minor(), 100_000_000);
+        assert_eq!(serde_json::to_string(&m).unwrap(), "100000000");
+    }
+
+    #[test]
+    fn negative_and_oversized_amounts_are_refused() {
+        assert_eq!(Money::from_minor(-1), Err(MoneyError::Negative));
+        assert_eq!(Money::from_minor(MAX_AMOUNT + 1), Err(MoneyError::TooLarge));
+        assert!(serde_json::from_str::<Money>("-5").is_err());
+        assert!(serde_json::from_str::<Money>("1.5").is_err());
+    }
+
+    #[test]
+    fn typed_amounts_parse_with_separators_and_at_most_two_decimals() {
+        let cny = Currency::CNY;
+        assert_eq!(
+            Money::parse_major("1,234,567.89", cny).unwrap().minor(),
+            123_456_789
+        );
+        assert_eq!(
+            Money::parse_major("¥ 300000", cny).unwrap().minor(),
+            30_000_000
+        );
+        assert_eq!(Money::parse_major("0.5", cny).unwrap().minor(), 50);
+        assert_eq!(Money::parse_major("1.234", cny), Err(MoneyError::Invalid));
+        assert_eq!(Money::parse_major("abc", cny), Err(MoneyError::Invalid));
+        assert_eq!(Money::parse_major("-3", cny), Err(MoneyError::Negative));
+        assert_eq!(Money::parse_major("", cny), Err(MoneyError::Invalid));
+        assert_eq!(
+            Money::parse_major("99999999999999999999", cny),
+            Err(MoneyError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn formatting_groups_thousands_and_drops_zero_decimals() {
+        let cny = Currency::CNY;
+        assert_eq!(
+            Money::from_minor(123_456_789).unwrap().format_major(cny),
+            "1,234,567.89"
+        );
+        assert_eq!(
+            Money::from_minor(100_000_000).unwrap().format_major(cny),
+            "1,000,000"
+        );
+        assert_eq!(Money::ZERO.format_major(cny), "0");
+        assert_eq!(Money::from_minor(5).unwrap().format_major(cny), "0.05");
+    }
+
+    #[test]
+    fn currency_codes_are_three_uppercase_letters() {
+        assert_eq!(Currency::parse("CNY").unwrap(), Currency::CNY);
+        assert!(Currency::parse("cny").is_err());
+        assert!(Currency::parse("CN").is_err());
+        assert!(serde_json::from_str::<Currency>("\"YUAN\"").is_err());
+    }
+}

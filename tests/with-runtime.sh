@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs a command against the real local runtime:
+#   1. a fresh local D1 + KV under a temporary folder, migrations applied;
+#   2. `wrangler dev` (workerd) on a free loopback port, waited for;
+#   3. chromedriver on a free port (for the browser tests);
+#   4. the command, with DEALGATE_URL and WEBDRIVER_URL set;
+# and stops every process it started, by PID, whatever the command's outcome.
+# Expects the SPA in dist/ and the Worker in server/build/ (`make build`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Node 22 (from node_modules) is on PATH via the Makefile; it also does the HTTP probes.
+probe() {
+  node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "$1"
+}
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+state=$(mktemp -d -t dealgate-e2e-XXXXXX)
+logs="$state/logs"
+mkdir -p "$logs"
+pids=()
+
+stop_all() {
+  local status=$?
+  for pid in "${pids[@]}"; do
+    # Each service runs in its own process group: end the whole group.
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  done
+  if [ "$status" -ne 0 ]; then
+    echo "--- wrangler log (last 40 lines) ---" >&2
+    tail -n 40 "$logs/wrangler.log" 2>/dev/null >&2 || true
+  fi
+  rm -rf "$state"
+  exit "$status"
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+[ -f dist/index.html ] || { echo "dist/ is missing: run 'make build' first" >&2; exit 1; }
+[ -f server/build/worker/shim.mjs ] || { echo "server/build/ is missing: run 'make build' first" >&2; exit 1; }
+
+wrangler d1 migrations apply DB --local --persist-to "$state/wrangler" < /dev/null > "$logs/migrate.log" 2>&1 \
+  || { cat "$logs/migrate.log" >&2; exit 1; }
+
+port=$(free_port)
+inspector=$(free_port)
+setsid wrangler dev --ip 127.0.0.1 --port "$port" --inspector-port "$inspector" \
+  --persist-to "$state/wrangler" --show-interactive-dev-session=false \
+  < /dev/null > "$logs/wrangler.log" 2>&1 &
+pids+=("$!")
+
+driver_port=$(free_port)
+setsid chromedriver --port="$driver_port" --allowed-ips=127.0.0.1 < /dev/null > "$logs/chromedriver.log" 2>&1 &
+pids+=("$!")
+
+export DEALGATE_URL="http://127.0.0.1:$port"
+export WEBDRIVER_URL="http://127.0.0.1:$driver_port"
+export DEALGATE_TMP="$state/tmp"
+mkdir -p "$DEALGATE_TMP"
+
+ready=""
+for _ in $(seq 1 120); do
+  if probe "$DEALGATE_URL/api/health"; then ready=yes; break; fi
+  kill -0 "${pids[0]}" 2>/dev/null || break
+  sleep 0.5
+done
+[ -n "$ready" ] || { echo "the local runtime did not become ready" >&2; exit 1; }
+for _ in $(seq 1 40); do
+  probe "$WEBDRIVER_URL/status" && break
+  sleep 0.25
+done
+echo "runtime ready at $DEALGATE_URL, webdriver at $WEBDRIVER_URL"
+
+"$@"
