@@ -1,7 +1,8 @@
-//! The one module that talks HTTP to the server. Every call returns a
-//! `shared` type or an [`ApiError`].
+//! The one module that talks HTTP to the server (through gloo-net). Every
+//! call returns a `shared` type or an [`ApiError`].
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{Health, Problem};
 use std::fmt;
@@ -15,6 +16,17 @@ pub enum ApiError {
     Problem(Box<Problem>),
     /// The server answered something that is not what the contract says.
     Unexpected { status: u16 },
+}
+
+impl ApiError {
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Network(_) => None,
+            ApiError::Problem(p) => Some(p.status),
+            ApiError::Unexpected { status } => Some(*status),
+        }
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -31,30 +43,82 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+async fn send(request: Result<Request, gloo_net::Error>) -> Result<(u16, String), ApiError> {
+    let network = |e: gloo_net::Error| ApiError::Network(e.to_string());
+    let response = request.map_err(network)?.send().await.map_err(network)?;
     let status = response.status();
-    if response.ok() {
-        return response
-            .json::<T>()
-            .await
-            .map_err(|_| ApiError::Unexpected { status });
+    let text = response.text().await.map_err(network)?;
+    Ok((status, text))
+}
+
+fn builder(method: &str, path: &str) -> RequestBuilder {
+    let b = match method {
+        "POST" => Request::post(path),
+        "PUT" => Request::put(path),
+        "PATCH" => Request::patch(path),
+        "DELETE" => Request::delete(path),
+        _ => Request::get(path),
+    };
+    b.header("accept", "application/json")
+}
+
+fn read<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
+    if (200..300).contains(&status) {
+        return serde_json::from_str(text).map_err(|_| ApiError::Unexpected { status });
     }
-    match response.json::<Problem>().await {
+    match serde_json::from_str::<Problem>(text) {
         Ok(problem) => Err(ApiError::Problem(Box::new(problem))),
         Err(_) => Err(ApiError::Unexpected { status }),
     }
 }
 
-async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let response = Request::get(path)
-        .header("accept", "application/json")
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    read(response).await
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let (status, text) = send(builder("GET", path).build()).await?;
+    read(status, &text)
+}
+
+/// A JSON body with `content-type: application/json` (the server refuses others).
+pub async fn send_json<B: Serialize, T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    let (status, text) = send(builder(method, path).json(body)).await?;
+    read(status, &text)
 }
 
 /// `GET /api/health`.
 pub async fn health() -> Result<Health, ApiError> {
     get("/api/health").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_2xx_answer_parses_into_the_shared_type() {
+        let h: Health = read(200, r#"{"status":"ok","version":"1.2.3"}"#).unwrap();
+        assert_eq!(h.version, "1.2.3");
+    }
+
+    #[test]
+    fn an_error_answer_becomes_its_problem() {
+        let body = r#"{"type":"/problems/not_found","title":"Not Found","status":404,"code":"not_found","detail":"no"}"#;
+        let e = read::<Health>(404, body).unwrap_err();
+        assert!(matches!(&e, ApiError::Problem(p) if p.code == "not_found"));
+        assert_eq!(e.status(), Some(404));
+    }
+
+    #[test]
+    fn an_answer_outside_the_contract_is_unexpected_not_a_panic() {
+        assert_eq!(
+            read::<Health>(502, "<html>bad gateway</html>"),
+            Err(ApiError::Unexpected { status: 502 })
+        );
+        assert_eq!(
+            read::<Health>(200, "{"),
+            Err(ApiError::Unexpected { status: 200 })
+        );
+    }
 }

@@ -1,7 +1,17 @@
 //! Wire types of the HTTP API contract (DESIGN.md §3) that are not a
 //! domain type of their own module.
 
+use crate::checklist::TeamMember;
+use crate::gate::{Blocker, Target};
+use crate::grade::{Grade, GradingPolicy};
+use crate::money::{Currency, Money};
+use crate::opportunity::{Contract, LostInfo};
+use crate::pipeline::{Pipeline, TeamRole};
+use crate::registration::{Conflict, RegistrationForm, RegistrationStatus};
+use crate::user::Role;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// `GET /api/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +49,7 @@ pub struct Problem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub blockers: Option<Vec<serde_json::Value>>,
+    pub blockers: Option<Vec<Blocker>>,
     /// The current record, on a 409 for a stale version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current: Option<serde_json::Value>,
@@ -62,6 +72,233 @@ impl Problem {
             current: None,
         }
     }
+}
+
+/// Every list answers `{items, next_cursor}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// `GET /api/me`, and one row of `GET /api/admin/users`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `GET /api/users`: what pickers need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    pub roles: Vec<Role>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UserPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub roles: Option<Vec<Role>>,
+    #[serde(default)]
+    pub active: Option<bool>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// The grading part of `GET /api/config`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GradingConfig {
+    pub a_min: Money,
+    pub b_min: Money,
+    pub c_min: Money,
+    pub currency: Currency,
+    pub version: u64,
+}
+
+impl GradingConfig {
+    pub fn policy(&self) -> Option<GradingPolicy> {
+        GradingPolicy::new(self.a_min, self.b_min, self.c_min).ok()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationConfig {
+    pub protection_days: u16,
+}
+
+/// `GET /api/config`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    pub grading: GradingConfig,
+    pub pipelines: Vec<Pipeline>,
+    pub team_roles: Vec<TeamRole>,
+    pub currency: Currency,
+    pub registration: RegistrationConfig,
+    /// Config versions, so clients know when to refetch: `{"grading": 3, "tender": 1}`.
+    pub versions: BTreeMap<String, u64>,
+}
+
+/// `POST /api/{leads|opportunities}/{id}/tasks/{key}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskUpdate {
+    pub done: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub version: u64,
+}
+
+/// Bodies that carry only the version (approval request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionOnly {
+    pub version: u64,
+}
+
+/// `POST …/approvals/{key}/decide`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalDecision {
+    pub approve: bool,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// `PUT …/team`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamUpdate {
+    pub members: Vec<TeamMember>,
+    pub version: u64,
+}
+
+/// `POST …/grade-override`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GradeOverrideRequest {
+    pub grade: Grade,
+    pub reason: String,
+    pub version: u64,
+}
+
+/// `POST …/transition`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransitionRequest {
+    pub to: Target,
+    pub version: u64,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub lost: Option<LostInfo>,
+    #[serde(default)]
+    pub contract: Option<Contract>,
+}
+
+impl TransitionRequest {
+    pub fn transition(&self) -> crate::gate::Transition {
+        crate::gate::Transition {
+            to: self.to.clone(),
+            reason: self.reason.clone(),
+            lost: self.lost.clone(),
+            contract: self.contract.clone(),
+        }
+    }
+}
+
+/// `POST /api/leads/{id}/disqualify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisqualifyRequest {
+    pub reason: String,
+    pub version: u64,
+}
+
+/// `GET /api/admin/grading`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GradingAdmin {
+    pub a_min: Money,
+    pub b_min: Money,
+    pub c_min: Money,
+    pub version: u64,
+    pub updated_by: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `PUT /api/admin/grading`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GradingUpdate {
+    pub a_min: Money,
+    pub b_min: Money,
+    pub c_min: Money,
+    pub version: u64,
+}
+
+/// `POST /api/admin/grading/preview` takes the thresholds to try.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GradingPreviewRequest {
+    pub a_min: Money,
+    pub b_min: Money,
+    pub c_min: Money,
+}
+
+/// `POST /api/public/registrations` → 201.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationCreated {
+    pub reference: String,
+    pub status_url: String,
+}
+
+/// `GET /api/public/registrations/{reference}`: status only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationStatusView {
+    pub reference: String,
+    pub status: RegistrationStatus,
+    pub project_title: String,
+    pub submitted_at: DateTime<Utc>,
+    #[serde(default)]
+    pub protected_until: Option<NaiveDate>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// One row of `GET /api/registrations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationReview {
+    pub id: String,
+    pub status: RegistrationStatus,
+    #[serde(flatten)]
+    pub form: RegistrationForm,
+    pub submitted_at: DateTime<Utc>,
+    pub conflicts: Vec<Conflict>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApproveRegistration {
+    pub owner_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectRegistration {
+    pub reason: String,
 }
 
 #[cfg(test)]

@@ -1,0 +1,101 @@
+//! Audit events: what changed on a lead or deal, by whom and when. Every
+//! mutation returns its events; the server stores them in the same batch.
+
+use crate::checklist::TeamMember;
+use crate::grade::Grade;
+use crate::opportunity::Contract;
+use crate::pipeline::StageKey;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    Created {
+        stage: StageKey,
+    },
+    Converted {
+        lead_id: String,
+        opportunity_id: String,
+    },
+    Disqualified {
+        reason: String,
+    },
+    StageAdvanced {
+        from: StageKey,
+        to: StageKey,
+    },
+    StageSkipped {
+        stage: StageKey,
+    },
+    MovedBack {
+        from: StageKey,
+        to: StageKey,
+        reason: String,
+    },
+    Won {
+        contract: Contract,
+    },
+    Lost {
+        reason: String,
+        competitor: Option<String>,
+    },
+    Updated {
+        changes: Vec<String>,
+    },
+    FieldSet {
+        key: String,
+        value: serde_json::Value,
+    },
+    FieldCleared {
+        key: String,
+    },
+    TaskChanged {
+        key: String,
+        done: bool,
+        note: Option<String>,
+    },
+    ApprovalRequested {
+        key: String,
+    },
+    ApprovalDecided {
+        key: String,
+        approved: bool,
+        comment: Option<String>,
+    },
+    TeamChanged {
+        members: Vec<TeamMember>,
+    },
+    GradeOverridden {
+        from: Grade,
+        to: Grade,
+        reason: String,
+    },
+    Regraded {
+        from: Grade,
+        to: Grade,
+    },
+}
+
+/// An event with its author and time, as the history endpoint lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: DateTime<Utc>,
+    /// A user id, or `system` for regrading after a policy change.
+    pub by: String,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+impl Event {
+    pub fn stamp(kinds: Vec<EventKind>, by: &str, at: DateTime<Utc>) -> Vec<Event> {
+        kinds
+            .into_iter()
+            .map(|kind| Event {
+                at,
+                by: by.to_string(),
+                kind,
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,371 @@
+//! Leads (销售线索): a possible opportunity plus a way to reach someone.
+//! Stage 1 (verification) lives on the lead; converting it is leaving
+//! stage 1 and creates the opportunity in stage 2 with its grade.
+
+use crate::checklist::{ApprovalState, Checklist, Fields, TaskState};
+use crate::event::EventKind;
+use crate::gate::{Blocker, BlockerKind, Verdict, requirement_blockers};
+use crate::grade::{GradeView, GradingPolicy, LeadBy};
+use crate::i18n::Localized;
+use crate::money::{Currency, Money};
+use crate::opportunity::{MAX_NAME, OpError, Opportunity, PartnerInfo, Status, set_fields};
+use crate::pipeline::{Key, Pipeline};
+use crate::user::Actor;
+use crate::validate::{FieldIssue, is_email, is_phone, optional_text, required_text};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Longest lead description.
+pub const MAX_DESCRIPTION: usize = 5_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadStatus {
+    #[default]
+    New,
+    Working,
+    Converted,
+    Disqualified,
+}
+
+impl LeadStatus {
+    pub fn is_open(self) -> bool {
+        matches!(self, LeadStatus::New | LeadStatus::Working)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lead {
+    pub id: String,
+    pub version: u64,
+    pub title: String,
+    pub customer: String,
+    #[serde(default)]
+    pub description: String,
+    pub contact: Contact,
+    #[serde(default)]
+    pub source: String,
+    pub owner_id: String,
+    pub status: LeadStatus,
+    pub pipeline: Key,
+    #[serde(default)]
+    pub fields: Fields,
+    #[serde(default)]
+    pub tasks: BTreeMap<String, TaskState>,
+    #[serde(default)]
+    pub disqualify_reason: Option<String>,
+    #[serde(default)]
+    pub opportunity_id: Option<String>,
+    #[serde(default)]
+    pub partner: Option<PartnerInfo>,
+}
+
+/// `POST /api/leads`: a lead minus id, version, status, fields and tasks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewLead {
+    pub title: String,
+    pub customer: String,
+    #[serde(default)]
+    pub description: String,
+    pub contact: Contact,
+    #[serde(default)]
+    pub source: String,
+    /// Defaults to the creator.
+    #[serde(default)]
+    pub owner_id: Option<String>,
+    pub pipeline: Key,
+}
+
+impl NewLead {
+    /// The two essentials (seed): a possible opportunity (title, customer)
+    /// and a way to reach someone (contact name plus phone or e-mail).
+    pub fn validate(&self, pipelines: &[Pipeline]) -> Result<NewLead, Vec<FieldIssue>> {
+        let mut issues = Vec::new();
+        let title = required_text(&mut issues, "title", &self.title, MAX_NAME);
+        let customer = required_text(&mut issues, "customer", &self.customer, MAX_NAME);
+        let description = optional_text(
+            &mut issues,
+            "description",
+            &self.description,
+            MAX_DESCRIPTION,
+        );
+        let source = optional_text(&mut issues, "source", &self.source, MAX_NAME);
+        let name = required_text(&mut issues, "contact.name", &self.contact.name, MAX_NAME);
+        let phone = self.contact.phone.trim().to_string();
+        let email = self.contact.email.trim().to_string();
+        if phone.is_empty() && email.is_empty() {
+            issues.push(FieldIssue::new(
+                "contact",
+                "contact_required",
+                "请填写联系电话或电子邮箱",
+                "Give a phone number or an e-mail address",
+            ));
+        }
+        if !phone.is_empty() && !is_phone(&phone) {
+            issues.push(FieldIssue::new(
+                "contact.phone",
+                "invalid_phone",
+                "电话号码无效",
+                "Not a valid phone number",
+            ));
+        }
+        if !email.is_empty() && !is_email(&email) {
+            issues.push(FieldIssue::new(
+                "contact.email",
+                "invalid_email",
+                "电子邮箱无效",
+                "Not a valid e-mail address",
+            ));
+        }
+        if !pipelines.iter().any(|p| p.id == self.pipeline) {
+            issues.push(FieldIssue::new(
+                "pipeline",
+                "unknown_pipeline",
+                "没有该销售流程",
+                "No such pipeline",
+            ));
+        }
+        if !issues.is_empty() {
+            return Err(issues);
+        }
+        Ok(NewLead {
+            title,
+            customer,
+            description,
+            contact: Contact { name, phone, email },
+            source,
+            owner_id: self
+                .owner_id
+                .as_ref()
+                .map(|o| o.trim().to_string())
+                .filter(|o| !o.is_empty()),
+            pipeline: self.pipeline.clone(),
+        })
+    }
+}
+
+/// `POST /api/leads/{id}/convert`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConvertRequest {
+    pub lead_by: LeadBy,
+    pub amount: Money,
+    pub expected_close: NaiveDate,
+    pub version: u64,
+}
+
+const NO_APPROVALS: &BTreeMap<String, ApprovalState> = &BTreeMap::new();
+
+impl Lead {
+    pub fn checklist(&self) -> Checklist<'_> {
+        Checklist {
+            fields: &self.fields,
+            tasks: &self.tasks,
+            approvals: NO_APPROVALS,
+            team: &[],
+        }
+    }
+
+    /// Owner, managers and admins.
+    pub fn can_edit(&self, actor: &Actor) -> bool {
+        actor.is_manager() || self.owner_id == actor.user_id
+    }
+
+    fn open_for(&self, actor: &Actor) -> Result<(), OpError> {
+        if !self.status.is_open() {
+            return Err(OpError::Closed);
+        }
+        if !self.can_edit(actor) {
+            return Err(OpError::Forbidden);
+        }
+        Ok(())
+    }
+
+    /// Sets stage-1 fields (only those: the rest belong to the deal).
+    pub fn set_fields(
+        &mut self,
+        pipeline: &Pipeline,
+        changes: &BTreeMap<String, Option<serde_json::Value>>,
+        actor: &Actor,
+    ) -> Result<Vec<EventKind>, OpError> {
+        self.open_for(actor)?;
+        let first = pipeline.first().ok_or(OpError::Forbidden)?;
+        if let Some(key) = changes.keys().find(|k| first.field(k).is_none()) {
+            return Err(OpError::UnknownField(key.clone()));
+        }
+        let events = set_fields(&mut self.fields, pipeline, changes)?;
+        self.touch();
+        Ok(events)
+    }
+
+    /// Ticks or unticks a stage-1 task.
+    pub fn set_task(
+        &mut self,
+        pipeline: &Pipeline,
+        key: &str,
+        done: bool,
+        note: Option<&str>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<EventKind>, OpError> {
+        self.open_for(actor)?;
+        if pipeline.first().and_then(|s| s.task(key)).is_none() {
+            return Err(OpError::UnknownTask(key.to_string()));
+        }
+        let note = match note.map(str::trim) {
+            Some(n) if n.chars().count() > crate::checklist::MAX_NOTE => {
+                return Err(OpError::TooLong("note"));
+            }
+            Some(n) if !n.is_empty() => Some(n.to_string()),
+            _ => None,
+        };
+        self.tasks.insert(
+            key.to_string(),
+            TaskState {
+                done,
+                by: Some(actor.user_id.clone()),
+                at: Some(now),
+                note: note.clone(),
+            },
+        );
+        self.touch();
+        Ok(vec![EventKind::TaskChanged {
+            key: key.to_string(),
+            done,
+            note,
+        }])
+    }
+
+    /// Once someone works on a new lead, it is `working`.
+    fn touch(&mut self) {
+        if self.status == LeadStatus::New {
+            self.status = LeadStatus::Working;
+        }
+        self.version += 1;
+    }
+
+    pub fn disqualify(&mut self, reason: &str, actor: &Actor) -> Result<Vec<EventKind>, OpError> {
+        self.open_for(actor)?;
+        let reason = crate::opportunity::clean_text(reason, "reason", crate::checklist::MAX_NOTE)?;
+        self.status = LeadStatus::Disqualified;
+        self.disqualify_reason = Some(reason.clone());
+        self.version += 1;
+        Ok(vec![EventKind::Disqualified { reason }])
+    }
+
+    /// May the lead be converted with these terms? Stage 1's requirements
+    /// for the grade the deal would have.
+    pub fn check_conversion(
+        &self,
+        pipeline: &Pipeline,
+        policy: &GradingPolicy,
+        req: &ConvertRequest,
+    ) -> Verdict {
+        let stage = pipeline
+            .first()
+            .map(|s| s.key.to_string())
+            .unwrap_or_default();
+        if !self.status.is_open() {
+            return Verdict {
+                allowed: false,
+                blockers: vec![Blocker {
+                    stage,
+                    kind: BlockerKind::Closed,
+                    key: None,
+                    message: Localized::new(
+                        "线索已转化或已作废",
+                        "The lead is already converted or disqualified",
+                    ),
+                }],
+            };
+        }
+        let grade = policy.grade(req.lead_by, req.amount);
+        let blockers = pipeline
+            .first()
+            .map(|s| requirement_blockers(s, &self.checklist(), grade))
+            .unwrap_or_default();
+        Verdict {
+            allowed: blockers.is_empty(),
+            blockers,
+        }
+    }
+
+    /// Converts: the lead becomes `converted`, and the opportunity starts in
+    /// stage 2 with its grade computed. Refuses what `check_conversion` refuses.
+    /// Who may convert (owner, manager) is checked with [`Lead::can_edit`].
+    pub fn convert(
+        &self,
+        pipeline: &Pipeline,
+        policy: &GradingPolicy,
+        req: &ConvertRequest,
+        opportunity_id: &str,
+        currency: Currency,
+        now: DateTime<Utc>,
+    ) -> Result<(Lead, Opportunity, Vec<EventKind>), Verdict> {
+        let verdict = self.check_conversion(pipeline, policy, req);
+        if !verdict.allowed {
+            return Err(verdict);
+        }
+        let Some(start) = pipeline.opportunity_start() else {
+            return Err(Verdict {
+                allowed: false,
+                blockers: vec![],
+            });
+        };
+        let grade = GradeView::new(policy.grade(req.lead_by, req.amount), None);
+        let opportunity = Opportunity {
+            id: opportunity_id.to_string(),
+            version: 1,
+            name: self.title.clone(),
+            customer: self.customer.clone(),
+            pipeline: pipeline.id.clone(),
+            stage: start.key.clone(),
+            status: Status::Open,
+            lead_by: req.lead_by,
+            amount: req.amount,
+            currency,
+            expected_close: req.expected_close,
+            owner_id: self.owner_id.clone(),
+            grade,
+            track: grade.effective.track(),
+            grade_override: None,
+            fields: self.fields.clone(),
+            tasks: self.tasks.clone(),
+            approvals: BTreeMap::new(),
+            team: vec![],
+            skipped: vec![],
+            stage_entered_at: now,
+            lead_id: Some(self.id.clone()),
+            partner: self.partner.clone(),
+            contract: None,
+            lost: None,
+            closed_at: None,
+        };
+        let mut lead = self.clone();
+        lead.status = LeadStatus::Converted;
+        lead.opportunity_id = Some(opportunity_id.to_string());
+        lead.version += 1;
+        Ok((
+            lead,
+            opportunity,
+            vec![
+                EventKind::Converted {
+                    lead_id: self.id.clone(),
+                    opportunity_id: opportunity_id.to_string(),
+                },
+                EventKind::Created {
+                    stage: start.key.clone(),
+                },
+            ],
+        ))
+    }
+}

@@ -1,0 +1,454 @@
+//! Partner deal registration (E-class 报备): validation of the public form,
+//! customer-name normalisation and project similarity for conflict checks.
+
+use crate::checklist::parse_date;
+use crate::lead::MAX_DESCRIPTION;
+use crate::money::Money;
+use crate::opportunity::MAX_NAME;
+use crate::validate::{FieldIssue, is_email, is_phone, optional_text, required_text};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Default protection period of an approved registration, in days.
+pub const DEFAULT_PROTECTION_DAYS: u16 = 90;
+
+/// Two titles whose character-bigram Dice similarity reaches this are the
+/// "same project". 0.5 catches reworded titles ("ERP升级项目" / "ERP系统升级")
+/// without matching unrelated ones that share a word.
+pub const SIMILARITY_THRESHOLD: f64 = 0.5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    #[default]
+    Submitted,
+    Approved,
+    Rejected,
+    Expired,
+    Withdrawn,
+}
+
+/// The public form, flat so a plain form maps onto it. `amount` is in minor
+/// units; `expected_close` is `YYYY-MM-DD`; `website` is a honeypot.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RegistrationForm {
+    pub partner_company: String,
+    pub partner_contact: String,
+    pub partner_email: String,
+    pub partner_phone: String,
+    pub customer_company: String,
+    pub project_title: String,
+    pub description: String,
+    pub amount: Option<i64>,
+    pub expected_close: String,
+    pub website: String,
+}
+
+/// A form that passed validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    pub partner_company: String,
+    pub partner_contact: String,
+    pub partner_email: String,
+    pub partner_phone: String,
+    pub customer_company: String,
+    pub project_title: String,
+    pub description: String,
+    pub amount: Money,
+    pub expected_close: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormRejection {
+    /// The honeypot was filled: a bot. Answer as if accepted, store nothing.
+    Spam,
+    Invalid(Vec<FieldIssue>),
+}
+
+impl RegistrationForm {
+    pub fn validate(&self, today: NaiveDate) -> Result<Registration, FormRejection> {
+        if !self.website.trim().is_empty() {
+            return Err(FormRejection::Spam);
+        }
+        let mut issues = Vec::new();
+        let partner_company = required_text(
+            &mut issues,
+            "partner_company",
+            &self.partner_company,
+            MAX_NAME,
+        );
+        let partner_contact = required_text(
+            &mut issues,
+            "partner_contact",
+            &self.partner_contact,
+            MAX_NAME,
+        );
+        let partner_email = required_text(&mut issues, "partner_email", &self.partner_email, 254);
+        if !partner_email.is_empty() && !is_email(&partner_email) {
+            issues.push(FieldIssue::new(
+                "partner_email",
+                "invalid_email",
+                "电子邮箱无效",
+                "Not a valid e-mail address",
+            ));
+        }
+        let partner_phone = required_text(&mut issues, "partner_phone", &self.partner_phone, 32);
+        if !partner_phone.is_empty() && !is_phone(&partner_phone) {
+            issues.push(FieldIssue::new(
+                "partner_phone",
+                "invalid_phone",
+                "电话号码无效",
+                "Not a valid phone number",
+            ));
+        }
+        let customer_company = required_text(
+            &mut issues,
+            "customer_company",
+            &self.customer_company,
+            MAX_NAME,
+        );
+        if !customer_company.is_empty() && normalize_company(&customer_company).is_empty() {
+            issues.push(FieldIssue::new(
+                "customer_company",
+                "invalid_company",
+                "请填写客户公司的名称",
+                "Give the customer company's name",
+            ));
+        }
+        let project_title =
+            required_text(&mut issues, "project_title", &self.project_title, MAX_NAME);
+        let description = optional_text(
+            &mut issues,
+            "description",
+            &self.description,
+            MAX_DESCRIPTION,
+        );
+        let amount = match self.amount.map(Money::from_minor) {
+            Some(Ok(m)) if m > Money::ZERO => Some(m),
+            Some(Ok(_)) | Some(Err(_)) => {
+                issues.push(FieldIssue::new(
+                    "amount",
+                    "invalid_amount",
+                    "请填写大于零的金额",
+                    "Give an amount above zero",
+                ));
+                None
+            }
+            None => {
+                issues.push(FieldIssue::new("amount", "required", "必填", "Required"));
+                None
+            }
+        };
+        let expected_close = match parse_date(self.expected_close.trim()) {
+            Some(d) if d >= today => Some(d),
+            Some(_) => {
+                issues.push(FieldIssue::new(
+                    "expected_close",
+                    "date_in_past",
+                    "预计签约日期不能早于今天",
+                    "The expected close date cannot be in the past",
+                ));
+                None
+            }
+            None => {
+                issues.push(FieldIssue::new(
+                    "expected_close",
+                    "invalid_date",
+                    "请填写有效日期（YYYY-MM-DD）",
+                    "Give a valid date (YYYY-MM-DD)",
+                ));
+                None
+            }
+        };
+        match (amount, expected_close) {
+            (Some(amount), Some(expected_close)) if issues.is_empty() => Ok(Registration {
+                partner_company,
+                partner_contact,
+                partner_email,
+                partner_phone,
+                customer_company,
+                project_title,
+                description,
+                amount,
+                expected_close,
+            }),
+            _ => Err(FormRejection::Invalid(issues)),
+        }
+    }
+}
+
+/// Folds full-width forms to half width and the ideographic space to a space.
+fn fold_width(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// Lower-case, half-width, punctuation as spaces.
+fn fold(s: &str) -> String {
+    s.chars()
+        .map(fold_width)
+        .flat_map(char::to_lowercase)
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect()
+}
+
+/// Company-form words dropped from the end of an English name.
+const EN_SUFFIXES: &[&str] = &[
+    "co",
+    "company",
+    "ltd",
+    "limited",
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "llc",
+    "plc",
+    "gmbh",
+    "ag",
+    "sa",
+    "bv",
+    "pte",
+];
+
+/// Company-form endings dropped from a Chinese name, longest first.
+const ZH_SUFFIXES: &[&str] = &[
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "集团公司",
+    "公司",
+];
+
+/// A customer name reduced to what identifies it: case, width, spaces,
+/// punctuation and company suffixes (有限公司, Co., Ltd., Inc., …) folded.
+pub fn normalize_company(name: &str) -> String {
+    let folded = fold(name);
+    let mut words: Vec<&str> = folded.split_whitespace().collect();
+    while words.len() > 1 && words.last().is_some_and(|w| EN_SUFFIXES.contains(w)) {
+        words.pop();
+    }
+    let mut joined: String = words.concat();
+    loop {
+        let before = joined.len();
+        for suffix in ZH_SUFFIXES {
+            if joined.len() > suffix.len()
+                && let Some(stripped) = joined.strip_suffix(suffix)
+            {
+                joined = stripped.to_string();
+            }
+        }
+        if joined.len() == before {
+            break;
+        }
+    }
+    joined
+}
+
+/// A project title reduced for comparison: case, width, spaces and punctuation folded.
+pub fn normalize_title(title: &str) -> Vec<char> {
+    fold(title).chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Dice coefficient of character bigrams (0.0–1.0). Works for Chinese,
+/// where words are not separated by spaces.
+pub fn title_similarity(a: &str, b: &str) -> f64 {
+    let (a, b) = (normalize_title(a), normalize_title(b));
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    if a == b {
+        return 1.0;
+    }
+    let bigrams = |s: &[char]| -> Vec<(char, char)> {
+        if s.len() == 1 {
+            vec![(s[0], '\0')]
+        } else {
+            s.windows(2).map(|w| (w[0], w[1])).collect()
+        }
+    };
+    let ba = bigrams(&a);
+    let mut bb = bigrams(&b);
+    let total = ba.len() + bb.len();
+    let mut shared = 0usize;
+    for g in &ba {
+        if let Some(pos) = bb.iter().position(|h| h == g) {
+            bb.swap_remove(pos);
+            shared += 1;
+        }
+    }
+    (2 * shared) as f64 / total as f64
+}
+
+/// Same normalized customer and a similar project.
+pub fn is_conflict(customer_a: &str, title_a: &str, customer_b: &str, title_b: &str) -> bool {
+    let ca = normalize_company(customer_a);
+    !ca.is_empty()
+        && ca == normalize_company(customer_b)
+        && title_similarity(title_a, title_b) >= SIMILARITY_THRESHOLD
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictKind {
+    Registration,
+    Opportunity,
+}
+
+/// Something an incoming registration may collide with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub kind: ConflictKind,
+    pub id: String,
+    pub customer: String,
+    pub title: String,
+}
+
+/// The candidates that conflict with `registration`. Callers pass only open
+/// opportunities and registrations still inside their protection period.
+pub fn find_conflicts(registration: &Registration, candidates: &[Conflict]) -> Vec<Conflict> {
+    candidates
+        .iter()
+        .filter(|c| {
+            is_conflict(
+                &registration.customer_company,
+                &registration.project_title,
+                &c.customer,
+                &c.title,
+            )
+        })
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+    }
+
+    fn form() -> RegistrationForm {
+        RegistrationForm {
+            partner_company: "华信伙伴科技".into(),
+            partner_contact: "王芳".into(),
+            partner_email: "wang@partner.cn".into(),
+            partner_phone: "+86 138 0013 8000".into(),
+            customer_company: "上海明远制造有限公司".into(),
+            project_title: "MES 系统升级".into(),
+            description: "二期".into(),
+            amount: Some(80_000_000),
+            expected_close: "2027-03-31".into(),
+            website: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_complete_form_is_accepted_and_trimmed() {
+        let mut f = form();
+        f.partner_contact = "  王芳 ".into();
+        let r = f.validate(today()).unwrap();
+        assert_eq!(r.partner_contact, "王芳");
+        assert_eq!(r.amount.minor(), 80_000_000);
+    }
+
+    #[test]
+    fn a_filled_honeypot_is_spam() {
+        let mut f = form();
+        f.website = "http://spam.example".into();
+        assert_eq!(f.validate(today()), Err(FormRejection::Spam));
+    }
+
+    #[test]
+    fn every_invalid_field_is_reported_at_once() {
+        let f = RegistrationForm {
+            partner_email: "nope".into(),
+            amount: Some(0),
+            expected_close: "2020-01-01".into(),
+            ..RegistrationForm::default()
+        };
+        let Err(FormRejection::Invalid(issues)) = f.validate(today()) else {
+            panic!("accepted")
+        };
+        let fields: Vec<_> = issues
+            .iter()
+            .map(|i| (i.field.as_str(), i.code.as_str()))
+            .collect();
+        assert!(fields.contains(&("partner_company", "required")));
+        assert!(fields.contains(&("partner_email", "invalid_email")));
+        assert!(fields.contains(&("amount", "invalid_amount")));
+        assert!(fields.contains(&("expected_close", "date_in_past")));
+        assert!(fields.contains(&("project_title", "required")));
+    }
+
+    #[test]
+    fn company_names_fold_case_width_spaces_punctuation_and_suffixes() {
+        let same = [
+            "上海明远制造有限公司",
+            "上海明远制造股份有限公司",
+            " 上海明远制造 ",
+            "上海明远制造（有限公司）",
+        ];
+        for name in same {
+            assert_eq!(normalize_company(name), "上海明远制造", "{name}");
+        }
+        assert_eq!(normalize_company("ACME Co., Ltd."), "acme");
+        assert_eq!(normalize_company("Acme Inc"), "acme");
+        assert_eq!(normalize_company("ＡＣＭＥ　ＬＴＤ"), "acme");
+        assert_eq!(normalize_company("acme-limited"), "acme");
+        assert_ne!(
+            normalize_company("Acme Robotics"),
+            normalize_company("Acme")
+        );
+    }
+
+    #[test]
+    fn a_suffix_alone_is_not_folded_away() {
+        assert_eq!(normalize_company("公司"), "公司");
+        assert_eq!(normalize_company("Co"), "co");
+    }
+
+    #[test]
+    fn similar_titles_match_and_different_ones_do_not() {
+        assert!(title_similarity("MES 系统升级", "MES系统升级项目") >= SIMILARITY_THRESHOLD);
+        assert!(title_similarity("ERP upgrade", "erp  UPGRADE") == 1.0);
+        assert!(title_similarity("MES 系统升级", "办公楼装修") < SIMILARITY_THRESHOLD);
+        assert_eq!(title_similarity("", "x"), 0.0);
+    }
+
+    #[test]
+    fn conflicts_need_the_same_customer_and_a_similar_project() {
+        let r = form().validate(today()).unwrap();
+        let c = |kind, id: &str, customer: &str, title: &str| Conflict {
+            kind,
+            id: id.into(),
+            customer: customer.into(),
+            title: title.into(),
+        };
+        let candidates = vec![
+            c(
+                ConflictKind::Opportunity,
+                "o1",
+                "上海明远制造股份有限公司",
+                "MES系统升级项目",
+            ),
+            c(ConflictKind::Registration, "r1", "上海明远制造", "食堂改造"),
+            c(
+                ConflictKind::Registration,
+                "r2",
+                "北京明远制造",
+                "MES 系统升级",
+            ),
+        ];
+        let found = find_conflicts(&r, &candidates);
+        assert_eq!(
+            found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+            ["o1"]
+        );
+    }
+}
