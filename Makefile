@@ -96,7 +96,7 @@ dev: build
 
 # ---- test: everything CI runs ---------------------------------------------
 
-test: tools browser-deps lint unit e2e
+test: tools browser-deps lint unit e2e size
 
 lint:
 	cargo fmt --all --check
@@ -113,17 +113,25 @@ e2e: build browser-deps
 
 # ---- reports and deploy ----------------------------------------------------
 
+# The first load (wasm + js + css, gzip -9) must stay within this budget.
+FIRST_LOAD_BUDGET := 150000
+
 size: build
-	@printf '%-40s %10s %10s\n' file raw gzip
+	@printf '%-44s %10s %10s\n' file raw gzip
 	@total_raw=0; total_gz=0; \
-	 for f in $$(ls dist/*.wasm dist/*.js dist/*.css 2>/dev/null); do \
+	 for f in dist/*.wasm dist/*.js dist/*.css; do \
 	   raw=$$(wc -c < $$f); gz=$$(gzip -9 -c $$f | wc -c); \
 	   total_raw=$$((total_raw + raw)); total_gz=$$((total_gz + gz)); \
-	   printf '%-40s %10d %10d\n' "$$(basename $$f)" $$raw $$gz; \
+	   printf '%-44s %10d %10d\n' "$$(basename $$f)" $$raw $$gz; \
 	 done; \
-	 printf '%-40s %10d %10d\n' 'first load (wasm+js+css)' $$total_raw $$total_gz; \
-	 printf '%-40s %10d %10d\n' 'worker wasm' $$(wc -c < server/build/index_bg.wasm 2>/dev/null || echo 0) \
-	   $$(gzip -9 -c server/build/index_bg.wasm 2>/dev/null | wc -c)
+	 printf '%-44s %10d %10d\n' 'first load (wasm + js + css)' $$total_raw $$total_gz; \
+	 printf '%-44s %10d %10d\n' 'worker (server/build/index_bg.wasm)' \
+	   $$(wc -c < server/build/index_bg.wasm) $$(gzip -9 -c server/build/index_bg.wasm | wc -c); \
+	 if [ $$total_gz -gt $(FIRST_LOAD_BUDGET) ]; then \
+	   echo "first load is $$total_gz bytes gzip: over the $(FIRST_LOAD_BUDGET)-byte budget" >&2; exit 1; \
+	 else \
+	   echo "first load is within the $(FIRST_LOAD_BUDGET)-byte gzip budget"; \
+	 fi
 
 bench:
 	cargo bench -p dealgate-shared --locked

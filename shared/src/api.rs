@@ -52,7 +52,34 @@ pub struct Problem {
     pub blockers: Option<Vec<Blocker>>,
     /// The current record, on a 409 for a stale version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub current: Option<serde_json::Value>,
+    pub current: Option<RawRecord>,
+}
+
+/// A record carried inside a problem as raw JSON: parse it into the
+/// record's own type with [`RawRecord::parse`]. Kept raw so that a client
+/// reading problems does not need a generic JSON tree.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawRecord(Box<serde_json::value::RawValue>);
+
+impl RawRecord {
+    pub fn new<T: Serialize>(record: &T) -> Result<Self, serde_json::Error> {
+        serde_json::value::to_raw_value(record).map(RawRecord)
+    }
+
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.0.get())
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl PartialEq for RawRecord {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
 }
 
 /// The media type of every error body.
@@ -316,6 +343,23 @@ mod tests {
         );
         let back: Problem = serde_json::from_value(json).unwrap();
         assert_eq!(back, p);
+    }
+
+    #[test]
+    fn a_conflict_problem_carries_the_current_record_raw() {
+        let mut p = Problem::new(
+            409,
+            "version_conflict",
+            "Conflict",
+            "changed by someone else",
+        );
+        p.current = Some(RawRecord::new(&Health::ok()).unwrap());
+        let json = serde_json::to_string(&p).unwrap();
+        let back: Problem = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            back.current.unwrap().parse::<Health>().unwrap(),
+            Health::ok()
+        );
     }
 
     #[test]

@@ -564,7 +564,11 @@ mod tests {
                 "negotiate"
             ]
         );
-        let names: Vec<_> = tender().stages.iter().map(|s| s.name.zh.clone()).collect();
+        let names: Vec<_> = tender()
+            .stages
+            .iter()
+            .map(|s| s.name.zh.to_string())
+            .collect();
         assert_eq!(
             names,
             [

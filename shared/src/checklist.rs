@@ -208,17 +208,18 @@ pub enum Unmet<'a> {
 }
 
 impl Checklist<'_> {
-    /// The stage's requirements that apply to `grade` and are not met, in
-    /// the framework's row order: fields, tasks, approvals, roles.
-    pub fn unmet<'s>(&self, stage: &'s Stage, grade: Grade) -> Vec<Unmet<'s>> {
-        let mut out = Vec::new();
+    /// Calls `found` for each of the stage's requirements that applies to
+    /// `grade` and is not met, in the framework's row order: fields, tasks,
+    /// approvals, roles. (A callback rather than a list: the gate runs this
+    /// on every edit and allocates nothing here.)
+    pub fn each_unmet<'s>(&self, stage: &'s Stage, grade: Grade, mut found: impl FnMut(Unmet<'s>)) {
         for f in stage
             .required_fields
             .iter()
             .filter(|f| f.grades.contains(grade))
         {
             if !field_is_met(f, self.fields.get(f.key.as_str())) {
-                out.push(Unmet::Field(f));
+                found(Unmet::Field(f));
             }
         }
         for t in stage
@@ -227,21 +228,27 @@ impl Checklist<'_> {
             .filter(|t| t.grades.contains(grade))
         {
             if !self.tasks.get(t.key.as_str()).is_some_and(|s| s.done) {
-                out.push(Unmet::Task(t));
+                found(Unmet::Task(t));
             }
         }
         for p in stage.processes.iter().filter(|p| p.grades.contains(grade)) {
             if self.approvals.get(p.key.as_str()).map(|a| a.status)
                 != Some(ApprovalStatus::Approved)
             {
-                out.push(Unmet::Approval(p));
+                found(Unmet::Approval(p));
             }
         }
         for r in stage.roles.iter().filter(|r| r.grades.contains(grade)) {
             if !self.team.iter().any(|m| m.role == r.role) {
-                out.push(Unmet::Role(r));
+                found(Unmet::Role(r));
             }
         }
+    }
+
+    /// The unmet requirements as a list (see [`Checklist::each_unmet`]).
+    pub fn unmet<'s>(&self, stage: &'s Stage, grade: Grade) -> Vec<Unmet<'s>> {
+        let mut out = Vec::new();
+        self.each_unmet(stage, grade, |u| out.push(u));
         out
     }
 }

@@ -77,10 +77,10 @@ pub enum BlockerKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Blocker {
     /// The stage the blocker belongs to (the current stage for structural ones).
-    pub stage: String,
+    pub stage: Key,
     pub kind: BlockerKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
+    pub key: Option<Key>,
     pub message: Localized,
 }
 
@@ -122,57 +122,50 @@ impl Transition {
     }
 }
 
-/// The blockers for a stage's unmet requirements, in framework order.
+/// The blockers for a stage's unmet requirements, in framework order. Each
+/// one's message is the requirement's own label (its `kind` says whether it
+/// is a field to fill, a task to do, an approval or a role to staff).
 pub fn requirement_blockers(
     stage: &Stage,
     checklist: &Checklist<'_>,
     grade: Grade,
 ) -> Vec<Blocker> {
-    checklist
-        .unmet(stage, grade)
-        .into_iter()
-        .map(|u| {
-            let (kind, key, zh, en) = match u {
-                Unmet::Field(f) => (
-                    BlockerKind::Field,
-                    f.key.to_string(),
-                    format!("必填：{}", f.label.zh),
-                    format!("Fill in: {}", f.label.en),
-                ),
-                Unmet::Task(t) => (
-                    BlockerKind::Task,
-                    t.key.to_string(),
-                    format!("待完成：{}", t.label.zh),
-                    format!("To do: {}", t.label.en),
-                ),
-                Unmet::Approval(p) => (
-                    BlockerKind::Approval,
-                    p.key.to_string(),
-                    format!("待审批通过：{}", p.label.zh),
-                    format!("Needs approval: {}", p.label.en),
-                ),
-                Unmet::Role(r) => (
-                    BlockerKind::Role,
-                    r.role.to_string(),
-                    format!("需指派项目角色：{}", r.role),
-                    format!("Staff the deal-team role: {}", r.role),
-                ),
-            };
-            Blocker {
-                stage: stage.key.to_string(),
-                kind,
-                key: Some(key),
-                message: Localized::new(zh, en),
-            }
-        })
-        .collect()
+    let mut out = Vec::new();
+    push_requirement_blockers(&mut out, stage, checklist, grade);
+    out
 }
 
-fn structural(stage: &str, kind: BlockerKind, key: Option<&str>, zh: &str, en: &str) -> Blocker {
+fn push_requirement_blockers(
+    out: &mut Vec<Blocker>,
+    stage: &Stage,
+    checklist: &Checklist<'_>,
+    grade: Grade,
+) {
+    checklist.each_unmet(stage, grade, |u| {
+        let (kind, key, message) = match u {
+            Unmet::Field(f) => (BlockerKind::Field, &f.key, f.label.clone()),
+            Unmet::Task(t) => (BlockerKind::Task, &t.key, t.label.clone()),
+            Unmet::Approval(p) => (BlockerKind::Approval, &p.key, p.label.clone()),
+            Unmet::Role(r) => (
+                BlockerKind::Role,
+                &r.role,
+                Localized::new(r.role.as_str(), r.role.as_str()),
+            ),
+        };
+        out.push(Blocker {
+            stage: stage.key.clone(),
+            kind,
+            key: Some(key.clone()),
+            message,
+        });
+    });
+}
+
+fn structural(stage: &Key, kind: BlockerKind, key: Option<&Key>, zh: &str, en: &str) -> Blocker {
     Blocker {
-        stage: stage.to_string(),
+        stage: stage.clone(),
         kind,
-        key: key.map(str::to_string),
+        key: key.cloned(),
         message: Localized::new(zh, en),
     }
 }
@@ -212,7 +205,7 @@ pub fn check(
     policy: &GradingPolicy,
     transition: &Transition,
 ) -> Verdict {
-    let here = opp.stage.as_str();
+    let here = &opp.stage;
     if opp.status != Status::Open {
         return Verdict::from(vec![structural(
             here,
@@ -222,7 +215,7 @@ pub fn check(
             "The deal is closed; it cannot move",
         )]);
     }
-    let Some(current) = pipeline.index_of(here) else {
+    let Some(current) = pipeline.index_of(here.as_str()) else {
         return Verdict::from(vec![structural(
             here,
             BlockerKind::SkipNotAllowed,
@@ -268,30 +261,32 @@ pub fn check(
                 // On the full track every stage after verification must be
                 // met, including any skipped before an upgrade; else only the final one.
                 let from = if track.may_skip() { last } else { 1.min(last) };
-                (from..=last)
-                    .flat_map(|i| requirement_blockers(stage_at(i), &checklist, grade))
-                    .collect()
+                let mut out = Vec::new();
+                for i in from..=last {
+                    push_requirement_blockers(&mut out, stage_at(i), &checklist, grade);
+                }
+                out
             }
         }
         Target::Stage(key) => match pipeline.index_of(key.as_str()) {
             None => vec![structural(
                 here,
                 BlockerKind::SkipNotAllowed,
-                Some(key.as_str()),
+                Some(key),
                 "流程中没有该阶段",
                 "No such stage in this pipeline",
             )],
             Some(0) => vec![structural(
                 here,
                 BlockerKind::SkipNotAllowed,
-                Some(key.as_str()),
+                Some(key),
                 "第一阶段（验证商机）在线索上完成，商机不能移回",
                 "Stage 1 (verification) lives on the lead; a deal cannot move back to it",
             )],
             Some(t) if t == current => vec![structural(
                 here,
                 BlockerKind::SkipNotAllowed,
-                Some(key.as_str()),
+                Some(key),
                 "商机已在该阶段",
                 "The deal is already in this stage",
             )],
@@ -319,7 +314,7 @@ pub fn check(
                         structural(
                             here,
                             BlockerKind::SkipNotAllowed,
-                            Some(key.as_str()),
+                            Some(key),
                             "快速通道只能直接跳到最后阶段，或跳过可跳过的阶段",
                             "A fast-track deal may jump only to the final stage, or over skippable stages",
                         )
@@ -327,13 +322,13 @@ pub fn check(
                         structural(
                             here,
                             BlockerKind::SkipNotAllowed,
-                            Some(key.as_str()),
+                            Some(key),
                             "A/B 类商机须逐阶段推进，不能跳过阶段",
                             "A/B deals follow every stage; they cannot skip",
                         )
                     });
                 }
-                out.extend(requirement_blockers(stage_at(current), &checklist, grade));
+                push_requirement_blockers(&mut out, stage_at(current), &checklist, grade);
                 out
             }
         },
@@ -499,7 +494,13 @@ mod tests {
     fn kinds(v: &Verdict) -> Vec<(String, BlockerKind, Option<String>)> {
         v.blockers
             .iter()
-            .map(|b| (b.stage.clone(), b.kind, b.key.clone()))
+            .map(|b| {
+                (
+                    b.stage.to_string(),
+                    b.kind,
+                    b.key.as_ref().map(|k| k.to_string()),
+                )
+            })
             .collect()
     }
 

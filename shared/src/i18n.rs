@@ -1,6 +1,7 @@
 //! The two languages Dealgate speaks and text given in both.
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// A language the user interface and error messages come in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -45,15 +46,17 @@ impl Lang {
 }
 
 /// A piece of text in zh-CN and en, serialised as `{"zh-CN": "…", "en": "…"}`.
+/// The text is shared, not copied: a clone is two reference counts (the gate
+/// hands requirement labels to every blocker it reports).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Localized {
     #[serde(rename = "zh-CN")]
-    pub zh: String,
-    pub en: String,
+    pub zh: Arc<str>,
+    pub en: Arc<str>,
 }
 
 impl Localized {
-    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+    pub fn new(zh: impl Into<Arc<str>>, en: impl Into<Arc<str>>) -> Self {
         Localized {
             zh: zh.into(),
             en: en.into(),

@@ -272,8 +272,7 @@ impl Lead {
     ) -> Verdict {
         let stage = pipeline
             .first()
-            .map(|s| s.key.to_string())
-            .unwrap_or_default();
+            .map_or_else(|| pipeline.id.clone(), |s| s.key.clone());
         if !self.status.is_open() {
             return Verdict {
                 allowed: false,

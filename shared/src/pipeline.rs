@@ -8,6 +8,7 @@ use crate::user::Role;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
 /// Longest key accepted: keys end up in URLs, JSON keys and SQL rows.
 pub const MAX_KEY_LEN: usize = 48;
@@ -19,9 +20,10 @@ pub enum KeyError {
 }
 
 /// A stable snake_case identifier: stage, field, task, process, team-role keys.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct Key(String);
+/// Shared, not copied: a clone is a reference count (the gate clones keys
+/// into every blocker it reports).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key(Arc<str>);
 
 /// Stage keys are keys; the alias names the intent.
 pub type StageKey = Key;
@@ -34,7 +36,7 @@ impl Key {
             && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if ok {
-            Ok(Key(s.to_string()))
+            Ok(Key(Arc::from(s)))
         } else {
             Err(KeyError::Invalid)
         }
@@ -51,6 +53,12 @@ impl fmt::Display for Key {
     }
 }
 
+impl Serialize for Key {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 impl<'de> Deserialize<'de> for Key {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -60,13 +68,13 @@ impl<'de> Deserialize<'de> for Key {
 
 impl PartialEq<str> for Key {
     fn eq(&self, other: &str) -> bool {
-        self.0 == other
+        &*self.0 == other
     }
 }
 
 impl PartialEq<&str> for Key {
     fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
+        &*self.0 == *other
     }
 }
 

@@ -1,37 +1,33 @@
-//! The one error component: every `ErrorBoundary` renders through it.
+//! The one error component: every failed load or action renders through it.
 
 use crate::api::ApiError;
 use crate::i18n::{I18n, Msg, use_i18n};
 use leptos::prelude::*;
 
 /// A readable sentence for an error, in the user's language.
-pub fn describe(i18n: I18n, error: &(dyn std::error::Error + 'static)) -> String {
-    match error.downcast_ref::<ApiError>() {
-        Some(ApiError::Network(_)) => i18n.t(Msg::ErrorNetwork).to_string(),
-        Some(ApiError::Problem(p)) => p.detail.clone(),
-        Some(ApiError::Unexpected { status }) => {
+pub fn describe(i18n: I18n, error: &ApiError) -> String {
+    match error {
+        ApiError::Network(_) => i18n.t(Msg::ErrorNetwork).to_string(),
+        ApiError::Problem(p) => p.detail.clone(),
+        ApiError::Unexpected { status } => {
             format!("{} (HTTP {status})", i18n.t(Msg::ErrorUnexpected))
         }
-        None => error.to_string(),
     }
 }
 
-/// The fallback of an `ErrorBoundary`: what went wrong and a way to retry.
+/// What went wrong, and a way to try again (`retry`, else a reload).
 #[component]
-pub fn ErrorView(errors: ArcRwSignal<Errors>) -> impl IntoView {
+pub fn ErrorView(error: ApiError, #[prop(optional)] retry: Option<Callback<()>>) -> impl IntoView {
     let i18n = use_i18n();
-    let messages = move || {
-        errors
-            .get()
-            .into_iter()
-            .map(|(_, e)| view! { <li>{describe(i18n, &*e.into_inner())}</li> })
-            .collect_view()
+    let on_retry = move |_| match retry {
+        Some(cb) => cb.run(()),
+        None => reload(),
     };
     view! {
         <section class="error" role="alert" data-test="error">
             <h2>{move || i18n.t(Msg::ErrorTitle)}</h2>
-            <ul>{messages}</ul>
-            <button type="button" on:click=move |_| reload()>
+            <p>{move || describe(i18n, &error)}</p>
+            <button type="button" on:click=on_retry>
                 {move || i18n.t(Msg::Retry)}
             </button>
         </section>

@@ -1,4 +1,6 @@
 pub mod error;
+pub mod fetched;
 pub mod loading;
+pub mod nav_link;
 pub mod server_status;
 pub mod shell;

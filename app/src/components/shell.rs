@@ -1,8 +1,8 @@
 //! The frame around every page: product name, navigation, language switch.
 
+use crate::components::nav_link::NavLink;
 use crate::i18n::{Lang, Msg, use_i18n};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn Shell(children: Children) -> impl IntoView {
@@ -10,13 +10,13 @@ pub fn Shell(children: Children) -> impl IntoView {
     view! {
         <a class="skip" href="#main">{move || i18n.t(Msg::SkipToContent)}</a>
         <header class="topbar">
-            <A href="/" attr:class="brand">
+            <a href="/" class="brand">
                 <span class="logo" aria-hidden="true">"◆"</span>
                 <span data-test="app-name">{move || i18n.t(Msg::AppName)}</span>
-            </A>
+            </a>
             <nav aria-label="main">
-                <A href="/" exact=true>{move || i18n.t(Msg::NavHome)}</A>
-                <A href="/about">{move || i18n.t(Msg::NavAbout)}</A>
+                <NavLink href="/">{move || i18n.t(Msg::NavHome)}</NavLink>
+                <NavLink href="/about">{move || i18n.t(Msg::NavAbout)}</NavLink>
             </nav>
             <LanguageSwitch />
         </header>

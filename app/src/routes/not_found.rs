@@ -1,6 +1,5 @@
 use crate::i18n::{Msg, use_i18n};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -9,7 +8,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="page not-found" data-test="not-found">
             <h1>{move || i18n.t(Msg::NotFoundTitle)}</h1>
             <p>{move || i18n.t(Msg::NotFoundBody)}</p>
-            <A href="/">{move || i18n.t(Msg::BackHome)}</A>
+            <a href="/">{move || i18n.t(Msg::BackHome)}</a>
         </section>
     }
 }
