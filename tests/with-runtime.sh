@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command against the real local runtime:
-#   1. a fresh local D1 + KV under a temporary folder, migrations applied;
+#   1. a fresh local D1 + KV under a temporary folder, migrations and the
+#      demo seed (server/seed/dev.sql) applied;
 #   2. `wrangler dev` (workerd) on a free loopback port, waited for;
 #   3. chromedriver on a free port (for the browser tests);
 #   4. the command, with DEALGATE_URL and WEBDRIVER_URL set;
@@ -49,6 +50,9 @@ trap 'exit 143' TERM
 
 wrangler d1 migrations apply DB --local --persist-to "$state/wrangler" < /dev/null > "$logs/migrate.log" 2>&1 \
   || { cat "$logs/migrate.log" >&2; exit 1; }
+# The demo users and data, as `make dev` has them: the tests sign in as them.
+wrangler d1 execute DB --local --persist-to "$state/wrangler" --file server/seed/dev.sql < /dev/null \
+  > "$logs/seed.log" 2>&1 || { cat "$logs/seed.log" >&2; exit 1; }
 
 port=$(free_port)
 inspector=$(free_port)
@@ -64,6 +68,8 @@ pids+=("$!")
 export DEALGATE_URL="http://127.0.0.1:$port"
 export WEBDRIVER_URL="http://127.0.0.1:$driver_port"
 export DEALGATE_TMP="$state/tmp"
+# Where the runtime keeps its local D1, for tests that age a session directly.
+export DEALGATE_STATE="$state/wrangler"
 mkdir -p "$DEALGATE_TMP"
 
 ready=""

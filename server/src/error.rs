@@ -1,35 +1,76 @@
-//! The server's one error type, mapped to a status and problem+json.
+//! The server's one error type, mapped to a status and problem+json in the
+//! caller's language.
 
 use crate::http::Method;
-use shared::api::Problem;
+use shared::api::{FieldError, Problem};
+use shared::i18n::{Lang, Localized};
+use shared::validate::FieldIssue;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
+    /// No route for this path.
     NotFound {
         method: Method,
         path: String,
     },
+    /// No such record, or one the caller may not see (same answer, no leak).
+    RecordNotFound,
     MethodNotAllowed {
         allowed: Vec<Method>,
     },
     UnsupportedMethod,
-    /// D1 or KV failed; the detail is logged, not shown.
+    /// No valid session.
+    Unauthenticated,
+    /// Wrong e-mail or password: one answer for both.
+    InvalidCredentials,
+    /// Signed in, but the role does not allow it.
+    Forbidden,
+    /// A mutating request without a JSON body.
+    UnsupportedMediaType,
+    TooManyRequests {
+        retry_after: u64,
+    },
+    /// The body is not the JSON the endpoint takes.
+    BadRequest(String),
+    /// Fields that failed validation.
+    Invalid(Vec<FieldIssue>),
+    /// The request conflicts with the current state (e.g. the last admin).
+    Conflict {
+        code: &'static str,
+        message: Localized,
+    },
+    /// D1, KV or crypto failed; the cause is logged, not shown.
     Storage(String),
 }
 
 impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::NotFound { .. } => 404,
+            ApiError::BadRequest(_) => 400,
+            ApiError::Unauthenticated | ApiError::InvalidCredentials => 401,
+            ApiError::Forbidden => 403,
+            ApiError::NotFound { .. } | ApiError::RecordNotFound => 404,
             ApiError::MethodNotAllowed { .. } | ApiError::UnsupportedMethod => 405,
+            ApiError::Conflict { .. } => 409,
+            ApiError::UnsupportedMediaType => 415,
+            ApiError::Invalid(_) => 422,
+            ApiError::TooManyRequests { .. } => 429,
             ApiError::Storage(_) => 503,
         }
     }
 
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::NotFound { .. } => "not_found",
+            ApiError::NotFound { .. } | ApiError::RecordNotFound => "not_found",
             ApiError::MethodNotAllowed { .. } | ApiError::UnsupportedMethod => "method_not_allowed",
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::Forbidden => "forbidden",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::TooManyRequests { .. } => "too_many_requests",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Invalid(_) => "invalid",
+            ApiError::Conflict { code, .. } => code,
             ApiError::Storage(_) => "storage_unavailable",
         }
     }
@@ -48,27 +89,95 @@ impl ApiError {
         }
     }
 
-    pub fn to_problem(&self) -> Problem {
-        let (title, detail) = match self {
-            ApiError::NotFound { method, path } => {
-                ("Not Found", format!("no API route for {method} {path}"))
+    /// The `Retry-After` header value for a 429.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::TooManyRequests { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self.status() {
+            400 => "Bad Request",
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            404 => "Not Found",
+            405 => "Method Not Allowed",
+            409 => "Conflict",
+            415 => "Unsupported Media Type",
+            422 => "Unprocessable Content",
+            429 => "Too Many Requests",
+            _ => "Service Unavailable",
+        }
+    }
+
+    fn detail(&self) -> Localized {
+        let t = |zh: &str, en: &str| Localized::new(zh, en);
+        match self {
+            ApiError::NotFound { method, path } => Localized::new(
+                format!("没有这个接口：{method} {path}"),
+                format!("no API route for {method} {path}"),
+            ),
+            ApiError::RecordNotFound => t(
+                "记录不存在或您无权查看",
+                "No such record, or not one you may see",
+            ),
+            ApiError::MethodNotAllowed { .. } => {
+                let allow = self.allow_header().unwrap_or_default();
+                Localized::new(
+                    format!("该接口只支持 {allow}"),
+                    format!("this path allows only {allow}"),
+                )
             }
-            ApiError::MethodNotAllowed { .. } => (
-                "Method Not Allowed",
+            ApiError::UnsupportedMethod => t("不支持的 HTTP 方法", "unsupported HTTP method"),
+            ApiError::Unauthenticated => t("请先登录", "Sign in first"),
+            ApiError::InvalidCredentials => t("邮箱或密码不正确", "Wrong e-mail or password"),
+            ApiError::Forbidden => t("您的角色无权执行此操作", "Your role does not allow this"),
+            ApiError::UnsupportedMediaType => t(
+                "请求体必须是 JSON（Content-Type: application/json）",
+                "The request body must be JSON (Content-Type: application/json)",
+            ),
+            ApiError::TooManyRequests { retry_after } => Localized::new(
+                format!("尝试次数过多，请 {} 分钟后再试", retry_after.div_ceil(60)),
                 format!(
-                    "this path allows only {}",
-                    self.allow_header().unwrap_or_default()
+                    "Too many attempts; try again in {} minutes",
+                    retry_after.div_ceil(60)
                 ),
             ),
-            ApiError::UnsupportedMethod => {
-                ("Method Not Allowed", "unsupported HTTP method".to_string())
-            }
-            ApiError::Storage(_) => (
-                "Service Unavailable",
-                "the database is not reachable right now; try again shortly".to_string(),
+            ApiError::BadRequest(why) => Localized::new(
+                format!("请求无效：{why}"),
+                format!("Malformed request: {why}"),
             ),
-        };
-        Problem::new(self.status(), self.code(), title, detail)
+            ApiError::Invalid(_) => t("部分内容填写有误", "Some fields are not valid"),
+            ApiError::Conflict { message, .. } => message.clone(),
+            ApiError::Storage(_) => t(
+                "暂时无法访问数据库，请稍后重试",
+                "the database is not reachable right now; try again shortly",
+            ),
+        }
+    }
+
+    pub fn to_problem(&self, lang: Lang) -> Problem {
+        let mut p = Problem::new(
+            self.status(),
+            self.code(),
+            self.title(),
+            self.detail().get(lang),
+        );
+        if let ApiError::Invalid(issues) = self {
+            p.errors = Some(
+                issues
+                    .iter()
+                    .map(|i| FieldError {
+                        field: i.field.clone(),
+                        code: i.code.clone(),
+                        message: i.message.get(lang).to_string(),
+                    })
+                    .collect(),
+            );
+        }
+        p
     }
 }
 
@@ -82,7 +191,7 @@ mod tests {
             method: Method::Get,
             path: "/api/nope".into(),
         };
-        let p = e.to_problem();
+        let p = e.to_problem(Lang::En);
         assert_eq!((p.status, p.code.as_str()), (404, "not_found"));
         assert!(p.detail.contains("GET /api/nope"));
     }
@@ -98,8 +207,48 @@ mod tests {
 
     #[test]
     fn storage_failures_do_not_leak_their_cause() {
-        let p = ApiError::Storage("D1_ERROR: no such table: secrets".into()).to_problem();
+        let p = ApiError::Storage("D1_ERROR: no such table: secrets".into()).to_problem(Lang::En);
         assert_eq!(p.status, 503);
         assert!(!p.detail.contains("secrets"));
+    }
+
+    #[test]
+    fn details_come_in_the_callers_language() {
+        assert_eq!(
+            ApiError::Unauthenticated.to_problem(Lang::ZhCn).detail,
+            "请先登录"
+        );
+        assert_eq!(
+            ApiError::Unauthenticated.to_problem(Lang::En).detail,
+            "Sign in first"
+        );
+    }
+
+    #[test]
+    fn invalid_fields_are_listed_with_code_and_message() {
+        let e = ApiError::Invalid(vec![FieldIssue::new(
+            "email",
+            "invalid_email",
+            "邮箱无效",
+            "Not an e-mail",
+        )]);
+        let p = e.to_problem(Lang::En);
+        assert_eq!(p.status, 422);
+        let errors = p.errors.unwrap();
+        assert_eq!(
+            (
+                errors[0].field.as_str(),
+                errors[0].code.as_str(),
+                errors[0].message.as_str()
+            ),
+            ("email", "invalid_email", "Not an e-mail")
+        );
+    }
+
+    #[test]
+    fn throttling_says_when_to_retry() {
+        let e = ApiError::TooManyRequests { retry_after: 900 };
+        assert_eq!((e.status(), e.retry_after()), (429, Some(900)));
+        assert!(e.to_problem(Lang::En).detail.contains("15 minutes"));
     }
 }

@@ -1,6 +1,7 @@
 //! Dealgate's Worker. Everything here but `glue` is plain Rust, tested on the
 //! host; `glue` binds it to the Workers runtime (fetch event, D1, KV, assets).
 
+pub mod auth;
 pub mod error;
 pub mod http;
 pub mod routes;

@@ -2,29 +2,90 @@
 //! method and path. Every request is resolved here, so an unknown path gets
 //! the same JSON 404 and a known path with the wrong method a JSON 405.
 
+use crate::auth::Access;
 use crate::http::Method;
+use shared::user::Role;
 
 /// An endpoint of the API contract. The glue maps each to its handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Endpoint {
     Health,
+    Login,
+    Logout,
+    Me,
+    ListUsers,
+    Setup,
+    ListAdminUsers,
+    CreateUser,
+    UpdateUser,
 }
 
-/// One row of the table.
-#[derive(Debug, Clone, Copy)]
+/// One row of the table. `access` is not optional: a route cannot exist
+/// without saying who may call it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
     pub method: Method,
     /// Segments separated by `/`; `{name}` captures one segment.
     pub pattern: &'static str,
     pub endpoint: Endpoint,
+    pub access: Access,
 }
 
+const fn route(method: Method, pattern: &'static str, endpoint: Endpoint, access: Access) -> Route {
+    Route {
+        method,
+        pattern,
+        endpoint,
+        access,
+    }
+}
+
+const ADMIN: Access = Access::Roles(&[Role::Admin]);
+
 /// Every route the API serves.
-pub const ROUTES: &[Route] = &[Route {
-    method: Method::Get,
-    pattern: "/api/health",
-    endpoint: Endpoint::Health,
-}];
+pub const ROUTES: &[Route] = &[
+    route(Method::Get, "/api/health", Endpoint::Health, Access::Public),
+    route(
+        Method::Post,
+        "/api/auth/login",
+        Endpoint::Login,
+        Access::Public,
+    ),
+    // Public so that signing out with an expired session still clears the cookie.
+    route(
+        Method::Post,
+        "/api/auth/logout",
+        Endpoint::Logout,
+        Access::Public,
+    ),
+    // Guarded by the SETUP_TOKEN secret and by "no users yet" instead.
+    route(Method::Post, "/api/setup", Endpoint::Setup, Access::Public),
+    route(Method::Get, "/api/me", Endpoint::Me, Access::SignedIn),
+    route(
+        Method::Get,
+        "/api/users",
+        Endpoint::ListUsers,
+        Access::SignedIn,
+    ),
+    route(
+        Method::Get,
+        "/api/admin/users",
+        Endpoint::ListAdminUsers,
+        ADMIN,
+    ),
+    route(
+        Method::Post,
+        "/api/admin/users",
+        Endpoint::CreateUser,
+        ADMIN,
+    ),
+    route(
+        Method::Patch,
+        "/api/admin/users/{id}",
+        Endpoint::UpdateUser,
+        ADMIN,
+    ),
+];
 
 /// Path parameters captured by `{name}` segments, in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,7 +102,7 @@ impl Params {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolution {
-    Found(Endpoint, Params),
+    Found(Route, Params),
     /// The path exists, but not for this method; lists the methods it has.
     MethodNotAllowed(Vec<Method>),
     NotFound,
@@ -76,7 +137,7 @@ pub fn resolve(method: Method, path: &str) -> Resolution {
     for route in ROUTES {
         if let Some(params) = match_pattern(route.pattern, path) {
             if route.method == method || (method == Method::Head && route.method == Method::Get) {
-                return Resolution::Found(route.endpoint, params);
+                return Resolution::Found(*route, params);
             }
             allowed.push(route.method);
         }
@@ -94,14 +155,9 @@ mod tests {
 
     #[test]
     fn health_resolves_for_get_and_head() {
-        assert_eq!(
-            resolve(Method::Get, "/api/health"),
-            Resolution::Found(Endpoint::Health, Params::default())
-        );
-        assert!(matches!(
-            resolve(Method::Head, "/api/health"),
-            Resolution::Found(Endpoint::Health, _)
-        ));
+        let found = |m| matches!(resolve(m, "/api/health"), Resolution::Found(r, _) if r.endpoint == Endpoint::Health);
+        assert!(found(Method::Get));
+        assert!(found(Method::Head));
     }
 
     #[test]
@@ -129,6 +185,86 @@ mod tests {
         assert_eq!(p.get("id"), Some("l_42"));
         assert!(match_pattern("/api/leads/{id}/convert", "/api/leads//convert").is_none());
         assert!(match_pattern("/api/leads/{id}", "/api/leads/a/b").is_none());
+    }
+
+    /// Who may call what: the table the router must match, route for route.
+    /// A new route fails this test until it is added here with its rule.
+    const EXPECTED: &[(&str, &str, &str)] = &[
+        ("GET", "/api/health", "public"),
+        ("POST", "/api/auth/login", "public"),
+        ("POST", "/api/auth/logout", "public"),
+        ("POST", "/api/setup", "public"),
+        ("GET", "/api/me", "signed_in"),
+        ("GET", "/api/users", "signed_in"),
+        ("GET", "/api/admin/users", "admin"),
+        ("POST", "/api/admin/users", "admin"),
+        ("PATCH", "/api/admin/users/{id}", "admin"),
+    ];
+
+    fn rule(access: Access) -> String {
+        match access {
+            Access::Public => "public".into(),
+            Access::SignedIn => "signed_in".into(),
+            Access::Roles(roles) => roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join("|"),
+        }
+    }
+
+    #[test]
+    fn every_route_has_exactly_the_expected_access_rule() {
+        let actual: Vec<(String, String, String)> = ROUTES
+            .iter()
+            .map(|r| (r.method.to_string(), r.pattern.to_string(), rule(r.access)))
+            .collect();
+        let expected: Vec<(String, String, String)> = EXPECTED
+            .iter()
+            .map(|(m, p, a)| (m.to_string(), p.to_string(), a.to_string()))
+            .collect();
+        assert_eq!(actual, expected);
+    }
+
+    #[test]
+    fn the_authorisation_matrix_holds_for_every_route_and_role() {
+        use crate::auth::authorize;
+        use crate::error::ApiError;
+        for r in ROUTES {
+            assert_eq!(
+                authorize(r.access, None).is_ok(),
+                r.access == Access::Public,
+                "{} {} without a session",
+                r.method,
+                r.pattern
+            );
+            for role in Role::ALL {
+                let me = shared::api::Me {
+                    id: "u".into(),
+                    email: "u@example.com".into(),
+                    name: "U".into(),
+                    roles: vec![role],
+                    active: true,
+                };
+                let expected = match rule(r.access).as_str() {
+                    "public" | "signed_in" => Ok(()),
+                    roles => {
+                        if roles.split('|').any(|x| x == role.as_str()) {
+                            Ok(())
+                        } else {
+                            Err(ApiError::Forbidden)
+                        }
+                    }
+                };
+                assert_eq!(
+                    authorize(r.access, Some(&me)),
+                    expected,
+                    "{} {} as {role:?}",
+                    r.method,
+                    r.pattern
+                );
+            }
+        }
     }
 
     #[test]

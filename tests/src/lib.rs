@@ -106,3 +106,120 @@ pub async fn wait_attr(client: &Client, css: &str, attr: &str) -> Option<String>
         .unwrap_or_else(|e| panic!("timed out waiting for `{css}`: {e}"));
     el.attr(attr).await.expect("read attribute")
 }
+
+/// The demo users' password (server/seed/dev.sql).
+pub const DEMO_PASSWORD: &str = "dealgate-demo";
+
+/// A signed-in API client: the session cookie is kept by hand, so tests can
+/// replay an old one after logout.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub client: reqwest::Client,
+    pub cookie: String,
+    pub me: shared::api::Me,
+}
+
+impl Session {
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, url(path))
+            .header("cookie", &self.cookie)
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::GET, path)
+    }
+
+    /// A JSON request, as the app sends them.
+    pub fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::RequestBuilder {
+        self.request(method, path).json(body)
+    }
+}
+
+/// `Set-Cookie` headers of a response.
+pub fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect()
+}
+
+/// Signs in with e-mail and password; panics with the answer if refused.
+pub async fn sign_in(email: &str, password: &str) -> Session {
+    let client = http();
+    let response = client
+        .post(url("/api/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("reach the login endpoint");
+    let status = response.status();
+    let cookies = set_cookies(&response);
+    let body = response.text().await.unwrap_or_default();
+    assert_eq!(status, 200, "sign-in as {email} refused: {body}");
+    let cookie = cookies
+        .iter()
+        .find_map(|c| {
+            c.split(';')
+                .next()
+                .filter(|kv| kv.starts_with("dg_session="))
+        })
+        .expect("a session cookie")
+        .to_string();
+    let me = serde_json::from_str(&body).expect("sign-in answers the user");
+    Session { client, cookie, me }
+}
+
+/// Signs in as a demo user: `admin`, `manager`, `rep`, `rep2`, `channel`.
+pub async fn sign_in_as(who: &str) -> Session {
+    sign_in(&format!("{who}@example.com"), DEMO_PASSWORD).await
+}
+
+/// Runs SQL against the runtime's local D1 (only under `make e2e`).
+pub async fn d1_exec(sql: &str) {
+    let state =
+        std::env::var("DEALGATE_STATE").expect("DEALGATE_STATE is set by tests/with-runtime.sh");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = tokio::process::Command::new("wrangler")
+        .current_dir(&root)
+        .args([
+            "d1",
+            "execute",
+            "DB",
+            "--local",
+            "--persist-to",
+            &state,
+            "--command",
+            sql,
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .expect("run wrangler d1 execute");
+    assert!(
+        out.status.success(),
+        "d1 execute failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A unique suffix for test data, so tests running together never collide.
+pub fn unique(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "{prefix}{}x{}x{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    )
+}
