@@ -2,8 +2,10 @@
 //! caller's language.
 
 use crate::http::Method;
-use shared::api::{FieldError, Problem};
+use shared::api::{FieldError, Problem, RawRecord};
+use shared::gate::Blocker;
 use shared::i18n::{Lang, Localized};
+use shared::opportunity::OpError;
 use shared::validate::FieldIssue;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +41,12 @@ pub enum ApiError {
         code: &'static str,
         message: Localized,
     },
+    /// A domain rule refused the change.
+    Op(OpError),
+    /// The gate refused the move; the blockers say why.
+    Blocked(Vec<Blocker>),
+    /// The version sent is not the current one; here is the current record.
+    Stale(RawRecord),
     /// D1, KV or crypto failed; the cause is logged, not shown.
     Storage(String),
 }
@@ -51,7 +59,18 @@ impl ApiError {
             ApiError::Forbidden => 403,
             ApiError::NotFound { .. } | ApiError::RecordNotFound => 404,
             ApiError::MethodNotAllowed { .. } | ApiError::UnsupportedMethod => 405,
-            ApiError::Conflict { .. } => 409,
+            ApiError::Conflict { .. } | ApiError::Stale(_) => 409,
+            ApiError::Blocked(_) => 422,
+            ApiError::Op(e) => match e {
+                OpError::Forbidden
+                | OpError::NotOwner
+                | OpError::SelfApproval
+                | OpError::NotApprover => 403,
+                OpError::Closed | OpError::ApprovalNotRequestable | OpError::ApprovalNotPending => {
+                    409
+                }
+                _ => 422,
+            },
             ApiError::UnsupportedMediaType => 415,
             ApiError::Invalid(_) => 422,
             ApiError::TooManyRequests { .. } => 429,
@@ -71,6 +90,9 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Invalid(_) => "invalid",
             ApiError::Conflict { code, .. } => code,
+            ApiError::Op(e) => e.code(),
+            ApiError::Blocked(_) => "blocked",
+            ApiError::Stale(_) => "version_conflict",
             ApiError::Storage(_) => "storage_unavailable",
         }
     }
@@ -151,6 +173,12 @@ impl ApiError {
             ),
             ApiError::Invalid(_) => t("部分内容填写有误", "Some fields are not valid"),
             ApiError::Conflict { message, .. } => message.clone(),
+            ApiError::Op(e) => e.message(),
+            ApiError::Blocked(_) => t("未满足阶段关卡的要求", "The stage gate is not met"),
+            ApiError::Stale(_) => t(
+                "该记录已被他人修改，请查看最新内容后重试",
+                "Someone else changed this record; review the current version and try again",
+            ),
             ApiError::Storage(_) => t(
                 "暂时无法访问数据库，请稍后重试",
                 "the database is not reachable right now; try again shortly",
@@ -165,6 +193,19 @@ impl ApiError {
             self.title(),
             self.detail().get(lang),
         );
+        if let ApiError::Blocked(blockers) = self {
+            p.blockers = Some(blockers.clone());
+        }
+        if let ApiError::Stale(current) = self {
+            p.current = Some(current.clone());
+        }
+        if let ApiError::Op(OpError::InvalidField { key, error }) = self {
+            p.errors = Some(vec![FieldError {
+                field: format!("fields.{key}"),
+                code: error.code().to_string(),
+                message: error.message().get(lang).to_string(),
+            }]);
+        }
         if let ApiError::Invalid(issues) = self {
             p.errors = Some(
                 issues
@@ -243,6 +284,28 @@ mod tests {
             ),
             ("email", "invalid_email", "Not an e-mail")
         );
+    }
+
+    #[test]
+    fn domain_refusals_map_to_forbidden_conflict_or_unprocessable() {
+        assert_eq!(ApiError::Op(OpError::SelfApproval).status(), 403);
+        assert_eq!(ApiError::Op(OpError::Closed).status(), 409);
+        assert_eq!(ApiError::Op(OpError::UnknownTask("x".into())).status(), 422);
+        let p = ApiError::Op(OpError::SelfApproval).to_problem(Lang::En);
+        assert_eq!(p.code, "self_approval");
+    }
+
+    #[test]
+    fn a_refused_move_lists_its_blockers() {
+        let blocker = Blocker {
+            stage: shared::Key::parse("initiate").unwrap(),
+            kind: shared::BlockerKind::Task,
+            key: Some(shared::Key::parse("initiation_report").unwrap()),
+            message: shared::Localized::new("编写立项报告", "Write the initiation report"),
+        };
+        let p = ApiError::Blocked(vec![blocker.clone()]).to_problem(Lang::En);
+        assert_eq!((p.status, p.code.as_str()), (422, "blocked"));
+        assert_eq!(p.blockers, Some(vec![blocker]));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod http;
+pub mod listing;
 pub mod routes;
 
 #[cfg(target_arch = "wasm32")]

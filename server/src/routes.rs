@@ -18,6 +18,25 @@ pub enum Endpoint {
     ListAdminUsers,
     CreateUser,
     UpdateUser,
+    Config,
+    ListLeads,
+    CreateLead,
+    GetLead,
+    UpdateLead,
+    SetLeadTask,
+    ConvertLead,
+    DisqualifyLead,
+    ListOpportunities,
+    GetOpportunity,
+    UpdateOpportunity,
+    SetOpportunityTask,
+    RequestApproval,
+    DecideApproval,
+    SetTeam,
+    OverrideGrade,
+    CheckOpportunity,
+    TransitionOpportunity,
+    OpportunityHistory,
 }
 
 /// One row of the table. `access` is not optional: a route cannot exist
@@ -41,6 +60,9 @@ const fn route(method: Method, pattern: &'static str, endpoint: Endpoint, access
 }
 
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
+/// "rep+": the sales side. Which leads and deals each sees is decided per record.
+const SALES: Access = Access::Roles(&[Role::Rep, Role::Manager, Role::Admin]);
+const MANAGERS: Access = Access::Roles(&[Role::Manager, Role::Admin]);
 
 /// Every route the API serves.
 pub const ROUTES: &[Route] = &[
@@ -84,6 +106,107 @@ pub const ROUTES: &[Route] = &[
         "/api/admin/users/{id}",
         Endpoint::UpdateUser,
         ADMIN,
+    ),
+    route(
+        Method::Get,
+        "/api/config",
+        Endpoint::Config,
+        Access::SignedIn,
+    ),
+    route(Method::Get, "/api/leads", Endpoint::ListLeads, SALES),
+    route(Method::Post, "/api/leads", Endpoint::CreateLead, SALES),
+    route(Method::Get, "/api/leads/{id}", Endpoint::GetLead, SALES),
+    route(
+        Method::Patch,
+        "/api/leads/{id}",
+        Endpoint::UpdateLead,
+        SALES,
+    ),
+    route(
+        Method::Post,
+        "/api/leads/{id}/tasks/{key}",
+        Endpoint::SetLeadTask,
+        SALES,
+    ),
+    route(
+        Method::Post,
+        "/api/leads/{id}/convert",
+        Endpoint::ConvertLead,
+        SALES,
+    ),
+    route(
+        Method::Post,
+        "/api/leads/{id}/disqualify",
+        Endpoint::DisqualifyLead,
+        SALES,
+    ),
+    route(
+        Method::Get,
+        "/api/opportunities",
+        Endpoint::ListOpportunities,
+        SALES,
+    ),
+    // Reading and approving: whoever the deal lets in (owner, team, managers,
+    // an approver staffed on it), whatever their permission role.
+    route(
+        Method::Get,
+        "/api/opportunities/{id}",
+        Endpoint::GetOpportunity,
+        Access::SignedIn,
+    ),
+    route(
+        Method::Patch,
+        "/api/opportunities/{id}",
+        Endpoint::UpdateOpportunity,
+        Access::SignedIn,
+    ),
+    route(
+        Method::Post,
+        "/api/opportunities/{id}/tasks/{key}",
+        Endpoint::SetOpportunityTask,
+        Access::SignedIn,
+    ),
+    route(
+        Method::Post,
+        "/api/opportunities/{id}/approvals/{key}/request",
+        Endpoint::RequestApproval,
+        Access::SignedIn,
+    ),
+    route(
+        Method::Post,
+        "/api/opportunities/{id}/approvals/{key}/decide",
+        Endpoint::DecideApproval,
+        Access::SignedIn,
+    ),
+    route(
+        Method::Put,
+        "/api/opportunities/{id}/team",
+        Endpoint::SetTeam,
+        Access::SignedIn,
+    ),
+    route(
+        Method::Post,
+        "/api/opportunities/{id}/grade-override",
+        Endpoint::OverrideGrade,
+        MANAGERS,
+    ),
+    route(
+        Method::Get,
+        "/api/opportunities/{id}/check",
+        Endpoint::CheckOpportunity,
+        Access::SignedIn,
+    ),
+    route(
+        Method::Post,
+        "/api/opportunities/{id}/transition",
+        Endpoint::TransitionOpportunity,
+        Access::SignedIn,
+    ),
+    route(
+        Method::Get,
+        "/api/opportunities/{id}/history",
+        Endpoint::OpportunityHistory,
+        Access::SignedIn,
     ),
 ];
 
@@ -199,6 +322,37 @@ mod tests {
         ("GET", "/api/admin/users", "admin"),
         ("POST", "/api/admin/users", "admin"),
         ("PATCH", "/api/admin/users/{id}", "admin"),
+        ("GET", "/api/config", "signed_in"),
+        ("GET", "/api/leads", "rep|manager|admin"),
+        ("POST", "/api/leads", "rep|manager|admin"),
+        ("GET", "/api/leads/{id}", "rep|manager|admin"),
+        ("PATCH", "/api/leads/{id}", "rep|manager|admin"),
+        ("POST", "/api/leads/{id}/tasks/{key}", "rep|manager|admin"),
+        ("POST", "/api/leads/{id}/convert", "rep|manager|admin"),
+        ("POST", "/api/leads/{id}/disqualify", "rep|manager|admin"),
+        ("GET", "/api/opportunities", "rep|manager|admin"),
+        ("GET", "/api/opportunities/{id}", "signed_in"),
+        ("PATCH", "/api/opportunities/{id}", "signed_in"),
+        ("POST", "/api/opportunities/{id}/tasks/{key}", "signed_in"),
+        (
+            "POST",
+            "/api/opportunities/{id}/approvals/{key}/request",
+            "signed_in",
+        ),
+        (
+            "POST",
+            "/api/opportunities/{id}/approvals/{key}/decide",
+            "signed_in",
+        ),
+        ("PUT", "/api/opportunities/{id}/team", "signed_in"),
+        (
+            "POST",
+            "/api/opportunities/{id}/grade-override",
+            "manager|admin",
+        ),
+        ("GET", "/api/opportunities/{id}/check", "signed_in"),
+        ("POST", "/api/opportunities/{id}/transition", "signed_in"),
+        ("GET", "/api/opportunities/{id}/history", "signed_in"),
     ];
 
     fn rule(access: Access) -> String {

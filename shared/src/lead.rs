@@ -368,3 +368,331 @@ impl Lead {
         ))
     }
 }
+
+/// `PATCH /api/leads/{id}`: the editable parts; status, owner and stage-1
+/// completion are not settable here.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeadPatch {
+    pub version: u64,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub customer: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub contact: Option<Contact>,
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Stage-1 fields: `{key: value}` sets, `{key: null}` clears.
+    #[serde(default)]
+    pub fields: Option<BTreeMap<String, Option<serde_json::Value>>>,
+}
+
+/// Why a lead change was refused: invalid inputs, or a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeadChangeError {
+    Invalid(Vec<FieldIssue>),
+    Op(OpError),
+}
+
+impl From<OpError> for LeadChangeError {
+    fn from(e: OpError) -> Self {
+        LeadChangeError::Op(e)
+    }
+}
+
+impl Lead {
+    /// Applies a PATCH (the version is the caller's to check).
+    pub fn patch(
+        &mut self,
+        patch: &LeadPatch,
+        pipelines: &[Pipeline],
+        actor: &Actor,
+    ) -> Result<Vec<EventKind>, LeadChangeError> {
+        self.open_for(actor)?;
+        let merged = NewLead {
+            title: patch.title.clone().unwrap_or_else(|| self.title.clone()),
+            customer: patch
+                .customer
+                .clone()
+                .unwrap_or_else(|| self.customer.clone()),
+            description: patch
+                .description
+                .clone()
+                .unwrap_or_else(|| self.description.clone()),
+            contact: patch
+                .contact
+                .clone()
+                .unwrap_or_else(|| self.contact.clone()),
+            source: patch.source.clone().unwrap_or_else(|| self.source.clone()),
+            owner_id: Some(self.owner_id.clone()),
+            pipeline: self.pipeline.clone(),
+        }
+        .validate(pipelines)
+        .map_err(LeadChangeError::Invalid)?;
+        let pipeline = pipelines
+            .iter()
+            .find(|p| p.id == self.pipeline)
+            .ok_or(LeadChangeError::Op(OpError::Forbidden))?;
+        let mut next = self.clone();
+        let mut changes = Vec::new();
+        let mut set = |name: &str, changed: bool| {
+            if changed {
+                changes.push(name.to_string());
+            }
+        };
+        set("title", merged.title != self.title);
+        set("customer", merged.customer != self.customer);
+        set("description", merged.description != self.description);
+        set("contact", merged.contact != self.contact);
+        set("source", merged.source != self.source);
+        next.title = merged.title;
+        next.customer = merged.customer;
+        next.description = merged.description;
+        next.contact = merged.contact;
+        next.source = merged.source;
+        let mut events = Vec::new();
+        if !changes.is_empty() {
+            events.push(EventKind::Updated { changes });
+        }
+        if let Some(fields) = &patch.fields {
+            let first = pipeline
+                .first()
+                .ok_or(LeadChangeError::Op(OpError::Forbidden))?;
+            if let Some(key) = fields.keys().find(|k| first.field(k).is_none()) {
+                return Err(OpError::UnknownField(key.clone()).into());
+            }
+            events.extend(set_fields(&mut next.fields, pipeline, fields)?);
+        }
+        next.touch();
+        *self = next;
+        Ok(events)
+    }
+
+    /// A new lead from validated input.
+    pub fn create(id: &str, new: NewLead, creator: &Actor) -> (Lead, Vec<EventKind>) {
+        let pipeline = new.pipeline.clone();
+        let stage = Key::parse("verify").unwrap_or_else(|_| pipeline.clone());
+        let lead = Lead {
+            id: id.to_string(),
+            version: 1,
+            title: new.title,
+            customer: new.customer,
+            description: new.description,
+            contact: new.contact,
+            source: new.source,
+            owner_id: new.owner_id.unwrap_or_else(|| creator.user_id.clone()),
+            status: LeadStatus::New,
+            pipeline,
+            fields: Fields::new(),
+            tasks: BTreeMap::new(),
+            disqualify_reason: None,
+            opportunity_id: None,
+            partner: None,
+        };
+        (lead, vec![EventKind::Created { stage }])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builtin;
+    use crate::sample::instant;
+    use crate::user::Role;
+
+    fn rep() -> Actor {
+        Actor::new("u_rep", &[Role::Rep])
+    }
+
+    fn new_lead() -> NewLead {
+        NewLead {
+            title: "MES 系统升级".into(),
+            customer: "上海明远制造".into(),
+            description: String::new(),
+            contact: Contact {
+                name: "张伟".into(),
+                phone: "138 0013 8000".into(),
+                email: String::new(),
+            },
+            source: "展会".into(),
+            owner_id: None,
+            pipeline: Key::parse("tender").unwrap(),
+        }
+    }
+
+    fn lead() -> Lead {
+        let valid = new_lead().validate(&builtin::pipelines()).unwrap();
+        Lead::create("l_1", valid, &rep()).0
+    }
+
+    fn convert_req(amount: i64) -> ConvertRequest {
+        ConvertRequest {
+            lead_by: LeadBy::Us,
+            amount: Money::from_minor(amount).unwrap(),
+            expected_close: crate::sample::date(),
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn a_lead_needs_a_possible_deal_and_a_way_to_reach_someone() {
+        let mut n = new_lead();
+        n.contact.phone.clear();
+        let issues = n.validate(&builtin::pipelines()).unwrap_err();
+        assert_eq!(issues[0].code, "contact_required");
+        let mut n = new_lead();
+        n.title = " ".into();
+        n.contact.email = "not-an-email".into();
+        let codes: Vec<_> = n
+            .validate(&builtin::pipelines())
+            .unwrap_err()
+            .into_iter()
+            .map(|i| i.code)
+            .collect();
+        assert_eq!(codes, ["required", "invalid_email"]);
+    }
+
+    #[test]
+    fn conversion_is_blocked_until_stage_one_is_met_for_the_grade() {
+        let p = builtin::tender();
+        let mut l = lead();
+        let v = l.check_conversion(&p, &GradingPolicy::default(), &convert_req(200_000_000));
+        let keys: Vec<_> = v
+            .blockers
+            .iter()
+            .filter_map(|b| b.key.as_ref().map(|k| k.to_string()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "need_summary",
+                "budget_status",
+                "contact_confirmed",
+                "participation_decision"
+            ]
+        );
+
+        let fields = BTreeMap::from([
+            (
+                "need_summary".to_string(),
+                Some(serde_json::json!("二期扩产")),
+            ),
+            (
+                "budget_status".to_string(),
+                Some(serde_json::json!("已落实 / Approved")),
+            ),
+        ]);
+        l.set_fields(&p, &fields, &rep()).unwrap();
+        for t in ["contact_confirmed", "participation_decision"] {
+            l.set_task(&p, t, true, None, &rep(), instant()).unwrap();
+        }
+        assert_eq!(l.status, LeadStatus::Working);
+        let (lead, opp, events) = l
+            .convert(
+                &p,
+                &GradingPolicy::default(),
+                &convert_req(200_000_000),
+                "o_1",
+                Currency::CNY,
+                instant(),
+            )
+            .unwrap();
+        assert_eq!(lead.status, LeadStatus::Converted);
+        assert_eq!(opp.stage, "initiate");
+        assert_eq!(opp.grade.effective, crate::grade::Grade::B);
+        assert_eq!(opp.lead_id.as_deref(), Some("l_1"));
+        assert_eq!(events.len(), 2);
+    }
+
+    #[test]
+    fn a_small_deal_converts_with_fewer_stage_one_requirements() {
+        let p = builtin::tender();
+        let mut l = lead();
+        let fields = BTreeMap::from([
+            (
+                "need_summary".to_string(),
+                Some(serde_json::json!("小项目")),
+            ),
+            (
+                "budget_status".to_string(),
+                Some(serde_json::json!("未知 / Unknown")),
+            ),
+        ]);
+        l.set_fields(&p, &fields, &rep()).unwrap();
+        l.set_task(&p, "contact_confirmed", true, None, &rep(), instant())
+            .unwrap();
+        assert!(
+            l.check_conversion(&p, &GradingPolicy::default(), &convert_req(10_000_000))
+                .allowed
+        );
+        assert!(
+            !l.check_conversion(&p, &GradingPolicy::default(), &convert_req(200_000_000))
+                .allowed
+        );
+    }
+
+    #[test]
+    fn a_converted_or_disqualified_lead_is_closed_to_changes() {
+        let p = builtin::tender();
+        let mut l = lead();
+        l.disqualify("no budget", &rep()).unwrap();
+        assert_eq!(l.disqualify("again", &rep()), Err(OpError::Closed));
+        let v = l.check_conversion(&p, &GradingPolicy::default(), &convert_req(1));
+        assert_eq!(v.blockers[0].kind, BlockerKind::Closed);
+    }
+
+    #[test]
+    fn another_rep_may_not_touch_someone_elses_lead() {
+        let p = builtin::tender();
+        let mut l = lead();
+        let other = Actor::new("u_rep2", &[Role::Rep]);
+        assert_eq!(
+            l.set_task(&p, "contact_confirmed", true, None, &other, instant()),
+            Err(OpError::Forbidden)
+        );
+        let manager = Actor::new("u_manager", &[Role::Manager]);
+        assert!(
+            l.set_task(&p, "contact_confirmed", true, None, &manager, instant())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_lead_patch_sets_only_stage_one_fields() {
+        let pipelines = builtin::pipelines();
+        let mut l = lead();
+        let patch = LeadPatch {
+            version: 1,
+            fields: Some(BTreeMap::from([(
+                "bid_price".to_string(),
+                Some(serde_json::json!(5)),
+            )])),
+            ..LeadPatch::default()
+        };
+        assert_eq!(
+            l.patch(&patch, &pipelines, &rep()),
+            Err(LeadChangeError::Op(OpError::UnknownField(
+                "bid_price".into()
+            )))
+        );
+        let patch = LeadPatch {
+            version: 1,
+            title: Some("MES 三期".into()),
+            ..LeadPatch::default()
+        };
+        let events = l.patch(&patch, &pipelines, &rep()).unwrap();
+        assert_eq!(l.title, "MES 三期");
+        assert_eq!(
+            events,
+            vec![EventKind::Updated {
+                changes: vec!["title".into()]
+            }]
+        );
+        assert!(
+            serde_json::from_str::<LeadPatch>(r#"{"version":1,"status":"converted"}"#).is_err()
+        );
+    }
+}

@@ -47,3 +47,102 @@ pub fn text(s: &str) -> JsValue {
 pub fn int(n: i64) -> JsValue {
     JsValue::from_f64(n as f64)
 }
+
+/// A `WHERE` clause built from fragments with `?` placeholders, numbered
+/// as they are added; values are always bound, never spliced in.
+#[derive(Default)]
+pub struct Where {
+    clauses: Vec<String>,
+    pub params: Vec<JsValue>,
+}
+
+impl Where {
+    /// Adds `fragment`, whose every `?` stands for `value`.
+    pub fn and(&mut self, fragment: &str, value: JsValue) {
+        self.params.push(value);
+        self.clauses
+            .push(fragment.replace('?', &format!("?{}", self.params.len())));
+    }
+
+    /// Adds `fragment` with two values: `?a` and `?b` placeholders.
+    pub fn and2(&mut self, fragment: &str, a: JsValue, b: JsValue) {
+        self.params.push(a);
+        let na = self.params.len();
+        self.params.push(b);
+        let nb = self.params.len();
+        self.clauses.push(
+            fragment
+                .replace("?a", &format!("?{na}"))
+                .replace("?b", &format!("?{nb}")),
+        );
+    }
+
+    pub fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    /// Binds one more value (e.g. a LIMIT) and returns its placeholder.
+    pub fn bind(&mut self, value: JsValue) -> String {
+        self.params.push(value);
+        format!("?{}", self.params.len())
+    }
+}
+
+/// Rows of a list page: the record's JSON plus its paging key.
+#[derive(serde::Deserialize)]
+pub struct PageRow {
+    pub doc: String,
+    pub created_at: String,
+    pub id: String,
+}
+
+/// Runs a newest-first page query over `table` and answers `{items, next_cursor}`.
+pub async fn page<T: DeserializeOwned>(
+    env: &Env,
+    table: &str,
+    mut filter: Where,
+    query: &crate::listing::ListQuery,
+    search_columns: (&str, &str),
+) -> Result<shared::api::Page<T>, ApiError> {
+    if let Some(q) = &query.q {
+        let (a, b) = search_columns;
+        filter.and(
+            &format!("({a} LIKE ? ESCAPE '\\' OR {b} LIKE ? ESCAPE '\\')"),
+            text(&crate::listing::like_pattern(q)),
+        );
+    }
+    if let Some(c) = &query.cursor {
+        filter.and2(
+            "(created_at < ?a OR (created_at = ?a AND id < ?b))",
+            text(&c.created_at),
+            text(&c.id),
+        );
+    }
+    let limit = filter.bind(int(query.limit as i64 + 1));
+    let sql = format!(
+        "SELECT doc, created_at, id FROM {table} {} ORDER BY created_at DESC, id DESC LIMIT {limit}",
+        filter.sql()
+    );
+    let mut rows: Vec<PageRow> = all(stmt(env, &sql, &filter.params)?).await?;
+    let next_cursor = if rows.len() > query.limit {
+        rows.truncate(query.limit);
+        rows.last().map(|r| {
+            crate::listing::Cursor {
+                created_at: r.created_at.clone(),
+                id: r.id.clone(),
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    let items = rows
+        .iter()
+        .map(|r| serde_json::from_str::<T>(&r.doc).map_err(storage))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(shared::api::Page { items, next_cursor })
+}

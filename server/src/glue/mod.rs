@@ -3,8 +3,12 @@
 //! call the rule, write, answer.
 
 mod auth;
+mod config;
 mod crypto;
 mod db;
+mod leads;
+mod opportunities;
+mod store;
 mod users;
 
 use crate::auth::{Access, authorize, is_json};
@@ -150,6 +154,25 @@ async fn dispatch(endpoint: Endpoint, ctx: Ctx<'_>) -> Result<Response, ApiError
         Endpoint::ListAdminUsers => users::list_admin_users(ctx).await,
         Endpoint::CreateUser => users::create_user(ctx).await,
         Endpoint::UpdateUser => users::update_user(ctx).await,
+        Endpoint::Config => config::get_config(ctx).await,
+        Endpoint::ListLeads => leads::list_leads(ctx).await,
+        Endpoint::CreateLead => leads::create_lead(ctx).await,
+        Endpoint::GetLead => leads::get_lead(ctx).await,
+        Endpoint::UpdateLead => leads::update_lead(ctx).await,
+        Endpoint::SetLeadTask => leads::set_lead_task(ctx).await,
+        Endpoint::ConvertLead => leads::convert_lead(ctx).await,
+        Endpoint::DisqualifyLead => leads::disqualify_lead(ctx).await,
+        Endpoint::ListOpportunities => opportunities::list_opportunities(ctx).await,
+        Endpoint::GetOpportunity => opportunities::get_opportunity(ctx).await,
+        Endpoint::UpdateOpportunity => opportunities::update_opportunity(ctx).await,
+        Endpoint::SetOpportunityTask => opportunities::set_task(ctx).await,
+        Endpoint::RequestApproval => opportunities::request_approval(ctx).await,
+        Endpoint::DecideApproval => opportunities::decide_approval(ctx).await,
+        Endpoint::SetTeam => opportunities::set_team(ctx).await,
+        Endpoint::OverrideGrade => opportunities::override_grade(ctx).await,
+        Endpoint::CheckOpportunity => opportunities::check_opportunity(ctx).await,
+        Endpoint::TransitionOpportunity => opportunities::transition_opportunity(ctx).await,
+        Endpoint::OpportunityHistory => opportunities::opportunity_history(ctx).await,
     }
 }
 
