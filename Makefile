@@ -35,13 +35,14 @@ WRANGLER := wrangler
 APP_SRC := $(shell find app shared public -type f -not -name '*.md') Cargo.toml Cargo.lock Trunk.toml
 SERVER_SRC := $(shell find server/src server/Cargo.toml shared/src shared/Cargo.toml -type f) Cargo.toml Cargo.lock
 
-.PHONY: help dev test tools browser-deps build lint unit e2e size bench deploy clean
+.PHONY: help dev db seed test tools browser-deps build lint unit e2e size bench deploy clean
 
 help:
 	@echo "make dev     build and serve Dealgate on http://127.0.0.1:$(DEV_PORT) (demo data seeded)"
 	@echo "make test    everything CI runs: fmt, clippy, unit tests, end-to-end (API + browser)"
 	@echo "make size    bytes the browser downloads (raw and gzip)"
-	@echo "make bench   benchmarks"
+	@echo "make bench   benchmarks (gate, grading, list API under load)"
+	@echo "make seed    N=10000 more demo deals in the local database"
 	@echo "make deploy  publish to Cloudflare (see README)"
 
 # ---- tools: install what is missing, at the pinned version -----------------
@@ -79,20 +80,39 @@ server/build/worker/shim.mjs: $(SERVER_SRC) | tools
 
 # ---- dev: one origin on workerd, local D1 + KV -----------------------------
 
-dev: build
+SEED := cargo run -q --locked -p dealgate-tests --bin seed --
+
+# Migrations, then the demo users and a spread of demo leads and deals when
+# the local database is empty (never in a deploy).
+db: tools
 	$(WRANGLER) d1 migrations apply DB --local --persist-to $(DEV_STATE) < /dev/null
 	@if $(WRANGLER) d1 execute DB --local --persist-to $(DEV_STATE) --json \
 	      --command "SELECT value FROM meta WHERE key = 'dev_seed'" < /dev/null | grep -q '"value"'; then \
 	   echo "Local database already seeded."; \
 	 else \
-	   echo "Seeding demo data into the local database…"; \
-	   $(WRANGLER) d1 execute DB --local --persist-to $(DEV_STATE) --file server/seed/dev.sql < /dev/null; \
+	   echo "Seeding demo users, leads and deals into the local database…"; \
+	   mkdir -p .wrangler; \
+	   $(SEED) --deals 60 --leads 20 --prefix demo > .wrangler/demo.sql; \
+	   $(WRANGLER) d1 execute DB --local --persist-to $(DEV_STATE) --file server/seed/dev.sql < /dev/null > /dev/null; \
+	   $(WRANGLER) d1 execute DB --local --persist-to $(DEV_STATE) --file .wrangler/demo.sql < /dev/null > /dev/null; \
 	 fi
+
+dev: build db
 	@echo ""
 	@echo "  Dealgate is starting on http://127.0.0.1:$(DEV_PORT)  (Ctrl-C stops it)"
+	@echo "  Demo sign-in: rep@example.com / dealgate-demo (also manager@, admin@, rep2@, channel@)"
 	@echo ""
 	exec $(WRANGLER) dev --ip 127.0.0.1 --port $(DEV_PORT) --persist-to $(DEV_STATE) \
 	  --show-interactive-dev-session=false < /dev/null
+
+# `make seed N=10000`: N more realistic deals (and N/10 leads) in the local
+# database, for benchmarks. Replaces an earlier `make seed` batch.
+N ?= 10000
+seed: db
+	mkdir -p .wrangler
+	$(SEED) --deals $(N) --leads $$(( $(N) / 10 )) --prefix bench > .wrangler/bench.sql
+	$(WRANGLER) d1 execute DB --local --persist-to $(DEV_STATE) --file .wrangler/bench.sql < /dev/null > /dev/null
+	@echo "Seeded $(N) deals and $$(( $(N) / 10 )) leads."
 
 # ---- test: everything CI runs ---------------------------------------------
 
@@ -133,8 +153,19 @@ size: build
 	   echo "first load is within the $(FIRST_LOAD_BUDGET)-byte gzip budget"; \
 	 fi
 
-bench:
+# Benchmarks: the shared gate and grading (criterion), then the list API
+# with BENCH_N seeded deals under 10 concurrent clients, on a fresh runtime.
+BENCH_N ?= 10000
+bench: build
 	cargo bench -p dealgate-shared --locked
+	cargo build -q --locked -p dealgate-tests --bin seed --bin loadtest
+	tests/with-runtime.sh bash -c '\
+	  target/debug/seed --deals $(BENCH_N) --leads $$(( $(BENCH_N) / 10 )) --prefix bench > "$$DEALGATE_TMP/bench.sql" && \
+	  $(WRANGLER) d1 execute DB --local --persist-to "$$DEALGATE_STATE" --file "$$DEALGATE_TMP/bench.sql" < /dev/null > /dev/null && \
+	  target/debug/loadtest --path "/api/opportunities?limit=50" --clients 10 --requests 1000 && \
+	  target/debug/loadtest --path "/api/opportunities?limit=50&status=open&pipeline=tender" --clients 10 --requests 1000 && \
+	  target/debug/loadtest --path "/api/opportunities?limit=50" --clients 1 --requests 300 && \
+	  target/debug/loadtest --path "/api/health" --clients 10 --requests 1000'
 
 # Needs a Cloudflare account: `wrangler login`, real ids in wrangler.toml (README).
 deploy: build

@@ -24,8 +24,9 @@ CREATE TABLE leads (
   last_write TEXT NOT NULL
 ) STRICT;
 
-CREATE INDEX leads_owner ON leads(owner_id, created_at);
-CREATE INDEX leads_status ON leads(status, created_at);
+-- Lists run newest first by (created_at, id), per owner or for everyone.
+CREATE INDEX leads_recent ON leads(created_at, id);
+CREATE INDEX leads_owner ON leads(owner_id, created_at, id);
 
 CREATE TABLE opportunities (
   id               TEXT PRIMARY KEY NOT NULL,
@@ -45,7 +46,11 @@ CREATE TABLE opportunities (
   last_write       TEXT NOT NULL
 ) STRICT;
 
-CREATE INDEX opportunities_owner ON opportunities(owner_id, created_at);
+CREATE INDEX opportunities_recent ON opportunities(created_at, id);
+CREATE INDEX opportunities_owner ON opportunities(owner_id, created_at, id);
+-- Lists filtered by pipeline and status (the board's data), newest first.
+CREATE INDEX opportunities_pipeline_recent ON opportunities(pipeline, status, created_at, id);
+-- The board: one pipeline's open deals, by stage.
 CREATE INDEX opportunities_board ON opportunities(pipeline, status, stage);
 
 -- Who is on which deal team: reps see the deals they are staffed on.

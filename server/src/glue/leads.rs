@@ -6,7 +6,7 @@ use super::store::{self, actor};
 use super::{Ctx, json, storage};
 use crate::error::ApiError;
 use crate::listing::parse_list_query;
-use shared::api::{DisqualifyRequest, Page, TaskUpdate};
+use shared::api::{DisqualifyRequest, TaskUpdate};
 use shared::lead::{ConvertRequest, Lead, LeadChangeError, LeadPatch, NewLead};
 use worker::Response;
 
@@ -38,8 +38,7 @@ pub async fn list_leads(ctx: Ctx<'_>) -> Result<Response, ApiError> {
         };
         filter.and(fragment, text(value));
     }
-    let page: Page<Lead> =
-        db::page(ctx.env, "leads", filter, &query, ("title", "customer")).await?;
+    let page = db::page(ctx.env, "leads", filter, &query, ("title", "customer")).await?;
     json(200, &page)
 }
 

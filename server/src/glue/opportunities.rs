@@ -45,7 +45,7 @@ pub async fn list_opportunities(ctx: Ctx<'_>) -> Result<Response, ApiError> {
         };
         filter.and(fragment, text(value));
     }
-    let page: Page<Opportunity> = db::page(
+    let page = db::page(
         ctx.env,
         "opportunities",
         filter,

@@ -1,0 +1,372 @@
+//! Writes SQL that fills a local Dealgate database with realistic demo
+//! leads and deals: every pipeline, stage, grade and outcome, each deal
+//! walked there through the shared rules (so every state is one the gate
+//! allows), with its audit trail. Deterministic for a given size.
+//!
+//! `seed --deals N --leads M > seed.sql`, then
+//! `wrangler d1 execute DB --local --file seed.sql` (what `make seed` and
+//! `make dev` do). Local only: the demo users must exist (server/seed/dev.sql).
+
+use chrono::{DateTime, Duration, Utc};
+use shared::builtin;
+use shared::checklist::{ApprovalStatus, TaskState};
+use shared::event::{Event, EventKind};
+use shared::gate::{Target, Transition, apply};
+use shared::grade::{GradingPolicy, LeadBy};
+use shared::lead::{Contact, Lead, LeadStatus};
+use shared::opportunity::{Contract, LostInfo, Opportunity, Status};
+use shared::sample::{self, fill_stage};
+use shared::{Key, Money, Pipeline};
+use std::fmt::Write;
+
+/// A small deterministic generator (SplitMix64): same size, same data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const CUSTOMERS: &[&str] = &[
+    "上海明远制造有限公司",
+    "华东物流集团",
+    "深圳前海科技股份有限公司",
+    "北京恒信银行",
+    "杭州云帆电商",
+    "广州南方电网",
+    "成都天府医院",
+    "武汉长江汽车",
+    "苏州工业园区管委会",
+    "Acme Robotics Co., Ltd.",
+    "Globex China Inc.",
+    "青岛海岸啤酒",
+    "南京紫金证券",
+    "西安航空部件厂",
+    "天津港集团",
+];
+const PROJECTS: &[&str] = &[
+    "MES 系统升级",
+    "仓储管理系统",
+    "数据中台建设",
+    "客服中心云化",
+    "供应链协同平台",
+    "ERP 二期",
+    "智能制造试点",
+    "网络安全加固",
+    "财务共享中心",
+    "移动办公平台",
+    "BI 报表平台",
+    "IoT 设备接入",
+];
+const OWNERS: &[&str] = &["u_rep", "u_rep2"];
+
+fn q(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    q(&serde_json::to_string(v).unwrap_or_default())
+}
+
+/// Deal-team and approver ids of the samples are role names; use real users.
+fn real_people(opp: &mut Opportunity) {
+    for m in &mut opp.team {
+        m.user_id = "u_rep2".into();
+    }
+    for a in opp.approvals.values_mut() {
+        if a.status == ApprovalStatus::Approved && a.decided_by.as_deref() != Some("u_manager") {
+            a.decided_by = Some("u_rep2".into());
+        }
+    }
+}
+
+fn events_sql(out: &mut String, entity_type: &str, id: &str, events: &[Event]) {
+    for e in events {
+        let _ = writeln!(
+            out,
+            "INSERT INTO events (entity_type, entity_id, at, by_user, event) VALUES ({}, {}, {}, {}, {});",
+            q(entity_type),
+            q(id),
+            q(&e.at.to_rfc3339()),
+            q(&e.by),
+            json(&e.kind)
+        );
+    }
+}
+
+/// One deal, walked from initiation to a random stage and outcome.
+fn deal(
+    rng: &mut Rng,
+    id: &str,
+    n: usize,
+    pipelines: &[Pipeline],
+    policy: &GradingPolicy,
+    now: DateTime<Utc>,
+) -> String {
+    let p = if rng.below(10) < 6 {
+        &pipelines[0]
+    } else {
+        &pipelines[1]
+    };
+    let partner = rng.below(100) < 12;
+    // Amounts across every grade band (fen): 50k – 12M yuan.
+    let amount = [
+        5_000_000,
+        20_000_000,
+        60_000_000,
+        150_000_000,
+        400_000_000,
+        800_000_000,
+        1_200_000_000,
+    ][rng.below(7) as usize]
+        + rng.below(1_000_000) as i64 * 10;
+    let lead_by = if partner { LeadBy::Partner } else { LeadBy::Us };
+    let start = now - Duration::days(5 + rng.below(150) as i64);
+    let mut opp = sample::opportunity(p, "initiate", lead_by, amount, policy);
+    opp.id = id.to_string();
+    opp.name = format!("{} {}", rng.pick(PROJECTS), n);
+    opp.customer = rng.pick(CUSTOMERS).to_string();
+    opp.owner_id = rng.pick(OWNERS).to_string();
+    opp.stage_entered_at = start;
+    opp.expected_close = (now + Duration::days(30 + rng.below(240) as i64)).date_naive();
+    let mut events = Event::stamp(
+        vec![EventKind::Created {
+            stage: opp.stage.clone(),
+        }],
+        &opp.owner_id,
+        start,
+    );
+
+    let last = p.stages.len() - 1;
+    let target = 1 + rng.below(last as u64) as usize;
+    let mut at = start;
+    let fast = opp.grade.effective.track().may_skip();
+    let jump = fast && rng.below(2) == 0;
+    let mut i = 1;
+    while i < target {
+        fill_stage(&mut opp, &p.stages[i]);
+        let next = if jump { target } else { i + 1 };
+        at += Duration::hours(12 + rng.below(24 * 20) as i64);
+        let t = Transition::to(Target::Stage(p.stages[next].key.clone()));
+        match apply(&opp, p, policy, &t, at) {
+            Ok((o, kinds)) => {
+                opp = o;
+                events.extend(Event::stamp(kinds, &opp.owner_id, at));
+                i = next;
+            }
+            Err(_) => break,
+        }
+    }
+    // Part of the current stage's checklist done.
+    let stage = p.stage(opp.stage.as_str()).cloned();
+    if let Some(stage) = stage {
+        if rng.below(2) == 0 {
+            fill_stage(&mut opp, &stage);
+        } else if let Some(t) = stage.required_tasks.first() {
+            opp.tasks.insert(
+                t.key.to_string(),
+                TaskState {
+                    done: true,
+                    by: Some(opp.owner_id.clone()),
+                    at: Some(at),
+                    note: None,
+                },
+            );
+        }
+    }
+    let outcome = rng.below(100);
+    if outcome < 8 {
+        let lost = Transition {
+            lost: Some(LostInfo {
+                reason: "价格 / Price".into(),
+                competitor: Some("ACME".into()),
+            }),
+            ..Transition::to(Target::Lost)
+        };
+        if let Ok((o, kinds)) = apply(&opp, p, policy, &lost, at + Duration::days(3)) {
+            opp = o;
+            events.extend(Event::stamp(kinds, &opp.owner_id, at + Duration::days(3)));
+        }
+    } else if outcome < 60 && p.is_final(opp.stage.as_str()) {
+        for s in &p.stages[1..] {
+            fill_stage(&mut opp, s);
+        }
+        let won = Transition {
+            contract: Some(Contract {
+                number: format!("HT-{n:06}"),
+                amount: Money::from_minor(amount).unwrap_or(Money::ZERO),
+                signed_on: (at + Duration::days(5)).date_naive(),
+            }),
+            ..Transition::to(Target::Won)
+        };
+        if let Ok((o, kinds)) = apply(&opp, p, policy, &won, at + Duration::days(5)) {
+            opp = o;
+            events.extend(Event::stamp(kinds, &opp.owner_id, at + Duration::days(5)));
+        }
+    }
+    real_people(&mut opp);
+    let status = match opp.status {
+        Status::Open => "open",
+        Status::Won => "won",
+        Status::Lost => "lost",
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "INSERT INTO opportunities (id, version, owner_id, status, pipeline, stage, grade, name, customer, amount, \
+         stage_entered_at, doc, created_at, updated_at, last_write) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 'seed');",
+        q(&opp.id),
+        opp.version,
+        q(&opp.owner_id),
+        q(status),
+        q(opp.pipeline.as_str()),
+        q(opp.stage.as_str()),
+        q(opp.grade.effective.as_str()),
+        q(&opp.name),
+        q(&opp.customer),
+        opp.amount.minor(),
+        q(&opp.stage_entered_at.to_rfc3339()),
+        json(&opp),
+        q(&start.to_rfc3339()),
+        q(&at.to_rfc3339()),
+    );
+    for m in &opp.team {
+        let _ = writeln!(
+            out,
+            "INSERT OR IGNORE INTO deal_members (opportunity_id, user_id, role) VALUES ({}, {}, {});",
+            q(&opp.id),
+            q(&m.user_id),
+            q(m.role.as_str())
+        );
+    }
+    events_sql(&mut out, "opportunity", &opp.id, &events);
+    out
+}
+
+fn lead(rng: &mut Rng, id: &str, n: usize, pipelines: &[Pipeline], now: DateTime<Utc>) -> String {
+    let p = rng.pick(pipelines);
+    let created = now - Duration::days(rng.below(30) as i64);
+    let mut lead = Lead {
+        id: id.to_string(),
+        version: 1,
+        title: format!("{} 线索 {n}", rng.pick(PROJECTS)),
+        customer: rng.pick(CUSTOMERS).to_string(),
+        description: "展会上收集的意向 / Met at a trade fair".into(),
+        contact: Contact {
+            name: "陈经理".into(),
+            phone: "+86 138 0013 8000".into(),
+            email: "chen@example.com".into(),
+        },
+        source: "展会 / Trade fair".into(),
+        owner_id: rng.pick(OWNERS).to_string(),
+        status: LeadStatus::New,
+        pipeline: p.id.clone(),
+        fields: Default::default(),
+        tasks: Default::default(),
+        disqualify_reason: None,
+        opportunity_id: None,
+        partner: None,
+    };
+    if rng.below(2) == 0 {
+        lead.status = LeadStatus::Working;
+        if let Some(first) = p.first() {
+            for f in &first.required_fields {
+                lead.fields
+                    .insert(f.key.to_string(), sample::field_value(f));
+            }
+        }
+    }
+    let status = serde_json::to_value(lead.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "INSERT INTO leads (id, version, owner_id, status, pipeline, title, customer, doc, created_at, updated_at, last_write) \
+         VALUES ({}, 1, {}, {}, {}, {}, {}, {}, {}, {}, 'seed');",
+        q(&lead.id),
+        q(&lead.owner_id),
+        q(&status),
+        q(lead.pipeline.as_str()),
+        q(&lead.title),
+        q(&lead.customer),
+        json(&lead),
+        q(&created.to_rfc3339()),
+        q(&created.to_rfc3339()),
+    );
+    let stage = Key::parse("verify").unwrap_or_else(|_| lead.pipeline.clone());
+    events_sql(
+        &mut out,
+        "lead",
+        &lead.id,
+        &Event::stamp(vec![EventKind::Created { stage }], &lead.owner_id, created),
+    );
+    out
+}
+
+fn arg(args: &[String], name: &str, default: usize) -> usize {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let deals = arg(&args, "--deals", 60);
+    let leads = arg(&args, "--leads", 20);
+    // Ids are `o_<prefix>NNNNNN` / `l_<prefix>NNNNNN`, so a batch can be replaced.
+    let prefix = args
+        .iter()
+        .position(|a| a == "--prefix")
+        .and_then(|i| args.get(i + 1))
+        .filter(|p| p.chars().all(|c| c.is_ascii_alphanumeric()))
+        .cloned()
+        .unwrap_or_else(|| "demo".into());
+    let now = DateTime::parse_from_rfc3339("2026-11-27T09:00:00Z")
+        .map(|d| d.to_utc())
+        .unwrap_or_default();
+    let pipelines = builtin::pipelines();
+    let policy = GradingPolicy::default();
+    let mut rng = Rng(0x5EED_DEA1 ^ deals as u64);
+    // Replace an earlier batch with the same prefix.
+    let mut sql = format!(
+        "DELETE FROM events WHERE entity_id LIKE 'o_{prefix}%' OR entity_id LIKE 'l_{prefix}%';\n\
+         DELETE FROM deal_members WHERE opportunity_id LIKE 'o_{prefix}%';\n\
+         DELETE FROM opportunities WHERE id LIKE 'o_{prefix}%';\n\
+         DELETE FROM leads WHERE id LIKE 'l_{prefix}%';\n"
+    );
+    for n in 0..deals {
+        sql.push_str(&deal(
+            &mut rng,
+            &format!("o_{prefix}{n:06}"),
+            n,
+            &pipelines,
+            &policy,
+            now,
+        ));
+    }
+    for n in 0..leads {
+        sql.push_str(&lead(
+            &mut rng,
+            &format!("l_{prefix}{n:06}"),
+            n,
+            &pipelines,
+            now,
+        ));
+    }
+    print!("{sql}");
+}
