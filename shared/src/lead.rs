@@ -8,7 +8,9 @@ use crate::gate::{Blocker, BlockerKind, Verdict, requirement_blockers};
 use crate::grade::{GradeView, GradingPolicy, LeadBy};
 use crate::i18n::Localized;
 use crate::money::{Currency, Money};
-use crate::opportunity::{MAX_NAME, OpError, Opportunity, PartnerInfo, Status, set_fields};
+use crate::opportunity::{
+    MAX_NAME, OpError, Opportunity, PartnerInfo, Status, record_task, set_fields,
+};
 use crate::pipeline::{Key, Pipeline};
 use crate::user::Actor;
 use crate::validate::{FieldIssue, is_email, is_phone, optional_text, required_text};
@@ -221,28 +223,9 @@ impl Lead {
         if pipeline.first().and_then(|s| s.task(key)).is_none() {
             return Err(OpError::UnknownTask(key.to_string()));
         }
-        let note = match note.map(str::trim) {
-            Some(n) if n.chars().count() > crate::checklist::MAX_NOTE => {
-                return Err(OpError::TooLong("note"));
-            }
-            Some(n) if !n.is_empty() => Some(n.to_string()),
-            _ => None,
-        };
-        self.tasks.insert(
-            key.to_string(),
-            TaskState {
-                done,
-                by: Some(actor.user_id.clone()),
-                at: Some(now),
-                note: note.clone(),
-            },
-        );
+        let event = record_task(&mut self.tasks, key, done, note, actor, now)?;
         self.touch();
-        Ok(vec![EventKind::TaskChanged {
-            key: key.to_string(),
-            done,
-            note,
-        }])
+        Ok(vec![event])
     }
 
     /// Once someone works on a new lead, it is `working`.

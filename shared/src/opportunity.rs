@@ -237,7 +237,10 @@ pub fn clean_text(value: &str, what: &'static str, max: usize) -> Result<String,
     }
 }
 
-fn clean_note(note: Option<&str>, what: &'static str) -> Result<Option<String>, OpError> {
+pub(crate) fn clean_note(
+    note: Option<&str>,
+    what: &'static str,
+) -> Result<Option<String>, OpError> {
     match note.map(str::trim) {
         None | Some("") => Ok(None),
         Some(n) if n.chars().count() > MAX_NOTE => Err(OpError::TooLong(what)),
@@ -374,22 +377,9 @@ impl Opportunity {
         if pipeline.find_task(key).is_none() {
             return Err(OpError::UnknownTask(key.to_string()));
         }
-        let note = clean_note(note, "note")?;
-        self.tasks.insert(
-            key.to_string(),
-            TaskState {
-                done,
-                by: Some(actor.user_id.clone()),
-                at: Some(now),
-                note: note.clone(),
-            },
-        );
+        let event = record_task(&mut self.tasks, key, done, note, actor, now)?;
         self.bump();
-        Ok(vec![EventKind::TaskChanged {
-            key: key.to_string(),
-            done,
-            note,
-        }])
+        Ok(vec![event])
     }
 
     /// The owner asks for an approval: not requested or rejected → pending.
@@ -549,6 +539,32 @@ impl Opportunity {
             reason,
         }])
     }
+}
+
+/// Records a task ticked or unticked (by whom, when, with a note) and its event.
+pub(crate) fn record_task(
+    tasks: &mut BTreeMap<String, TaskState>,
+    key: &str,
+    done: bool,
+    note: Option<&str>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<EventKind, OpError> {
+    let note = clean_note(note, "note")?;
+    tasks.insert(
+        key.to_string(),
+        TaskState {
+            done,
+            by: Some(actor.user_id.clone()),
+            at: Some(now),
+            note: note.clone(),
+        },
+    );
+    Ok(EventKind::TaskChanged {
+        key: key.to_string(),
+        done,
+        note,
+    })
 }
 
 /// Sets or clears field values, each checked against its definition.

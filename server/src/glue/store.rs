@@ -96,16 +96,23 @@ pub async fn grading(env: &Env) -> Result<(GradingPolicy, GradingConfig), ApiErr
     Ok((policy, config))
 }
 
-/// Loads a lead the caller may work on; 404 for anyone else (no leak).
-pub async fn lead(ctx: &Ctx<'_>, id: &str) -> Result<Lead, ApiError> {
+async fn load<T: serde::de::DeserializeOwned>(
+    ctx: &Ctx<'_>,
+    table: &str,
+    id: &str,
+) -> Result<T, ApiError> {
     let row: Option<Doc> = db::first(db::stmt(
         ctx.env,
-        "SELECT doc FROM leads WHERE id = ?1",
+        &format!("SELECT doc FROM {table} WHERE id = ?1"),
         &[text(id)],
     )?)
     .await?;
-    let lead: Lead =
-        serde_json::from_str(&row.ok_or(ApiError::RecordNotFound)?.doc).map_err(storage)?;
+    serde_json::from_str(&row.ok_or(ApiError::RecordNotFound)?.doc).map_err(storage)
+}
+
+/// Loads a lead the caller may work on; 404 for anyone else (no leak).
+pub async fn lead(ctx: &Ctx<'_>, id: &str) -> Result<Lead, ApiError> {
+    let lead: Lead = load(ctx, "leads", id).await?;
     if lead.can_edit(&actor(ctx.me()?)) {
         Ok(lead)
     } else {
@@ -115,14 +122,7 @@ pub async fn lead(ctx: &Ctx<'_>, id: &str) -> Result<Lead, ApiError> {
 
 /// Loads a deal the caller may read; 404 for anyone else (no leak).
 pub async fn opportunity(ctx: &Ctx<'_>, id: &str) -> Result<Opportunity, ApiError> {
-    let row: Option<Doc> = db::first(db::stmt(
-        ctx.env,
-        "SELECT doc FROM opportunities WHERE id = ?1",
-        &[text(id)],
-    )?)
-    .await?;
-    let opp: Opportunity =
-        serde_json::from_str(&row.ok_or(ApiError::RecordNotFound)?.doc).map_err(storage)?;
+    let opp: Opportunity = load(ctx, "opportunities", id).await?;
     if opp.can_read(&actor(ctx.me()?)) {
         Ok(opp)
     } else {
@@ -139,7 +139,7 @@ pub fn check_version<T: serde::Serialize>(
     if current_version == sent {
         Ok(())
     } else {
-        Err(ApiError::Stale(RawRecord::new(current).map_err(storage)?))
+        stale(current)
     }
 }
 
@@ -269,6 +269,16 @@ pub async fn save_opportunity(
         &token,
         &stamp(ctx, kinds)?,
     )?);
+    if won(ctx, statements).await? {
+        Ok(())
+    } else {
+        stale(&opportunity(ctx, &opp.id).await?)
+    }
+}
+
+/// Runs a version-guarded batch; false when its first statement (the
+/// guarded write) changed nothing, i.e. another write got there first.
+async fn won(ctx: &Ctx<'_>, statements: Vec<D1PreparedStatement>) -> Result<bool, ApiError> {
     let results = db::database(ctx.env)?
         .batch(statements)
         .await
@@ -281,11 +291,12 @@ pub async fn save_opportunity(
         .and_then(|r| r.meta().ok().flatten())
         .and_then(|m| m.changes)
         .unwrap_or(0);
-    if changed == 0 {
-        let current = opportunity(ctx, &opp.id).await?;
-        return Err(ApiError::Stale(RawRecord::new(&current).map_err(storage)?));
-    }
-    Ok(())
+    Ok(changed > 0)
+}
+
+/// The 409 for a lost race, carrying the record as it is now.
+fn stale<T: serde::Serialize>(current: &T) -> Result<(), ApiError> {
+    Err(ApiError::Stale(RawRecord::new(current).map_err(storage)?))
 }
 
 fn lead_columns(lead: &Lead) -> Result<[wasm_bindgen::JsValue; 6], ApiError> {
@@ -352,23 +363,11 @@ async fn finish_guarded(
     statements: Vec<D1PreparedStatement>,
     lead_id: &str,
 ) -> Result<(), ApiError> {
-    let results = db::database(ctx.env)?
-        .batch(statements)
-        .await
-        .map_err(storage)?;
-    if let Some(e) = results.iter().find_map(|r| r.error()) {
-        return Err(storage(e));
+    if won(ctx, statements).await? {
+        Ok(())
+    } else {
+        stale(&lead(ctx, lead_id).await?)
     }
-    let changed = results
-        .first()
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        .unwrap_or(0);
-    if changed == 0 {
-        let current = lead(ctx, lead_id).await?;
-        return Err(ApiError::Stale(RawRecord::new(&current).map_err(storage)?));
-    }
-    Ok(())
 }
 
 /// Inserts a new lead and its creation event.
