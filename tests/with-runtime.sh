@@ -37,6 +37,7 @@ stop_all() {
   if [ "$status" -ne 0 ]; then
     echo "--- wrangler log (last 40 lines) ---" >&2
     tail -n 40 "$logs/wrangler.log" 2>/dev/null >&2 || true
+    cp -r "$logs" "${TMPDIR:-/tmp}/dealgate-e2e-last-failure" 2>/dev/null || true
   fi
   rm -rf "$state"
   exit "$status"

@@ -1,7 +1,7 @@
 //! A card with the server's health and version, from `GET /api/health`.
 
 use crate::api;
-use crate::components::fetched::Fetched;
+use crate::components::fetched::{Fetched, load};
 use crate::i18n::{Msg, use_i18n};
 use leptos::prelude::*;
 use shared::api::Health;
@@ -9,7 +9,7 @@ use shared::api::Health;
 #[component]
 pub fn ServerStatus() -> impl IntoView {
     let i18n = use_i18n();
-    let health = LocalResource::new(api::health);
+    let (health, reload) = load(api::health);
     let show = move |h: Health| {
         view! {
             <dl class="facts">
@@ -23,7 +23,7 @@ pub fn ServerStatus() -> impl IntoView {
     view! {
         <section class="card server-status" aria-labelledby="server-status-h">
             <h2 id="server-status-h">{move || i18n.t(Msg::ServerStatus)}</h2>
-            <Fetched resource=health view=show />
+            <Fetched state=health reload view=show />
         </section>
     }
 }

@@ -83,23 +83,28 @@ pub async fn load_session(
     }
 }
 
-async fn count(kv: &worker::kv::KvStore, key: &str) -> Result<u32, ApiError> {
-    Ok(kv
-        .get(key)
-        .text()
-        .await
-        .map_err(storage)?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0))
+// The throttle's counters are best effort: KV is eventually consistent and
+// a counter that cannot be read or written must not turn a sign-in into a
+// 503. Failures are logged; the limits hold whenever KV answers.
+
+async fn count(kv: &worker::kv::KvStore, key: &str) -> u32 {
+    match kv.get(key).text().await {
+        Ok(v) => v.and_then(|v| v.parse().ok()).unwrap_or(0),
+        Err(e) => {
+            worker::console_error!("login throttle: cannot read {key}: {e}");
+            0
+        }
+    }
 }
 
-async fn bump(kv: &worker::kv::KvStore, key: &str, current: u32) -> Result<(), ApiError> {
-    kv.put(key, (current + 1).to_string())
-        .map_err(storage)?
-        .expiration_ttl(FAILURE_WINDOW_SECS)
-        .execute()
-        .await
-        .map_err(storage)
+async fn bump(kv: &worker::kv::KvStore, key: &str, current: u32) {
+    let put = match kv.put(key, (current + 1).to_string()) {
+        Ok(put) => put.expiration_ttl(FAILURE_WINDOW_SECS).execute().await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = put {
+        worker::console_error!("login throttle: cannot count a failure for {key}: {e}");
+    }
 }
 
 /// `POST /api/auth/login`. Unknown e-mail and wrong password cost the same
@@ -111,10 +116,8 @@ pub async fn login(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
         .unwrap_or_else(|| "unknown".into());
     let (email_key, client_key) = failure_keys(&body.email, &client);
     let kv = ctx.env.kv(KV).map_err(storage)?;
-    let (email_failures, client_failures) = (
-        count(&kv, &email_key).await?,
-        count(&kv, &client_key).await?,
-    );
+    let (email_failures, client_failures) =
+        (count(&kv, &email_key).await, count(&kv, &client_key).await);
     if throttled(email_failures, client_failures) {
         return Err(ApiError::TooManyRequests {
             retry_after: FAILURE_WINDOW_SECS,
@@ -140,12 +143,18 @@ pub async fn login(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
             row.into_me()?
         }
         _ => {
-            bump(&kv, &email_key, email_failures).await?;
-            bump(&kv, &client_key, client_failures).await?;
+            bump(&kv, &email_key, email_failures).await;
+            bump(&kv, &client_key, client_failures).await;
             return Err(ApiError::InvalidCredentials);
         }
     };
-    kv.delete(&email_key).await.map_err(storage)?;
+    // A success clears this e-mail's failures (only if there were any: no
+    // KV write on every sign-in).
+    if email_failures > 0
+        && let Err(e) = kv.delete(&email_key).await
+    {
+        worker::console_error!("login throttle: cannot clear {email_key}: {e}");
+    }
 
     let token = encode_token(&random_bytes::<TOKEN_BYTES>()?);
     let id = session_id(&token).ok_or_else(|| storage("fresh token has no id"))?;
