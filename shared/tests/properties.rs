@@ -502,3 +502,203 @@ fn a_patch_cannot_name_stage_grade_status_owner_or_unknown_keys() {
         );
     }
 }
+
+/// Every wire type of the contract survives JSON unchanged.
+#[test]
+fn every_wire_type_round_trips_through_json() {
+    use serde::{Serialize, de::DeserializeOwned};
+    use shared::api::*;
+    use shared::event::{Event, EventKind};
+    use shared::lead::{Contact, ConvertRequest, LeadPatch, NewLead};
+    use shared::opportunity::OpportunityPatch;
+    use shared::registration::{Conflict, ConflictKind, RegistrationForm, RegistrationStatus};
+    use shared::regrade::{GradeChange, PolicyPreview};
+    use std::fmt::Debug;
+
+    fn round_trip<T: Serialize + DeserializeOwned + PartialEq + Debug>(value: T) {
+        let json = serde_json::to_string(&value).unwrap();
+        let back: T = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+        assert_eq!(back, value, "{json}");
+    }
+    let money = |m: i64| Money::from_minor(m).unwrap();
+    let when = sample::instant();
+    let date = sample::date();
+    let form = RegistrationForm {
+        partner_company: "华信伙伴".into(),
+        partner_contact: "王芳".into(),
+        partner_email: "wang@partner.cn".into(),
+        partner_phone: "+86 138 0013 8000".into(),
+        customer_company: "明远制造".into(),
+        project_title: "MES".into(),
+        description: "二期".into(),
+        amount: Some(80_000_000),
+        expected_close: "2027-03-31".into(),
+        website: String::new(),
+    };
+    let me = Me {
+        id: "u".into(),
+        email: "u@example.com".into(),
+        name: "U".into(),
+        roles: vec![shared::Role::Rep],
+        active: true,
+    };
+    let new_lead = NewLead {
+        title: "t".into(),
+        customer: "c".into(),
+        description: "d".into(),
+        contact: Contact {
+            name: "n".into(),
+            phone: "123456".into(),
+            email: String::new(),
+        },
+        source: "s".into(),
+        owner_id: None,
+        pipeline: key("tender"),
+    };
+    round_trip(Health::ok());
+    round_trip(LoginRequest {
+        email: "a@b.cn".into(),
+        password: "p".into(),
+    });
+    round_trip(me.clone());
+    round_trip(UserSummary {
+        id: "u".into(),
+        name: "U".into(),
+        roles: vec![shared::Role::Manager],
+    });
+    round_trip(NewUser {
+        email: "a@b.cn".into(),
+        name: "A".into(),
+        password: "long password".into(),
+        roles: vec![shared::Role::Admin],
+    });
+    round_trip(UserPatch {
+        name: Some("B".into()),
+        roles: None,
+        active: Some(false),
+        password: None,
+    });
+    round_trip(Page {
+        items: vec![me],
+        next_cursor: Some("abc".into()),
+    });
+    round_trip(new_lead.clone());
+    round_trip(ConvertRequest {
+        lead_by: LeadBy::Partner,
+        amount: money(5),
+        expected_close: date,
+        version: 3,
+    });
+    round_trip(LeadPatch {
+        version: 2,
+        title: Some("x".into()),
+        ..LeadPatch::default()
+    });
+    round_trip(OpportunityPatch {
+        version: 2,
+        amount: Some(money(7)),
+        ..OpportunityPatch::default()
+    });
+    round_trip(TaskUpdate {
+        done: true,
+        note: Some("n".into()),
+        version: 4,
+    });
+    round_trip(VersionOnly { version: 4 });
+    round_trip(ApprovalDecision {
+        approve: false,
+        comment: Some("no".into()),
+    });
+    round_trip(TeamUpdate {
+        members: vec![shared::checklist::TeamMember {
+            role: key("legal"),
+            user_id: "u".into(),
+        }],
+        version: 1,
+    });
+    round_trip(GradeOverrideRequest {
+        grade: Grade::A,
+        reason: "showcase".into(),
+        version: 1,
+    });
+    round_trip(DisqualifyRequest {
+        reason: "no budget".into(),
+        version: 1,
+    });
+    round_trip(GradingAdmin {
+        a_min: money(3),
+        b_min: money(2),
+        c_min: money(1),
+        version: 2,
+        updated_by: None,
+        updated_at: when,
+    });
+    round_trip(GradingUpdate {
+        a_min: money(3),
+        b_min: money(2),
+        c_min: money(1),
+        version: 2,
+    });
+    round_trip(GradingPreviewRequest {
+        a_min: money(3),
+        b_min: money(2),
+        c_min: money(1),
+    });
+    round_trip(PolicyPreview {
+        changes: vec![GradeChange {
+            opportunity_id: "o".into(),
+            name: "n".into(),
+            from: Grade::B,
+            to: Grade::C,
+        }],
+        counts: [("A".to_string(), 1)].into_iter().collect(),
+    });
+    round_trip(form.clone());
+    round_trip(RegistrationCreated {
+        reference: "r".into(),
+        status_url: "/register/r".into(),
+    });
+    round_trip(RegistrationStatusView {
+        reference: "r".into(),
+        status: RegistrationStatus::Approved,
+        project_title: "MES".into(),
+        submitted_at: when,
+        protected_until: Some(date),
+        reason: None,
+    });
+    round_trip(RegistrationReview {
+        id: "g".into(),
+        status: RegistrationStatus::Submitted,
+        form,
+        submitted_at: when,
+        conflicts: vec![Conflict {
+            kind: ConflictKind::Opportunity,
+            id: "o".into(),
+            customer: "c".into(),
+            title: "t".into(),
+        }],
+    });
+    round_trip(ApproveRegistration {
+        owner_id: "u".into(),
+    });
+    round_trip(RejectRegistration {
+        reason: "duplicate".into(),
+    });
+    round_trip(Event {
+        at: when,
+        by: "u".into(),
+        kind: EventKind::StageSkipped {
+            stage: key("analyze"),
+        },
+    });
+    let mut problem = Problem::new(422, "blocked", "Unprocessable Content", "gate");
+    problem.blockers = Some(vec![]);
+    round_trip(problem);
+    let lead = shared::lead::Lead::create(
+        "l",
+        new_lead,
+        &shared::Actor::new("u", &[shared::Role::Rep]),
+    )
+    .0;
+    round_trip(lead);
+}
