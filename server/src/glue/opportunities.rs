@@ -63,16 +63,16 @@ pub async fn get_opportunity(ctx: Ctx<'_>) -> Result<Response, ApiError> {
 }
 
 /// Loads the deal, checks the version, applies `change`, saves, answers it.
+/// `version: None` applies to whatever version is current (approval decisions).
 async fn mutate(
     ctx: &Ctx<'_>,
-    version: u64,
+    version: Option<u64>,
     change: impl FnOnce(&mut Opportunity, &Context) -> Result<Vec<EventKind>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let mut opp = store::opportunity(ctx, ctx.param("id")?).await?;
-    store::check_version(&opp, opp.version, version)?;
-    let pipelines = store::pipelines(ctx.env).await?;
-    let pipeline = store::find_pipeline(&pipelines, opp.pipeline.as_str())?.clone();
-    let (policy, _) = store::grading(ctx.env).await?;
+    let (mut opp, pipeline, policy) = store::deal_in_context(ctx, ctx.param("id")?).await?;
+    if let Some(version) = version {
+        store::check_version(&opp, opp.version, version)?;
+    }
     let context = Context {
         pipeline,
         policy,
@@ -97,7 +97,7 @@ struct Context {
 /// lead-by (regrades), fields. Nothing else is settable (unknown keys: 400).
 pub async fn update_opportunity(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
     let patch: OpportunityPatch = ctx.body().await?;
-    mutate(&ctx, patch.version, |opp, c| {
+    mutate(&ctx, Some(patch.version), |opp, c| {
         opp.patch(&patch, &c.pipeline, &c.policy, &c.actor)
             .map_err(ApiError::Op)
     })
@@ -108,7 +108,7 @@ pub async fn update_opportunity(mut ctx: Ctx<'_>) -> Result<Response, ApiError> 
 pub async fn set_task(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
     let body: TaskUpdate = ctx.body().await?;
     let key = ctx.param("key")?.to_string();
-    mutate(&ctx, body.version, |opp, c| {
+    mutate(&ctx, Some(body.version), |opp, c| {
         opp.set_task(
             &c.pipeline,
             &key,
@@ -126,7 +126,7 @@ pub async fn set_task(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
 pub async fn request_approval(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
     let body: VersionOnly = ctx.body().await?;
     let key = ctx.param("key")?.to_string();
-    mutate(&ctx, body.version, |opp, c| {
+    mutate(&ctx, Some(body.version), |opp, c| {
         opp.request_approval(&c.pipeline, &key, &c.actor, c.now)
             .map_err(ApiError::Op)
     })
@@ -139,8 +139,7 @@ pub async fn request_approval(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
 pub async fn decide_approval(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
     let body: ApprovalDecision = ctx.body().await?;
     let key = ctx.param("key")?.to_string();
-    let current = store::opportunity(&ctx, ctx.param("id")?).await?;
-    mutate(&ctx, current.version, |opp, c| {
+    mutate(&ctx, None, |opp, c| {
         opp.decide_approval(
             &c.pipeline,
             &key,
@@ -157,7 +156,7 @@ pub async fn decide_approval(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
 /// `PUT /api/opportunities/{id}/team`.
 pub async fn set_team(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
     let body: TeamUpdate = ctx.body().await?;
-    mutate(&ctx, body.version, |opp, c| {
+    mutate(&ctx, Some(body.version), |opp, c| {
         opp.set_team(&body.members, &builtin::team_roles(), &c.actor)
             .map_err(ApiError::Op)
     })
@@ -167,7 +166,7 @@ pub async fn set_team(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
 /// `POST /api/opportunities/{id}/grade-override`: managers and admins, upgrade only.
 pub async fn override_grade(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
     let body: GradeOverrideRequest = ctx.body().await?;
-    mutate(&ctx, body.version, |opp, c| {
+    mutate(&ctx, Some(body.version), |opp, c| {
         opp.override_grade(body.grade, &body.reason, &c.policy, &c.actor, c.now)
             .map_err(ApiError::Op)
     })
@@ -189,20 +188,17 @@ pub async fn check_opportunity(ctx: Ctx<'_>) -> Result<Response, ApiError> {
         .map(|(_, v)| CheckQuery { to: v.into_owned() })
         .ok_or_else(|| ApiError::BadRequest("`to` is required".into()))?;
     let target = Target::parse(&to.to).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let opp = store::opportunity(&ctx, ctx.param("id")?).await?;
-    let pipelines = store::pipelines(ctx.env).await?;
-    let pipeline = store::find_pipeline(&pipelines, opp.pipeline.as_str())?;
-    let (policy, _) = store::grading(ctx.env).await?;
+    let (opp, pipeline, policy) = store::deal_in_context(&ctx, ctx.param("id")?).await?;
     json(
         200,
-        &gate::check(&opp, pipeline, &policy, &Transition::to(target)),
+        &gate::check(&opp, &pipeline, &policy, &Transition::to(target)),
     )
 }
 
 /// `POST /api/opportunities/{id}/transition`: 200, 422 with the blockers, 409 stale.
 pub async fn transition_opportunity(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
     let body: TransitionRequest = ctx.body().await?;
-    mutate(&ctx, body.version, |opp, c| {
+    mutate(&ctx, Some(body.version), |opp, c| {
         if !opp.can_steer(&c.actor) {
             return Err(ApiError::Op(OpError::Forbidden));
         }

@@ -73,15 +73,10 @@ struct PolicyRow {
     version: i64,
 }
 
-/// The grading policy in force, and its wire form.
-pub async fn grading(env: &Env) -> Result<(GradingPolicy, GradingConfig), ApiError> {
-    let row: PolicyRow = db::first(db::stmt(
-        env,
-        "SELECT a_min, b_min, c_min, currency, version FROM grading_policy WHERE id = 1",
-        &[],
-    )?)
-    .await?
-    .ok_or_else(|| storage("grading policy row is missing"))?;
+const POLICY_SQL: &str =
+    "SELECT a_min, b_min, c_min, currency, version FROM grading_policy WHERE id = 1";
+
+fn policy_from(row: PolicyRow) -> Result<(GradingPolicy, GradingConfig), ApiError> {
     let m = |v: i64| Money::from_minor(v).map_err(storage);
     let config = GradingConfig {
         a_min: m(row.a_min)?,
@@ -94,6 +89,60 @@ pub async fn grading(env: &Env) -> Result<(GradingPolicy, GradingConfig), ApiErr
         .policy()
         .ok_or_else(|| storage("grading policy breaks its invariant"))?;
     Ok((policy, config))
+}
+
+/// The grading policy in force, and its wire form.
+pub async fn grading(env: &Env) -> Result<(GradingPolicy, GradingConfig), ApiError> {
+    let row: PolicyRow = db::first(db::stmt(env, POLICY_SQL, &[])?)
+        .await?
+        .ok_or_else(|| storage("grading policy row is missing"))?;
+    policy_from(row)
+}
+
+/// A deal the caller may read with its pipeline and the policy in force,
+/// read in one D1 round trip (the reads every deal mutation needs).
+pub async fn deal_in_context(
+    ctx: &Ctx<'_>,
+    id: &str,
+) -> Result<(Opportunity, Pipeline, GradingPolicy), ApiError> {
+    let results = db::database(ctx.env)?
+        .batch(vec![
+            db::stmt(
+                ctx.env,
+                "SELECT doc FROM opportunities WHERE id = ?1",
+                &[text(id)],
+            )?,
+            db::stmt(ctx.env, "SELECT doc FROM pipelines", &[])?,
+            db::stmt(ctx.env, POLICY_SQL, &[])?,
+        ])
+        .await
+        .map_err(storage)?;
+    let [deal, pipes, policy] = results.as_slice() else {
+        return Err(storage("batch answered the wrong number of results"));
+    };
+    let deal: Vec<Doc> = deal.results().map_err(storage)?;
+    let opp: Opportunity = serde_json::from_str(&deal.first().ok_or(ApiError::RecordNotFound)?.doc)
+        .map_err(storage)?;
+    if !opp.can_read(&actor(ctx.me()?)) {
+        return Err(ApiError::RecordNotFound);
+    }
+    let pipes: Vec<Doc> = pipes.results().map_err(storage)?;
+    let pipelines: Vec<Pipeline> = if pipes.is_empty() {
+        pipelines(ctx.env).await?
+    } else {
+        pipes
+            .iter()
+            .map(|r| serde_json::from_str(&r.doc).map_err(storage))
+            .collect::<Result<_, _>>()?
+    };
+    let pipeline = find_pipeline(&pipelines, opp.pipeline.as_str())?.clone();
+    let row: PolicyRow = policy
+        .results()
+        .map_err(storage)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| storage("grading policy row is missing"))?;
+    Ok((opp, pipeline, policy_from(row)?.0))
 }
 
 async fn load<T: serde::de::DeserializeOwned>(
