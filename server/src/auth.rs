@@ -197,6 +197,21 @@ pub fn check_new_password(password: &str) -> Result<(), FieldIssue> {
     }
 }
 
+/// A user's roles, sorted and once each; `roles_required` when none.
+pub fn role_set(issues: &mut Vec<FieldIssue>, mut roles: Vec<Role>) -> Vec<Role> {
+    roles.sort();
+    roles.dedup();
+    if roles.is_empty() {
+        issues.push(FieldIssue::new(
+            "roles",
+            "roles_required",
+            "至少选择一个角色",
+            "Choose at least one role",
+        ));
+    }
+    roles
+}
+
 /// E-mails are matched trimmed and lower-cased.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -378,6 +393,18 @@ mod tests {
         assert!(check_new_password("short").is_err());
         assert!(check_new_password("long enough pass").is_ok());
         assert!(check_new_password(&"x".repeat(MAX_PASSWORD + 1)).is_err());
+    }
+
+    #[test]
+    fn role_sets_are_sorted_unique_and_never_empty() {
+        let mut issues = Vec::new();
+        assert_eq!(
+            role_set(&mut issues, vec![Role::Admin, Role::Rep, Role::Admin]),
+            vec![Role::Rep, Role::Admin]
+        );
+        assert!(issues.is_empty());
+        assert!(role_set(&mut issues, vec![]).is_empty());
+        assert_eq!(issues[0].code, "roles_required");
     }
 
     #[test]

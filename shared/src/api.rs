@@ -2,10 +2,9 @@
 //! domain type of their own module.
 
 use crate::checklist::TeamMember;
-use crate::gate::{Blocker, Target};
+use crate::gate::Blocker;
 use crate::grade::{Grade, GradingPolicy};
 use crate::money::{Currency, Money};
-use crate::opportunity::{Contract, LostInfo};
 use crate::pipeline::{Pipeline, TeamRole};
 use crate::registration::{Conflict, RegistrationForm, RegistrationStatus};
 use crate::user::Role;
@@ -228,28 +227,13 @@ pub struct GradeOverrideRequest {
     pub version: u64,
 }
 
-/// `POST …/transition`.
+/// `POST …/transition`: the gate's [`Transition`](crate::gate::Transition)
+/// plus the version it was decided on, in one flat object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransitionRequest {
-    pub to: Target,
     pub version: u64,
-    #[serde(default)]
-    pub reason: Option<String>,
-    #[serde(default)]
-    pub lost: Option<LostInfo>,
-    #[serde(default)]
-    pub contract: Option<Contract>,
-}
-
-impl TransitionRequest {
-    pub fn transition(&self) -> crate::gate::Transition {
-        crate::gate::Transition {
-            to: self.to.clone(),
-            reason: self.reason.clone(),
-            lost: self.lost.clone(),
-            contract: self.contract.clone(),
-        }
-    }
+    #[serde(flatten)]
+    pub transition: crate::gate::Transition,
 }
 
 /// `POST /api/leads/{id}/disqualify`.

@@ -13,7 +13,7 @@ use crate::opportunity::{
 };
 use crate::pipeline::{Key, Pipeline};
 use crate::user::Actor;
-use crate::validate::{FieldIssue, is_email, is_phone, optional_text, required_text};
+use crate::validate::{FieldIssue, check_email, check_phone, optional_text, required_text};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -32,6 +32,16 @@ pub enum LeadStatus {
 }
 
 impl LeadStatus {
+    /// The name in JSON and in the database's `status` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadStatus::New => "new",
+            LeadStatus::Working => "working",
+            LeadStatus::Converted => "converted",
+            LeadStatus::Disqualified => "disqualified",
+        }
+    }
+
     pub fn is_open(self) -> bool {
         matches!(self, LeadStatus::New | LeadStatus::Working)
     }
@@ -113,22 +123,8 @@ impl NewLead {
                 "Give a phone number or an e-mail address",
             ));
         }
-        if !phone.is_empty() && !is_phone(&phone) {
-            issues.push(FieldIssue::new(
-                "contact.phone",
-                "invalid_phone",
-                "电话号码无效",
-                "Not a valid phone number",
-            ));
-        }
-        if !email.is_empty() && !is_email(&email) {
-            issues.push(FieldIssue::new(
-                "contact.email",
-                "invalid_email",
-                "电子邮箱无效",
-                "Not a valid e-mail address",
-            ));
-        }
+        check_phone(&mut issues, "contact.phone", &phone);
+        check_email(&mut issues, "contact.email", &email);
         if !pipelines.iter().any(|p| p.id == self.pipeline) {
             issues.push(FieldIssue::new(
                 "pipeline",
@@ -167,6 +163,19 @@ pub struct ConvertRequest {
 
 const NO_APPROVALS: &BTreeMap<String, ApprovalState> = &BTreeMap::new();
 
+/// A lead holds only stage 1's fields: anything else is an unknown field.
+fn set_stage_one_fields(
+    fields: &mut Fields,
+    pipeline: &Pipeline,
+    changes: &BTreeMap<String, Option<serde_json::Value>>,
+) -> Result<Vec<EventKind>, OpError> {
+    let first = pipeline.first().ok_or(OpError::Forbidden)?;
+    if let Some(key) = changes.keys().find(|k| first.field(k).is_none()) {
+        return Err(OpError::UnknownField(key.clone()));
+    }
+    set_fields(fields, pipeline, changes)
+}
+
 impl Lead {
     pub fn checklist(&self) -> Checklist<'_> {
         Checklist {
@@ -200,11 +209,7 @@ impl Lead {
         actor: &Actor,
     ) -> Result<Vec<EventKind>, OpError> {
         self.open_for(actor)?;
-        let first = pipeline.first().ok_or(OpError::Forbidden)?;
-        if let Some(key) = changes.keys().find(|k| first.field(k).is_none()) {
-            return Err(OpError::UnknownField(key.clone()));
-        }
-        let events = set_fields(&mut self.fields, pipeline, changes)?;
+        let events = set_stage_one_fields(&mut self.fields, pipeline, changes)?;
         self.touch();
         Ok(events)
     }
@@ -441,21 +446,20 @@ impl Lead {
             events.push(EventKind::Updated { changes });
         }
         if let Some(fields) = &patch.fields {
-            let first = pipeline
-                .first()
-                .ok_or(LeadChangeError::Op(OpError::Forbidden))?;
-            if let Some(key) = fields.keys().find(|k| first.field(k).is_none()) {
-                return Err(OpError::UnknownField(key.clone()).into());
-            }
-            events.extend(set_fields(&mut next.fields, pipeline, fields)?);
+            events.extend(set_stage_one_fields(&mut next.fields, pipeline, fields)?);
         }
         next.touch();
         *self = next;
         Ok(events)
     }
 
-    /// A new lead from validated input.
+    /// A new lead from validated input. It belongs to its creator; only a
+    /// manager may hand it to someone else on creation.
     pub fn create(id: &str, new: NewLead, creator: &Actor) -> (Lead, Vec<EventKind>) {
+        let owner_id = new
+            .owner_id
+            .filter(|_| creator.is_manager())
+            .unwrap_or_else(|| creator.user_id.clone());
         let pipeline = new.pipeline.clone();
         let stage = Key::parse("verify").unwrap_or_else(|_| pipeline.clone());
         let lead = Lead {
@@ -466,7 +470,7 @@ impl Lead {
             description: new.description,
             contact: new.contact,
             source: new.source,
-            owner_id: new.owner_id.unwrap_or_else(|| creator.user_id.clone()),
+            owner_id,
             status: LeadStatus::New,
             pipeline,
             fields: Fields::new(),
@@ -517,6 +521,27 @@ mod tests {
             amount: Money::from_minor(amount).unwrap(),
             expected_close: crate::sample::date(),
             version: 1,
+        }
+    }
+
+    #[test]
+    fn status_names_match_their_json() {
+        for s in [
+            LeadStatus::New,
+            LeadStatus::Working,
+            LeadStatus::Converted,
+            LeadStatus::Disqualified,
+        ] {
+            assert_eq!(
+                serde_json::to_value(s).unwrap(),
+                serde_json::json!(s.as_str())
+            );
+        }
+        for s in [Status::Open, Status::Won, Status::Lost] {
+            assert_eq!(
+                serde_json::to_value(s).unwrap(),
+                serde_json::json!(s.as_str())
+            );
         }
     }
 
@@ -641,6 +666,18 @@ mod tests {
             l.set_task(&p, "contact_confirmed", true, None, &manager, instant())
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn only_a_manager_may_create_a_lead_for_someone_else() {
+        let valid = || {
+            let mut n = new_lead();
+            n.owner_id = Some("u_rep2".into());
+            n.validate(&builtin::pipelines()).unwrap()
+        };
+        assert_eq!(Lead::create("l", valid(), &rep()).0.owner_id, "u_rep");
+        let manager = Actor::new("u_manager", &[Role::Manager]);
+        assert_eq!(Lead::create("l", valid(), &manager).0.owner_id, "u_rep2");
     }
 
     #[test]

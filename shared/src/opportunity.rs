@@ -29,6 +29,17 @@ pub enum Status {
     Lost,
 }
 
+impl Status {
+    /// The name in JSON and in the database's `status` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Won => "won",
+            Status::Lost => "lost",
+        }
+    }
+}
+
 /// What closes a won deal. Fills the final stage's contract fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contract {

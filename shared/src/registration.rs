@@ -5,7 +5,7 @@ use crate::checklist::parse_date;
 use crate::lead::MAX_DESCRIPTION;
 use crate::money::Money;
 use crate::opportunity::MAX_NAME;
-use crate::validate::{FieldIssue, is_email, is_phone, optional_text, required_text};
+use crate::validate::{FieldIssue, check_email, check_phone, optional_text, required_text};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -85,23 +85,9 @@ impl RegistrationForm {
             MAX_NAME,
         );
         let partner_email = required_text(&mut issues, "partner_email", &self.partner_email, 254);
-        if !partner_email.is_empty() && !is_email(&partner_email) {
-            issues.push(FieldIssue::new(
-                "partner_email",
-                "invalid_email",
-                "电子邮箱无效",
-                "Not a valid e-mail address",
-            ));
-        }
+        check_email(&mut issues, "partner_email", &partner_email);
         let partner_phone = required_text(&mut issues, "partner_phone", &self.partner_phone, 32);
-        if !partner_phone.is_empty() && !is_phone(&partner_phone) {
-            issues.push(FieldIssue::new(
-                "partner_phone",
-                "invalid_phone",
-                "电话号码无效",
-                "Not a valid phone number",
-            ));
-        }
+        check_phone(&mut issues, "partner_phone", &partner_phone);
         let customer_company = required_text(
             &mut issues,
             "customer_company",

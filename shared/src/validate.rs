@@ -57,6 +57,30 @@ pub fn is_phone(s: &str) -> bool {
             .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | '.' | ' '))
 }
 
+/// Records `invalid_email` for `field` unless `value` is empty or an e-mail.
+pub fn check_email(issues: &mut Vec<FieldIssue>, field: &str, value: &str) {
+    if !value.trim().is_empty() && !is_email(value) {
+        issues.push(FieldIssue::new(
+            field,
+            "invalid_email",
+            "电子邮箱无效",
+            "Not a valid e-mail address",
+        ));
+    }
+}
+
+/// Records `invalid_phone` for `field` unless `value` is empty or a phone number.
+pub fn check_phone(issues: &mut Vec<FieldIssue>, field: &str, value: &str) {
+    if !value.trim().is_empty() && !is_phone(value) {
+        issues.push(FieldIssue::new(
+            field,
+            "invalid_phone",
+            "电话号码无效",
+            "Not a valid phone number",
+        ));
+    }
+}
+
 /// Trims; records `required` or `too_long` for `field` when it does not fit.
 pub fn required_text(issues: &mut Vec<FieldIssue>, field: &str, value: &str, max: usize) -> String {
     let v = value.trim();

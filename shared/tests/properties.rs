@@ -449,11 +449,11 @@ fn wire_types_of_the_contract_round_trip_through_json() {
     assert_eq!(back, config);
 
     let req = TransitionRequest {
-        to: Target::Stage(p.stages[2].key.clone()),
         version: 7,
-        reason: Some("r".into()),
-        lost: None,
-        contract: None,
+        transition: Transition {
+            reason: Some("r".into()),
+            ..Transition::to(Target::Stage(p.stages[2].key.clone()))
+        },
     };
     let back: TransitionRequest =
         serde_json::from_str(&serde_json::to_string(&req).unwrap()).unwrap();
@@ -461,7 +461,11 @@ fn wire_types_of_the_contract_round_trip_through_json() {
     let json = serde_json::json!({"to": "won", "version": 3,
         "contract": {"number": "HT-9", "amount": 100, "signed_on": "2027-01-02"}});
     let won: TransitionRequest = serde_json::from_value(json).unwrap();
-    assert_eq!(won.to, Target::Won);
+    assert_eq!(won.transition.to, Target::Won);
+    assert_eq!(
+        won.transition.contract.map(|c| c.number),
+        Some("HT-9".to_string())
+    );
 
     let opp = sample::opportunity(
         &p,

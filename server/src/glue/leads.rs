@@ -3,7 +3,7 @@
 use super::crypto::new_id;
 use super::db::{self, Where, text};
 use super::store::{self, actor};
-use super::{Ctx, json, storage};
+use super::{Ctx, json};
 use crate::error::ApiError;
 use crate::listing::parse_list_query;
 use shared::api::{DisqualifyRequest, TaskUpdate};
@@ -19,11 +19,7 @@ fn lead_error(e: LeadChangeError) -> ApiError {
 
 /// `GET /api/leads?status=&owner=&pipeline=&q=&cursor=&limit=`: reps see their own.
 pub async fn list_leads(ctx: Ctx<'_>) -> Result<Response, ApiError> {
-    let url = ctx.req.url().map_err(storage)?;
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let pairs = ctx.query()?;
     let query = parse_list_query(&pairs, &["status", "owner", "pipeline"])?;
     let me = actor(ctx.me()?);
     let mut filter = Where::default();
@@ -46,13 +42,8 @@ pub async fn list_leads(ctx: Ctx<'_>) -> Result<Response, ApiError> {
 pub async fn create_lead(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
     let body: NewLead = ctx.body().await?;
     let pipelines = store::pipelines(ctx.env).await?;
-    let mut new = body.validate(&pipelines).map_err(ApiError::Invalid)?;
-    let me = actor(ctx.me()?);
-    // Only managers assign a lead to someone else.
-    if !me.is_manager() {
-        new.owner_id = None;
-    }
-    let (lead, events) = Lead::create(&new_id("l_")?, new, &me);
+    let new = body.validate(&pipelines).map_err(ApiError::Invalid)?;
+    let (lead, events) = Lead::create(&new_id("l_")?, new, &actor(ctx.me()?));
     store::insert_lead(&ctx, &lead, events).await?;
     json(201, &lead)
 }
@@ -66,12 +57,12 @@ pub async fn get_lead(ctx: Ctx<'_>) -> Result<Response, ApiError> {
 /// `PATCH /api/leads/{id}`.
 pub async fn update_lead(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
     let patch: LeadPatch = ctx.body().await?;
-    let mut lead = store::lead(&ctx, ctx.param("id")?).await?;
+    let c = store::lead_in_context(&ctx, ctx.param("id")?).await?;
+    let mut lead = c.record;
     store::check_version(&lead, lead.version, patch.version)?;
-    let pipelines = store::pipelines(ctx.env).await?;
     let previous = lead.version;
     let events = lead
-        .patch(&patch, &pipelines, &actor(ctx.me()?))
+        .patch(&patch, &c.pipelines, &actor(ctx.me()?))
         .map_err(lead_error)?;
     store::save_lead(&ctx, &lead, previous, events).await?;
     json(200, &lead)
@@ -80,10 +71,10 @@ pub async fn update_lead(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
 /// `POST /api/leads/{id}/tasks/{key}`.
 pub async fn set_lead_task(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
     let body: TaskUpdate = ctx.body().await?;
-    let mut lead = store::lead(&ctx, ctx.param("id")?).await?;
+    let c = store::lead_in_context(&ctx, ctx.param("id")?).await?;
+    let pipeline = c.pipeline(&c.record.pipeline)?;
+    let mut lead = c.record.clone();
     store::check_version(&lead, lead.version, body.version)?;
-    let pipelines = store::pipelines(ctx.env).await?;
-    let pipeline = store::find_pipeline(&pipelines, lead.pipeline.as_str())?;
     let previous = lead.version;
     let key = ctx.param("key")?.to_string();
     let events = lead
@@ -103,18 +94,16 @@ pub async fn set_lead_task(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
 /// `POST /api/leads/{id}/convert`: 201 with the new deal, or 422 with blockers.
 pub async fn convert_lead(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
     let body: ConvertRequest = ctx.body().await?;
-    let lead = store::lead(&ctx, ctx.param("id")?).await?;
-    store::check_version(&lead, lead.version, body.version)?;
-    let pipelines = store::pipelines(ctx.env).await?;
-    let pipeline = store::find_pipeline(&pipelines, lead.pipeline.as_str())?;
-    let (policy, grading) = store::grading(ctx.env).await?;
+    let c = store::lead_in_context(&ctx, ctx.param("id")?).await?;
+    let lead = &c.record;
+    store::check_version(lead, lead.version, body.version)?;
     let (converted, opp, events) = lead
         .convert(
-            pipeline,
-            &policy,
+            c.pipeline(&lead.pipeline)?,
+            &c.policy,
             &body,
             &new_id("o_")?,
-            grading.currency,
+            c.grading.currency,
             ctx.now,
         )
         .map_err(|v| ApiError::Blocked(v.blockers))?;

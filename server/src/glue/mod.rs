@@ -57,6 +57,15 @@ impl Ctx<'_> {
         serde_json::from_str(&text).map_err(|e| ApiError::BadRequest(e.to_string()))
     }
 
+    /// The query string's pairs, decoded.
+    pub fn query(&self) -> Result<Vec<(String, String)>, ApiError> {
+        let url = self.req.url().map_err(storage)?;
+        Ok(url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect())
+    }
+
     pub fn header(&self, name: &str) -> Option<String> {
         self.req.headers().get(name).ok().flatten()
     }

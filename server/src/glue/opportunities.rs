@@ -21,11 +21,7 @@ use worker::Response;
 /// `GET /api/opportunities?pipeline=&stage=&grade=&status=&owner=&q=&cursor=&limit=`:
 /// reps see their own deals and those they are staffed on; managers all.
 pub async fn list_opportunities(ctx: Ctx<'_>) -> Result<Response, ApiError> {
-    let url = ctx.req.url().map_err(storage)?;
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let pairs = ctx.query()?;
     let query = parse_list_query(&pairs, &["pipeline", "stage", "grade", "status", "owner"])?;
     let me = actor(ctx.me()?);
     let mut filter = Where::default();
@@ -173,21 +169,15 @@ pub async fn override_grade(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
     .await
 }
 
-#[derive(Deserialize)]
-struct CheckQuery {
-    to: String,
-}
-
 /// `GET /api/opportunities/{id}/check?to=KEY`: the server's verdict, the
 /// same function the app runs.
 pub async fn check_opportunity(ctx: Ctx<'_>) -> Result<Response, ApiError> {
-    let url = ctx.req.url().map_err(storage)?;
-    let to = url
-        .query_pairs()
-        .find(|(k, _)| k == "to")
-        .map(|(_, v)| CheckQuery { to: v.into_owned() })
+    let to = ctx
+        .query()?
+        .into_iter()
+        .find_map(|(k, v)| (k == "to").then_some(v))
         .ok_or_else(|| ApiError::BadRequest("`to` is required".into()))?;
-    let target = Target::parse(&to.to).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let target = Target::parse(&to).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let (opp, pipeline, policy) = store::deal_in_context(&ctx, ctx.param("id")?).await?;
     json(
         200,
@@ -202,7 +192,7 @@ pub async fn transition_opportunity(mut ctx: Ctx<'_>) -> Result<Response, ApiErr
         if !opp.can_steer(&c.actor) {
             return Err(ApiError::Op(OpError::Forbidden));
         }
-        let (next, events) = gate::apply(opp, &c.pipeline, &c.policy, &body.transition(), c.now)
+        let (next, events) = gate::apply(opp, &c.pipeline, &c.policy, &body.transition, c.now)
             .map_err(|v| ApiError::Blocked(v.blockers))?;
         *opp = next;
         Ok(events)

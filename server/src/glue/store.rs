@@ -12,7 +12,7 @@ use shared::event::{Event, EventKind};
 use shared::lead::Lead;
 use shared::money::{Currency, Money};
 use shared::opportunity::Opportunity;
-use shared::pipeline::Pipeline;
+use shared::pipeline::{Key, Pipeline};
 use shared::user::Actor;
 use shared::{GradingPolicy, builtin};
 use worker::{D1PreparedStatement, Env};
@@ -99,17 +99,33 @@ pub async fn grading(env: &Env) -> Result<(GradingPolicy, GradingConfig), ApiErr
     policy_from(row)
 }
 
-/// A deal the caller may read with its pipeline and the policy in force,
-/// read in one D1 round trip (the reads every deal mutation needs).
-pub async fn deal_in_context(
+/// A stored record with the configuration its rules need.
+pub struct InContext<T> {
+    pub record: T,
+    pub pipelines: Vec<Pipeline>,
+    pub policy: GradingPolicy,
+    pub grading: GradingConfig,
+}
+
+impl<T> InContext<T> {
+    /// The pipeline a lead or deal belongs to.
+    pub fn pipeline(&self, id: &Key) -> Result<&Pipeline, ApiError> {
+        find_pipeline(&self.pipelines, id.as_str())
+    }
+}
+
+/// A record with the pipelines and the policy in force, read in one D1
+/// round trip (the reads every lead and deal mutation needs).
+async fn in_context<T: serde::de::DeserializeOwned>(
     ctx: &Ctx<'_>,
+    table: &str,
     id: &str,
-) -> Result<(Opportunity, Pipeline, GradingPolicy), ApiError> {
+) -> Result<InContext<T>, ApiError> {
     let results = db::database(ctx.env)?
         .batch(vec![
             db::stmt(
                 ctx.env,
-                "SELECT doc FROM opportunities WHERE id = ?1",
+                &format!("SELECT doc FROM {table} WHERE id = ?1"),
                 &[text(id)],
             )?,
             db::stmt(ctx.env, "SELECT doc FROM pipelines", &[])?,
@@ -117,15 +133,12 @@ pub async fn deal_in_context(
         ])
         .await
         .map_err(storage)?;
-    let [deal, pipes, policy] = results.as_slice() else {
+    let [record, pipes, policy] = results.as_slice() else {
         return Err(storage("batch answered the wrong number of results"));
     };
-    let deal: Vec<Doc> = deal.results().map_err(storage)?;
-    let opp: Opportunity = serde_json::from_str(&deal.first().ok_or(ApiError::RecordNotFound)?.doc)
+    let record: Vec<Doc> = record.results().map_err(storage)?;
+    let record: T = serde_json::from_str(&record.first().ok_or(ApiError::RecordNotFound)?.doc)
         .map_err(storage)?;
-    if !opp.can_read(&actor(ctx.me()?)) {
-        return Err(ApiError::RecordNotFound);
-    }
     let pipes: Vec<Doc> = pipes.results().map_err(storage)?;
     let pipelines: Vec<Pipeline> = if pipes.is_empty() {
         pipelines(ctx.env).await?
@@ -135,14 +148,42 @@ pub async fn deal_in_context(
             .map(|r| serde_json::from_str(&r.doc).map_err(storage))
             .collect::<Result<_, _>>()?
     };
-    let pipeline = find_pipeline(&pipelines, opp.pipeline.as_str())?.clone();
     let row: PolicyRow = policy
         .results()
         .map_err(storage)?
         .into_iter()
         .next()
         .ok_or_else(|| storage("grading policy row is missing"))?;
-    Ok((opp, pipeline, policy_from(row)?.0))
+    let (policy, grading) = policy_from(row)?;
+    Ok(InContext {
+        record,
+        pipelines,
+        policy,
+        grading,
+    })
+}
+
+/// A deal the caller may read (else 404) with its pipeline and the policy.
+pub async fn deal_in_context(
+    ctx: &Ctx<'_>,
+    id: &str,
+) -> Result<(Opportunity, Pipeline, GradingPolicy), ApiError> {
+    let c: InContext<Opportunity> = in_context(ctx, "opportunities", id).await?;
+    if !c.record.can_read(&actor(ctx.me()?)) {
+        return Err(ApiError::RecordNotFound);
+    }
+    let pipeline = c.pipeline(&c.record.pipeline)?.clone();
+    Ok((c.record, pipeline, c.policy))
+}
+
+/// A lead the caller may work on (else 404), with the configuration.
+pub async fn lead_in_context(ctx: &Ctx<'_>, id: &str) -> Result<InContext<Lead>, ApiError> {
+    let c: InContext<Lead> = in_context(ctx, "leads", id).await?;
+    if c.record.can_edit(&actor(ctx.me()?)) {
+        Ok(c)
+    } else {
+        Err(ApiError::RecordNotFound)
+    }
 }
 
 async fn load<T: serde::de::DeserializeOwned>(
@@ -247,7 +288,7 @@ fn opportunity_write(
         &[
             int(opp.version as i64),
             text(&opp.owner_id),
-            text(status_str(opp)),
+            text(opp.status.as_str()),
             text(opp.stage.as_str()),
             text(opp.grade.effective.as_str()),
             text(&opp.name),
@@ -262,14 +303,6 @@ fn opportunity_write(
         ],
     )?;
     Ok((statement, token))
-}
-
-fn status_str(opp: &Opportunity) -> &'static str {
-    match opp.status {
-        shared::Status::Open => "open",
-        shared::Status::Won => "won",
-        shared::Status::Lost => "lost",
-    }
 }
 
 fn members_statements(
@@ -349,11 +382,10 @@ fn stale<T: serde::Serialize>(current: &T) -> Result<(), ApiError> {
 }
 
 fn lead_columns(lead: &Lead) -> Result<[wasm_bindgen::JsValue; 6], ApiError> {
-    let status = serde_json::to_value(lead.status).map_err(storage)?;
     Ok([
         int(lead.version as i64),
         text(&lead.owner_id),
-        text(status.as_str().unwrap_or("new")),
+        text(lead.status.as_str()),
         text(&lead.title),
         text(&lead.customer),
         text(&serde_json::to_string(lead).map_err(storage)?),

@@ -5,7 +5,7 @@ use super::db::{self, int, text};
 use super::{Ctx, json, storage};
 use crate::auth::{
     PBKDF2_ITERATIONS, PasswordHash, SALT_BYTES, check_new_password, normalize_email,
-    removes_last_admin,
+    removes_last_admin, role_set,
 };
 use crate::error::ApiError;
 use serde::Deserialize;
@@ -13,7 +13,7 @@ use shared::api::{Me, NewUser, Page, UserPatch, UserSummary};
 use shared::i18n::Localized;
 use shared::opportunity::MAX_NAME;
 use shared::user::Role;
-use shared::validate::{FieldIssue, is_email, required_text};
+use shared::validate::{MAX_EMAIL, check_email, required_text};
 use worker::Response;
 
 /// A `users` row as D1 returns it.
@@ -45,33 +45,21 @@ const USER_COLUMNS: &str = "id, email, name, password_hash, roles, active";
 /// Checks a new account: e-mail, name, password, at least one role.
 pub fn validate_new_user(new: NewUser) -> Result<NewUser, ApiError> {
     let mut issues = Vec::new();
-    let email = normalize_email(&new.email);
-    if !is_email(&email) {
-        issues.push(FieldIssue::new(
-            "email",
-            "invalid_email",
-            "电子邮箱无效",
-            "Not a valid e-mail address",
-        ));
-    }
+    let email = required_text(
+        &mut issues,
+        "email",
+        &normalize_email(&new.email),
+        MAX_EMAIL,
+    );
+    check_email(&mut issues, "email", &email);
     let name = required_text(&mut issues, "name", &new.name, MAX_NAME);
     if let Err(issue) = check_new_password(&new.password) {
         issues.push(issue);
     }
-    if new.roles.is_empty() {
-        issues.push(FieldIssue::new(
-            "roles",
-            "roles_required",
-            "至少选择一个角色",
-            "Choose at least one role",
-        ));
-    }
+    let roles = role_set(&mut issues, new.roles);
     if !issues.is_empty() {
         return Err(ApiError::Invalid(issues));
     }
-    let mut roles = new.roles;
-    roles.sort();
-    roles.dedup();
     Ok(NewUser {
         email,
         name,
@@ -227,17 +215,10 @@ pub async fn update_user(mut ctx: Ctx<'_>) -> Result<Response, ApiError> {
         Some(n) => required_text(&mut issues, "name", n, MAX_NAME),
         None => current.name.clone(),
     };
-    let mut roles = patch.roles.clone().unwrap_or_else(|| current.roles.clone());
-    roles.sort();
-    roles.dedup();
-    if roles.is_empty() {
-        issues.push(FieldIssue::new(
-            "roles",
-            "roles_required",
-            "至少选择一个角色",
-            "Choose at least one role",
-        ));
-    }
+    let roles = role_set(
+        &mut issues,
+        patch.roles.clone().unwrap_or_else(|| current.roles.clone()),
+    );
     if let Some(p) = &patch.password
         && let Err(issue) = check_new_password(p)
     {

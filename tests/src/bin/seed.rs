@@ -14,7 +14,7 @@ use shared::event::{Event, EventKind};
 use shared::gate::{Target, Transition, apply};
 use shared::grade::{GradingPolicy, LeadBy};
 use shared::lead::{Contact, Lead, LeadStatus};
-use shared::opportunity::{Contract, LostInfo, Opportunity, Status};
+use shared::opportunity::{Contract, LostInfo, Opportunity};
 use shared::sample::{self, fill_stage};
 use shared::{Key, Money, Pipeline};
 use std::fmt::Write;
@@ -216,11 +216,7 @@ fn deal(
         }
     }
     real_people(&mut opp);
-    let status = match opp.status {
-        Status::Open => "open",
-        Status::Won => "won",
-        Status::Lost => "lost",
-    };
+    let status = opp.status.as_str();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -287,10 +283,7 @@ fn lead(rng: &mut Rng, id: &str, n: usize, pipelines: &[Pipeline], now: DateTime
             }
         }
     }
-    let status = serde_json::to_value(lead.status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let status = lead.status.as_str();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -298,7 +291,7 @@ fn lead(rng: &mut Rng, id: &str, n: usize, pipelines: &[Pipeline], now: DateTime
          VALUES ({}, 1, {}, {}, {}, {}, {}, {}, {}, {}, 'seed');",
         q(&lead.id),
         q(&lead.owner_id),
-        q(&status),
+        q(status),
         q(lead.pipeline.as_str()),
         q(&lead.title),
         q(&lead.customer),
