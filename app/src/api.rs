@@ -4,7 +4,7 @@
 use gloo_net::http::{Request, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use shared::api::{Health, Problem};
+use shared::api::{Health, LoginRequest, Me, NewUser, Page, Problem, UserPatch};
 use std::fmt;
 
 /// Why a call failed, in a form the error component can explain.
@@ -19,6 +19,14 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The problem's per-field errors, for a form to show beside its inputs.
+    pub fn field_errors(&self) -> Vec<shared::api::FieldError> {
+        match self {
+            ApiError::Problem(p) => p.errors.clone().unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The HTTP status, when the server answered.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -60,6 +68,18 @@ fn builder(method: &str, path: &str) -> RequestBuilder {
         _ => Request::get(path),
     };
     b.header("accept", "application/json")
+        .header("accept-language", LANGUAGE.get())
+}
+
+thread_local! {
+    /// The app's language, so the server's messages (problem details) come
+    /// in the language the user chose rather than the browser's.
+    static LANGUAGE: std::cell::Cell<&'static str> = const { std::cell::Cell::new("zh-CN") };
+}
+
+/// Called by `i18n` whenever the language is chosen.
+pub fn set_language(tag: &'static str) {
+    LANGUAGE.set(tag);
 }
 
 fn read<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
@@ -72,8 +92,32 @@ fn read<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
     }
 }
 
+thread_local! {
+    /// What to do when the server says the session is gone (set by the app:
+    /// forget the user and go to the sign-in page).
+    static ON_UNAUTHORIZED: std::cell::RefCell<Option<std::rc::Rc<dyn Fn()>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+pub fn on_unauthorized(hook: impl Fn() + 'static) {
+    ON_UNAUTHORIZED.with(|h| *h.borrow_mut() = Some(std::rc::Rc::new(hook)));
+}
+
+/// Calls that answer 401 as a normal outcome, not as a lost session.
+const SESSION_PROBES: &[&str] = &["/api/me", "/api/auth/login"];
+
+fn check_session(path: &str, status: u16) {
+    if status == 401 && !SESSION_PROBES.contains(&path) {
+        let hook = ON_UNAUTHORIZED.with(|h| h.borrow().clone());
+        if let Some(hook) = hook {
+            hook();
+        }
+    }
+}
+
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     let (status, text) = send(builder("GET", path).build()).await?;
+    check_session(path, status);
     read(status, &text)
 }
 
@@ -84,12 +128,57 @@ pub async fn send_json<B: Serialize, T: DeserializeOwned>(
     body: &B,
 ) -> Result<T, ApiError> {
     let (status, text) = send(builder(method, path).json(body)).await?;
+    check_session(path, status);
     read(status, &text)
+}
+
+/// As [`send_json`], for answers without a body (204).
+pub async fn send_json_empty<B: Serialize>(
+    method: &str,
+    path: &str,
+    body: &B,
+) -> Result<(), ApiError> {
+    let (status, text) = send(builder(method, path).json(body)).await?;
+    check_session(path, status);
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        read::<()>(status, &text)
+    }
 }
 
 /// `GET /api/health`.
 pub async fn health() -> Result<Health, ApiError> {
     get("/api/health").await
+}
+
+/// `GET /api/me`: the signed-in user, or a 401.
+pub async fn me() -> Result<Me, ApiError> {
+    get("/api/me").await
+}
+
+pub async fn login(email: &str, password: &str) -> Result<Me, ApiError> {
+    let body = LoginRequest {
+        email: email.to_string(),
+        password: password.to_string(),
+    };
+    send_json("POST", "/api/auth/login", &body).await
+}
+
+pub async fn logout() -> Result<(), ApiError> {
+    send_json_empty("POST", "/api/auth/logout", &serde_json::json!({})).await
+}
+
+pub async fn admin_users() -> Result<Page<Me>, ApiError> {
+    get("/api/admin/users").await
+}
+
+pub async fn create_user(user: &NewUser) -> Result<Me, ApiError> {
+    send_json("POST", "/api/admin/users", user).await
+}
+
+pub async fn update_user(id: &str, patch: &UserPatch) -> Result<Me, ApiError> {
+    send_json("PATCH", &format!("/api/admin/users/{id}"), patch).await
 }
 
 #[cfg(test)]

@@ -29,6 +29,32 @@ pub enum Msg {
     AboutTitle,
     AboutBody,
     SkipToContent,
+    NavUsers,
+    SignInTitle,
+    Email,
+    Password,
+    SignIn,
+    SigningIn,
+    SignOut,
+    AdminOnly,
+    UsersTitle,
+    NewUser,
+    Name,
+    Create,
+    Roles,
+    RoleRep,
+    RoleManager,
+    RoleChannel,
+    RoleAdmin,
+    SaveRoles,
+    Active,
+    Deactivated,
+    Deactivate,
+    Activate,
+    ConfirmDeactivate,
+    ConfirmActivate,
+    Status,
+    SignedInAs,
 }
 
 impl Msg {
@@ -55,6 +81,32 @@ impl Msg {
         Msg::AboutTitle,
         Msg::AboutBody,
         Msg::SkipToContent,
+        Msg::NavUsers,
+        Msg::SignInTitle,
+        Msg::Email,
+        Msg::Password,
+        Msg::SignIn,
+        Msg::SigningIn,
+        Msg::SignOut,
+        Msg::AdminOnly,
+        Msg::UsersTitle,
+        Msg::NewUser,
+        Msg::Name,
+        Msg::Create,
+        Msg::Roles,
+        Msg::RoleRep,
+        Msg::RoleManager,
+        Msg::RoleChannel,
+        Msg::RoleAdmin,
+        Msg::SaveRoles,
+        Msg::Active,
+        Msg::Deactivated,
+        Msg::Deactivate,
+        Msg::Activate,
+        Msg::ConfirmDeactivate,
+        Msg::ConfirmActivate,
+        Msg::Status,
+        Msg::SignedInAs,
     ];
 
     /// `(zh-CN, en)`.
@@ -100,6 +152,38 @@ impl Msg {
                 "Dealgate runs complex B2B sales the TAS+ way.",
             ),
             Msg::SkipToContent => ("跳到正文", "Skip to content"),
+            Msg::NavUsers => ("用户管理", "Users"),
+            Msg::SignInTitle => ("登录 Dealgate", "Sign in to Dealgate"),
+            Msg::Email => ("电子邮箱", "E-mail"),
+            Msg::Password => ("密码", "Password"),
+            Msg::SignIn => ("登录", "Sign in"),
+            Msg::SigningIn => ("正在登录…", "Signing in…"),
+            Msg::SignOut => ("退出登录", "Sign out"),
+            Msg::AdminOnly => (
+                "只有管理员可以访问此页面。",
+                "Only admins can open this page.",
+            ),
+            Msg::UsersTitle => ("用户管理", "Users"),
+            Msg::NewUser => ("新建用户", "New user"),
+            Msg::Name => ("姓名", "Name"),
+            Msg::Create => ("创建", "Create"),
+            Msg::Roles => ("角色", "Roles"),
+            Msg::RoleRep => ("销售", "Sales rep"),
+            Msg::RoleManager => ("销售总监", "Sales director"),
+            Msg::RoleChannel => ("渠道经理", "Channel manager"),
+            Msg::RoleAdmin => ("管理员", "Admin"),
+            Msg::SaveRoles => ("保存角色", "Save roles"),
+            Msg::Active => ("启用", "Active"),
+            Msg::Deactivated => ("已停用", "Deactivated"),
+            Msg::Deactivate => ("停用", "Deactivate"),
+            Msg::Activate => ("启用", "Activate"),
+            Msg::ConfirmDeactivate => (
+                "确定停用该用户？其所有会话将立即结束。",
+                "Deactivate this user? All of their sessions end at once.",
+            ),
+            Msg::ConfirmActivate => ("确定重新启用该用户？", "Activate this user again?"),
+            Msg::Status => ("状态", "Status"),
+            Msg::SignedInAs => ("当前用户", "Signed in as"),
         }
     }
 }
@@ -117,11 +201,15 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
 pub struct I18n(RwSignal<Lang>);
 
 impl I18n {
-    /// The text for `msg` in the current language (reactive).
+    /// The text for `msg` in the current language. Not reactive on purpose:
+    /// the app rebuilds its whole view when the language changes (see
+    /// `App`), so each text is a plain string, not a closure per text node —
+    /// measured with `make size`, that keeps tens of KB out of the wasm.
     pub fn t(self, msg: Msg) -> &'static str {
-        tr(self.0.get(), msg)
+        tr(self.0.get_untracked(), msg)
     }
 
+    /// The current language (reactive: views that must follow it call this).
     pub fn lang(self) -> Lang {
         self.0.get()
     }
@@ -169,6 +257,7 @@ fn browser_preference() -> Lang {
 }
 
 fn set_document_lang(lang: Lang) {
+    crate::api::set_language(lang.tag());
     if let Some(root) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())

@@ -1,6 +1,7 @@
 //! Dealgate's browser app: the shell, the router and the pages.
 
 pub mod api;
+pub mod auth;
 pub mod i18n;
 
 mod components;
@@ -8,20 +9,30 @@ mod routes;
 
 use components::shell::Shell;
 use leptos::prelude::*;
+use leptos_router::Lazy;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 #[component]
 pub fn App() -> impl IntoView {
-    i18n::provide_i18n();
+    let i18n = i18n::provide_i18n();
+    auth::provide_auth();
     view! {
         <Router>
+            // Rebuilt whole when the language changes: texts are plain strings.
+            {move || {
+                i18n.lang();
+                view! {
             <Shell>
                 <Routes fallback=routes::not_found::NotFound>
-                    <Route path=path!("/") view=routes::home::Home />
-                    <Route path=path!("/about") view=routes::about::About />
+                    <Route path=path!("/login") view={Lazy::<routes::LoginPage>::new()} />
+                    <Route path=path!("/about") view={Lazy::<routes::AboutPage>::new()} />
+                    <Route path=path!("/") view={Lazy::<routes::HomePage>::new()} />
+                    <Route path=path!("/admin/users") view={Lazy::<routes::AdminUsersPage>::new()} />
                 </Routes>
             </Shell>
+                }
+            }}
         </Router>
     }
 }

@@ -96,6 +96,60 @@ pub async fn wait_text(client: &Client, css: &str, ready: impl Fn(&str) -> bool)
     }
 }
 
+/// Waits until the page's path (with its query) satisfies `ready`; returns it.
+pub async fn wait_path(client: &Client, ready: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + UI_TIMEOUT;
+    loop {
+        let current = client.current_url().await.expect("read the page's URL");
+        let path = match current.query() {
+            Some(q) => format!("{}?{q}", current.path()),
+            None => current.path().to_string(),
+        };
+        if ready(&path) {
+            return path;
+        }
+        if Instant::now() > deadline {
+            panic!("timed out waiting for the path; last seen: {path}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Types into the sign-in form and submits it (the page must be `/login`).
+pub async fn fill_login(client: &Client, email: &str, password: &str) {
+    for (css, value) in [
+        ("input[name=email]", email),
+        ("input[name=password]", password),
+    ] {
+        let input = client
+            .wait()
+            .at_most(UI_TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no `{css}` on the sign-in page: {e}"));
+        input.clear().await.expect("clear the input");
+        input.send_keys(value).await.expect("type into the input");
+    }
+    client
+        .find(Locator::Css("[data-test=login-form] button[type=submit]"))
+        .await
+        .expect("the sign-in button")
+        .click()
+        .await
+        .expect("click sign in");
+}
+
+/// Signs a demo user (`rep`, `admin`, …) in through the sign-in page and
+/// waits for the shell to show them.
+pub async fn sign_in_in_browser(client: &Client, who: &str) {
+    client
+        .goto(&url("/login"))
+        .await
+        .expect("open the sign-in page");
+    fill_login(client, &format!("{who}@example.com"), DEMO_PASSWORD).await;
+    wait_text(client, "[data-test=user-name]", |t| !t.is_empty()).await;
+}
+
 /// Waits for an element to exist and returns the value of one attribute.
 pub async fn wait_attr(client: &Client, css: &str, attr: &str) -> Option<String> {
     let el = client

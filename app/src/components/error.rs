@@ -25,10 +25,10 @@ pub fn ErrorView(error: ApiError, #[prop(optional)] retry: Option<Callback<()>>)
     };
     view! {
         <section class="error" role="alert" data-test="error">
-            <h2>{move || i18n.t(Msg::ErrorTitle)}</h2>
+            <h2>{i18n.t(Msg::ErrorTitle)}</h2>
             <p>{move || describe(i18n, &error)}</p>
             <button type="button" on:click=on_retry>
-                {move || i18n.t(Msg::Retry)}
+                {i18n.t(Msg::Retry)}
             </button>
         </section>
     }

@@ -8,7 +8,7 @@ pub fn Loading() -> impl IntoView {
     view! {
         <div class="loading" role="status" aria-live="polite" data-test="loading">
             <span class="spinner" aria-hidden="true"></span>
-            <span>{move || i18n.t(Msg::Loading)}</span>
+            <span>{i18n.t(Msg::Loading)}</span>
         </div>
     }
 }

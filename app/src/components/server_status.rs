@@ -13,16 +13,16 @@ pub fn ServerStatus() -> impl IntoView {
     let show = move |h: Health| {
         view! {
             <dl class="facts">
-                <dt>{move || i18n.t(Msg::ServerStatus)}</dt>
-                <dd class="ok" data-test="server-status">{move || i18n.t(Msg::ServerOk)}</dd>
-                <dt>{move || i18n.t(Msg::ServerVersion)}</dt>
+                <dt>{i18n.t(Msg::ServerStatus)}</dt>
+                <dd class="ok" data-test="server-status">{i18n.t(Msg::ServerOk)}</dd>
+                <dt>{i18n.t(Msg::ServerVersion)}</dt>
                 <dd data-test="server-version">{h.version}</dd>
             </dl>
         }
     };
     view! {
         <section class="card server-status" aria-labelledby="server-status-h">
-            <h2 id="server-status-h">{move || i18n.t(Msg::ServerStatus)}</h2>
+            <h2 id="server-status-h">{i18n.t(Msg::ServerStatus)}</h2>
             <Fetched state=health reload view=show />
         </section>
     }

@@ -1,26 +1,78 @@
 //! The frame around every page: product name, navigation, language switch.
 
+use crate::api;
+use crate::auth::{login_url, use_auth};
 use crate::components::nav_link::NavLink;
 use crate::i18n::{Lang, Msg, use_i18n};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_location, use_navigate};
+use shared::user::Role;
 
 #[component]
 pub fn Shell(children: Children) -> impl IntoView {
     let i18n = use_i18n();
+    let auth = use_auth();
+    // A 401 from any call: the session is gone; sign in and come back.
+    let navigate = use_navigate();
+    let location = use_location();
+    api::on_unauthorized(move || {
+        auth.user.set(None);
+        let here = format!(
+            "{}{}",
+            location.pathname.get_untracked(),
+            location.search.get_untracked()
+        );
+        navigate(&login_url(&here), Default::default());
+    });
+    let signed_in = move || auth.user.with(Option::is_some);
     view! {
-        <a class="skip" href="#main">{move || i18n.t(Msg::SkipToContent)}</a>
+        <a class="skip" href="#main">{i18n.t(Msg::SkipToContent)}</a>
         <header class="topbar">
             <a href="/" class="brand">
                 <span class="logo" aria-hidden="true">"◆"</span>
-                <span data-test="app-name">{move || i18n.t(Msg::AppName)}</span>
+                <span data-test="app-name">{i18n.t(Msg::AppName)}</span>
             </a>
             <nav aria-label="main">
-                <NavLink href="/">{move || i18n.t(Msg::NavHome)}</NavLink>
-                <NavLink href="/about">{move || i18n.t(Msg::NavAbout)}</NavLink>
+                <Show when=signed_in>
+                    <NavLink href="/">{i18n.t(Msg::NavHome)}</NavLink>
+                    <Show when=move || auth.has(Role::Admin)>
+                        <NavLink href="/admin/users">{i18n.t(Msg::NavUsers)}</NavLink>
+                    </Show>
+                </Show>
+                <NavLink href="/about">{i18n.t(Msg::NavAbout)}</NavLink>
             </nav>
             <LanguageSwitch />
+            <UserMenu />
         </header>
         <main id="main" tabindex="-1">{children()}</main>
+    }
+}
+
+/// The signed-in user's name and the sign-out button.
+#[component]
+fn UserMenu() -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let navigate = use_navigate();
+    let sign_out = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            // Whatever the server says, this browser forgets the session.
+            let _ = api::logout().await;
+            auth.user.set(None);
+            navigate("/login", Default::default());
+        });
+    };
+    move || {
+        auth.user.get().map(|me| {
+            view! {
+                <div class="user-menu">
+                    <span class="user-name" title=i18n.t(Msg::SignedInAs) data-test="user-name">{me.name}</span>
+                    <button type="button" on:click=sign_out.clone() data-test="sign-out">{i18n.t(Msg::SignOut)}</button>
+                </div>
+            }
+        })
     }
 }
 
@@ -42,7 +94,7 @@ fn LanguageSwitch() -> impl IntoView {
         }
     };
     view! {
-        <div class="lang-switch" role="group" aria-label=move || i18n.t(Msg::Language)>
+        <div class="lang-switch" role="group" aria-label=i18n.t(Msg::Language)>
             {button(Lang::ZhCn, "中文")}
             {button(Lang::En, "EN")}
         </div>

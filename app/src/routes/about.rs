@@ -7,10 +7,10 @@ pub fn About() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="page about">
-            <h1>{move || i18n.t(Msg::AboutTitle)}</h1>
-            <p>{move || i18n.t(Msg::AboutBody)}</p>
+            <h1>{i18n.t(Msg::AboutTitle)}</h1>
+            <p>{i18n.t(Msg::AboutBody)}</p>
             <dl class="facts">
-                <dt>{move || i18n.t(Msg::AppVersion)}</dt>
+                <dt>{i18n.t(Msg::AppVersion)}</dt>
                 <dd data-test="app-version">{shared::VERSION}</dd>
             </dl>
             <ServerStatus />

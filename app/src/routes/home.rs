@@ -7,8 +7,8 @@ pub fn Home() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="page home">
-            <h1>{move || i18n.t(Msg::HomeWelcome)}</h1>
-            <p class="lead">{move || i18n.t(Msg::HomeIntro)}</p>
+            <h1>{i18n.t(Msg::HomeWelcome)}</h1>
+            <p class="lead">{i18n.t(Msg::HomeIntro)}</p>
             <ServerStatus />
         </section>
     }

@@ -1,3 +1,52 @@
+//! The pages. Each is its own lazily loaded wasm chunk (`lazy_page!`): the
+//! first load carries the shell, the router and the shared client code, and a
+//! page's code arrives when it is first visited.
+
 pub mod about;
+pub mod admin_users;
 pub mod home;
+pub mod login;
 pub mod not_found;
+
+use leptos::prelude::*;
+use leptos_router::{LazyRoute, lazy_route};
+
+/// A page only for signed-in users.
+fn guarded<V: IntoView + 'static>(page: fn() -> V) -> AnyView {
+    view! { <crate::auth::RequireAuth>{move || page()}</crate::auth::RequireAuth> }.into_any()
+}
+
+macro_rules! lazy_page {
+    ($(#[$doc:meta])* $name:ident => $view:expr) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        #[lazy_route]
+        impl LazyRoute for $name {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $view
+            }
+        }
+    };
+}
+
+lazy_page!(
+    /// `/login`.
+    LoginPage => login::Login().into_any()
+);
+lazy_page!(
+    /// `/about`.
+    AboutPage => about::About().into_any()
+);
+lazy_page!(
+    /// `/`.
+    HomePage => guarded(home::Home)
+);
+lazy_page!(
+    /// `/admin/users`.
+    AdminUsersPage => guarded(admin_users::AdminUsers)
+);

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Trunk post-build hook: builds the app's wasm split into lazily loaded
+# chunks, one per page (`#[lazy_route]`), so the first load carries only the
+# shell, the router and the shared client code.
+#
+#   cargo (linked with --emit-relocs) -> wasm-split-cli -> wasm-bindgen
+#   -> wasm-opt -Oz on every module -> $TRUNK_STAGING_DIR/pkg-<hash>/
+#
+# Trunk 0.21 has no split step of its own (trunk-rs/trunk#1022) and must not
+# run wasm-bindgen before the split (it drops the relocations the split
+# needs), so index.html has no `rel="rust"` link; this hook does the Rust part
+# and points index.html's `__PKG__` placeholders at the content-hashed folder.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+staging=${TRUNK_STAGING_DIR:?run by trunk (a post_build hook)}
+profile=${TRUNK_PROFILE:-release}
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+
+# The pinned tools (the Makefile installs them): wasm-bindgen must match the
+# wasm-bindgen crate in Cargo.lock, and wasm-opt must be binaryen 132 from
+# npm (Debian's wasm-opt 108 silently breaks the app).
+bindgen=${WASM_BINDGEN_BIN:-wasm-bindgen}
+wasm_opt=${WASM_OPT_BIN:-$root/node_modules/binaryen/bin/wasm-opt}
+esbuild=${ESBUILD_BIN:-$root/node_modules/.bin/esbuild}
+want=$(grep -A1 '^name = "wasm-bindgen"$' "$root/Cargo.lock" | sed -n 's/^version = "\(.*\)"$/\1/p')
+have=$("$bindgen" --version | cut -d' ' -f2)
+[ "$have" = "$want" ] || { echo "wasm-bindgen $have found, $want needed (make tools)" >&2; exit 1; }
+
+flags=(--locked -p dealgate-app --bin dealgate-app --target wasm32-unknown-unknown)
+[ "$profile" = release ] && flags+=(--release)
+# The link argument applies to the final binary only, so dependencies stay
+# shared with every other wasm32 build of the workspace.
+cargo rustc "${flags[@]}" -- -C link-arg=--emit-relocs
+
+work=$target_dir/wasm-split
+rm -rf "$work" && mkdir -p "$work/out"
+wasm-split-cli "$target_dir/wasm32-unknown-unknown/$profile/dealgate-app.wasm" "$work" --out-name app
+"$bindgen" --target web --keep-lld-exports --no-demangle --no-typescript \
+  --out-name app --out-dir "$work/out" "$work/app.wasm"
+find "$work" -maxdepth 1 -name '*.wasm' ! -name app.wasm -exec cp {} "$work/out/" \;
+cp "$work/__wasm_split.js" "$work/out/"
+
+if [ "$profile" = release ]; then
+  # Same flags for the main module and every chunk (they share one memory
+  # and one function table); two at a time on this 2-core machine.
+  find "$work/out" -name '*.wasm' -print0 |
+    xargs -0 -P 2 -I{} "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int {} -o {} \
+      2> >(grep -v 'unknown name subsection' >&2)
+fi
+
+# Minified wasm-bindgen glue (esbuild from npm; its import object names the
+# split loader once per import, which is harmless). The chunk loader stays
+# as written: `make size` reads each page's chunks from it.
+"$esbuild" "$work/out/app.js" --minify --format=esm --log-level=warning \
+  --log-override:duplicate-object-key=silent --outfile="$work/out/app.js" --allow-overwrite
+
+hash=$(cd "$work/out" && cat $(ls | sort) | sha256sum | cut -c1-16)
+pkg=pkg-$hash
+rm -rf "$staging"/pkg-*
+cp -r "$work/out" "$staging/$pkg"
+sed -i "s|__PKG__|$pkg|g" "$staging/index.html"
+echo "app wasm: $pkg ($(ls "$staging/$pkg" | grep -c '\.wasm$') wasm modules)"

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""`make size`: the bytes the browser downloads, raw and gzip -9.
+
+The entry (index.html's module script: app.js, the main wasm, the split
+loader and the css) is what every visit downloads before the first page can
+run; each page's code is a lazily loaded wasm chunk (app/build-wasm.sh).
+Reports the entry, then every page as entry + its own chunk + the shared
+chunks it needs (read from the loader's dependency lists), and fails when
+the entry or any page is over its budget.
+
+usage: size-report.py DIST ENTRY_BUDGET PAGE_BUDGET [WORKER_WASM]
+"""
+import glob
+import gzip
+import os
+import re
+import sys
+
+
+def sizes(path):
+    data = open(path, "rb").read()
+    return len(data), len(gzip.compress(data, compresslevel=9, mtime=0))
+
+
+def main():
+    dist, entry_budget, page_budget = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    pkgs = glob.glob(os.path.join(dist, "pkg-*"))
+    if len(pkgs) != 1:
+        sys.exit(f"expected one {dist}/pkg-*/ folder, found {len(pkgs)}: run the build")
+    pkg = pkgs[0]
+    loader = open(os.path.join(pkg, "__wasm_split.js")).read()
+
+    row = "{:<52} {:>10} {:>10}"
+    print(row.format("file", "raw", "gzip"))
+    entry = [os.path.join(pkg, f) for f in ("app_bg.wasm", "app.js", "__wasm_split.js")]
+    entry += sorted(glob.glob(os.path.join(dist, "*.css")))
+    entry_raw = entry_gz = 0
+    for f in entry:
+        raw, gz = sizes(f)
+        entry_raw, entry_gz = entry_raw + raw, entry_gz + gz
+        print(row.format(os.path.relpath(f, dist), raw, gz))
+    print(row.format("entry (first load before any page)", entry_raw, entry_gz))
+
+    # `const __chunk_N = makeLoad(... "./chunk_N.wasm" ..., [deps])` and
+    # `export const __wasm_split_load___<page>_view_<hash> = ... [deps]`.
+    chunk_file = dict(re.findall(r'const (__chunk_\d+) = makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\./([^"]+)"', loader))
+    pages = re.findall(
+        r'export const __wasm_split_load___(\w+?)_page_view_\d+ = wrapAsyncCb\(makeLoad\(\(\) => \{\s*'
+        r'const src = fetch\(new URL\("\./([^"]+)".*?\n, \[([^\]]*)\]\)\);',
+        loader, re.S)
+    if not pages:
+        sys.exit("no lazily loaded pages found in __wasm_split.js")
+    over = []
+    print()
+    print(row.format("page (entry + its chunks)", "raw", "gzip"))
+    for name, own, deps in sorted(pages):
+        files = [own] + [chunk_file[d.strip()] for d in deps.split(",") if d.strip()]
+        raw = entry_raw + sum(sizes(os.path.join(pkg, f))[0] for f in files)
+        gz = entry_gz + sum(sizes(os.path.join(pkg, f))[1] for f in files)
+        print(row.format(f"/{name}  ({len(files)} modules)", raw, gz))
+        if gz > page_budget:
+            over.append(f"page {name} is {gz} bytes gzip: over the {page_budget}-byte page budget")
+    if len(sys.argv) > 4:
+        raw, gz = sizes(sys.argv[4])
+        print()
+        print(row.format("worker (" + sys.argv[4] + ")", raw, gz))
+    if entry_gz > entry_budget:
+        over.append(f"entry is {entry_gz} bytes gzip: over the {entry_budget}-byte budget")
+    if over:
+        sys.exit("\n".join(over))
+    print(f"entry within {entry_budget} and every page within {page_budget} bytes gzip")
+
+
+if __name__ == "__main__":
+    main()

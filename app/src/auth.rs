@@ -1,0 +1,112 @@
+//! Who is signed in, shared through context; the route guard; where to go
+//! after signing in.
+
+use crate::api;
+use crate::components::loading::Loading;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_location, use_navigate};
+use shared::api::Me;
+use shared::user::Role;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Auth {
+    /// The signed-in user, once known.
+    pub user: RwSignal<Option<Me>>,
+    /// Has the first `/api/me` answered (so `user: None` means signed out)?
+    pub ready: RwSignal<bool>,
+}
+
+impl Auth {
+    pub fn has(&self, role: Role) -> bool {
+        self.user
+            .with(|u| u.as_ref().is_some_and(|u| u.roles.contains(&role)))
+    }
+}
+
+/// Restores the session (if the cookie still holds one) and provides it.
+pub fn provide_auth() -> Auth {
+    let auth = Auth {
+        user: RwSignal::new(None),
+        ready: RwSignal::new(false),
+    };
+    provide_context(auth);
+    spawn_local(async move {
+        if let Ok(me) = api::me().await {
+            auth.user.set(Some(me));
+        }
+        auth.ready.set(true);
+    });
+    auth
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+/// Only same-site paths are followed after sign-in (no open redirect).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\\\")
+                && n != "/login" =>
+        {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+/// The sign-in page, remembering where to come back to.
+pub fn login_url(back_to: &str) -> String {
+    if back_to == "/" || back_to.starts_with("/login") {
+        "/login".to_string()
+    } else {
+        format!(
+            "/login?next={}",
+            web_sys::js_sys::encode_uri_component(back_to)
+        )
+    }
+}
+
+/// Renders its children for a signed-in user; sends anyone else to sign in
+/// and back here afterwards.
+#[component]
+pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
+    let auth = use_auth();
+    let navigate = use_navigate();
+    let location = use_location();
+    Effect::new(move |_| {
+        if auth.ready.get() && auth.user.with(Option::is_none) {
+            let here = format!(
+                "{}{}",
+                location.pathname.get_untracked(),
+                location.search.get_untracked()
+            );
+            navigate(&login_url(&here), Default::default());
+        }
+    });
+    move || {
+        if auth.user.with(Option::is_some) {
+            children().into_any()
+        } else {
+            view! { <Loading /> }.into_any()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/opportunities/42")), "/opportunities/42");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("/login")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

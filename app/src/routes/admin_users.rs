@@ -1,0 +1,226 @@
+//! `/admin/users`: every account; create one; change roles; deactivate.
+
+use crate::api::{self, ApiError};
+use crate::auth::use_auth;
+use crate::components::error::describe;
+use crate::components::fetched::{Fetched, load};
+use crate::i18n::{I18n, Msg, use_i18n};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::api::{Me, NewUser, Page, UserPatch};
+use shared::user::Role;
+
+fn role_label(i18n: I18n, role: Role) -> &'static str {
+    i18n.t(match role {
+        Role::Rep => Msg::RoleRep,
+        Role::Manager => Msg::RoleManager,
+        Role::Channel => Msg::RoleChannel,
+        Role::Admin => Msg::RoleAdmin,
+    })
+}
+
+fn confirm(text: &str) -> bool {
+    web_sys::window().is_some_and(|w| w.confirm_with_message(text).unwrap_or(false))
+}
+
+#[component]
+pub fn AdminUsers() -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let (users, refresh) = load(api::admin_users);
+    let table = move |page: Page<Me>| view! { <UserTable users=page.items refresh /> };
+    move || {
+        if !auth.has(Role::Admin) {
+            return view! { <p class="card" data-test="forbidden">{i18n.t(Msg::AdminOnly)}</p> }
+                .into_any();
+        }
+        view! {
+            <section class="page admin-users">
+                <h1>{i18n.t(Msg::UsersTitle)}</h1>
+                <CreateUser refresh />
+                <Fetched state=users reload=refresh view=table />
+            </section>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+fn CreateUser(refresh: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let email = NodeRef::<leptos::html::Input>::new();
+    let name = NodeRef::<leptos::html::Input>::new();
+    let password = NodeRef::<leptos::html::Input>::new();
+    let roles = RwSignal::new(vec![Role::Rep]);
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let field_error = move |field: &'static str| {
+        move || {
+            error.with(|e| {
+                e.as_ref()
+                    .and_then(|e| e.field_errors().into_iter().find(|f| f.field == field))
+                    .map(|f| view! { <small class="field-error">{f.message}</small> })
+            })
+        }
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let value =
+            |r: NodeRef<leptos::html::Input>| r.get().map(|i| i.value()).unwrap_or_default();
+        let user = NewUser {
+            email: value(email),
+            name: value(name),
+            password: value(password),
+            roles: roles.get_untracked(),
+        };
+        busy.set(true);
+        spawn_local(async move {
+            match api::create_user(&user).await {
+                Ok(_) => {
+                    error.set(None);
+                    for r in [email, name, password] {
+                        if let Some(i) = r.get_untracked() {
+                            i.set_value("");
+                        }
+                    }
+                    refresh.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="card form" on:submit=submit data-test="create-user">
+            <h2>{i18n.t(Msg::NewUser)}</h2>
+            <div class="grid">
+                <label>
+                    <span>{i18n.t(Msg::Email)}</span>
+                    <input node_ref=email type="email" name="email" autocomplete="off" required />
+                    {field_error("email")}
+                </label>
+                <label>
+                    <span>{i18n.t(Msg::Name)}</span>
+                    <input node_ref=name name="name" autocomplete="off" required />
+                    {field_error("name")}
+                </label>
+                <label>
+                    <span>{i18n.t(Msg::Password)}</span>
+                    <input node_ref=password type="password" name="password" autocomplete="new-password" required minlength="10" />
+                    {field_error("password")}
+                </label>
+            </div>
+            <RolePicker roles />
+            {field_error("roles")}
+            {move || {
+                error
+                    .get()
+                    .filter(|e| e.field_errors().is_empty())
+                    .map(|e| view! { <p class="form-error" role="alert">{describe(i18n, &e)}</p> })
+            }}
+            <button type="submit" class="primary" disabled=move || busy.get()>
+                {i18n.t(Msg::Create)}
+            </button>
+        </form>
+    }
+}
+
+/// One checkbox per permission role.
+#[component]
+fn RolePicker(roles: RwSignal<Vec<Role>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let boxes = Role::ALL
+        .into_iter()
+        .map(|role| {
+            let toggle = move |_| {
+                roles.update(|rs| {
+                    if let Some(i) = rs.iter().position(|r| *r == role) {
+                        rs.remove(i);
+                    } else {
+                        rs.push(role);
+                    }
+                })
+            };
+            view! {
+                <label class="check">
+                    <input type="checkbox" value=role.as_str() prop:checked=move || roles.with(|rs| rs.contains(&role)) on:change=toggle />
+                    <span>{move || role_label(i18n, role)}</span>
+                </label>
+            }
+        })
+        .collect_view();
+    view! { <fieldset class="roles"><legend>{i18n.t(Msg::Roles)}</legend>{boxes}</fieldset> }
+}
+
+#[component]
+fn UserTable(users: Vec<Me>, refresh: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = RwSignal::new(None::<ApiError>);
+    let rows = users
+        .into_iter()
+        .map(|user| {
+            let roles = RwSignal::new(user.roles.clone());
+            let id = user.id.clone();
+            let patch = move |p: UserPatch| {
+                let id = id.clone();
+                spawn_local(async move {
+                    match api::update_user(&id, &p).await {
+                        Ok(_) => {
+                            error.set(None);
+                            refresh.run(());
+                        }
+                        Err(e) => error.set(Some(e)),
+                    }
+                });
+            };
+            let save_roles = {
+                let patch = patch.clone();
+                move |_| {
+                    patch(UserPatch {
+                        roles: Some(roles.get_untracked()),
+                        ..UserPatch::default()
+                    })
+                }
+            };
+            let active = user.active;
+            let toggle_active = move |_| {
+                let question = if active { i18n.t(Msg::ConfirmDeactivate) } else { i18n.t(Msg::ConfirmActivate) };
+                if confirm(question) {
+                    patch(UserPatch {
+                        active: Some(!active),
+                        ..UserPatch::default()
+                    });
+                }
+            };
+            view! {
+                <tr data-test="user-row" class:inactive=!active>
+                    <td>{user.name.clone()}</td>
+                    <td>{user.email.clone()}</td>
+                    <td><RolePicker roles /><button type="button" on:click=save_roles>{i18n.t(Msg::SaveRoles)}</button></td>
+                    <td>
+                        <span data-test="user-status">{move || if active { i18n.t(Msg::Active) } else { i18n.t(Msg::Deactivated) }}</span>
+                        <button type="button" on:click=toggle_active data-test="toggle-active">
+                            {move || if active { i18n.t(Msg::Deactivate) } else { i18n.t(Msg::Activate) }}
+                        </button>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{describe(i18n, &e)}</p> })}
+        <div class="table-wrap">
+            <table class="users">
+                <thead>
+                    <tr>
+                        <th>{i18n.t(Msg::Name)}</th>
+                        <th>{i18n.t(Msg::Email)}</th>
+                        <th>{i18n.t(Msg::Roles)}</th>
+                        <th>{i18n.t(Msg::Status)}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
