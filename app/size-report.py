@@ -45,7 +45,7 @@ def main():
     # `export const __wasm_split_load___<page>_view_<hash> = ... [deps]`.
     chunk_file = dict(re.findall(r'const (__chunk_\d+) = makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\./([^"]+)"', loader))
     pages = re.findall(
-        r'export const __wasm_split_load___(\w+?)_page_view_\d+ = wrapAsyncCb\(makeLoad\(\(\) => \{\s*'
+        r'export const __wasm_split_load___(\w+?)(?:_page)?_view_\d+ = wrapAsyncCb\(makeLoad\(\(\) => \{\s*'
         r'const src = fetch\(new URL\("\./([^"]+)".*?\n, \[([^\]]*)\]\)\);',
         loader, re.S)
     if not pages:

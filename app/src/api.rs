@@ -4,8 +4,16 @@
 use gloo_net::http::{Request, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use shared::api::{Health, LoginRequest, Me, NewUser, Page, Problem, UserPatch};
+use shared::api::{
+    ApprovalDecision, Config, DisqualifyRequest, GradeOverrideRequest, Health, LoginRequest, Me,
+    NewUser, Page, Problem, TaskUpdate, TeamUpdate, TransitionRequest, UserPatch, UserSummary,
+    VersionOnly,
+};
+use shared::event::Event;
+use shared::lead::{ConvertRequest, Lead, LeadPatch, NewLead};
+use shared::opportunity::{Opportunity, OpportunityPatch};
 use std::fmt;
+use std::sync::Arc;
 
 /// Why a call failed, in a form the error component can explain.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,6 +187,138 @@ pub async fn create_user(user: &NewUser) -> Result<Me, ApiError> {
 
 pub async fn update_user(id: &str, patch: &UserPatch) -> Result<Me, ApiError> {
     send_json("PATCH", &format!("/api/admin/users/{id}"), patch).await
+}
+
+thread_local! {
+    static CONFIG: std::cell::RefCell<Option<Arc<Config>>> = const { std::cell::RefCell::new(None) };
+    static USERS: std::cell::RefCell<Option<Arc<Vec<UserSummary>>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// `GET /api/config`: pipelines, grading policy, team roles. Asked once per
+/// page load and kept: it changes only when an admin edits it.
+pub async fn config() -> Result<Arc<Config>, ApiError> {
+    if let Some(c) = CONFIG.with(|c| c.borrow().clone()) {
+        return Ok(c);
+    }
+    let c = Arc::new(get::<Config>("/api/config").await?);
+    CONFIG.with(|slot| *slot.borrow_mut() = Some(c.clone()));
+    Ok(c)
+}
+
+/// `GET /api/users`: names and roles for pickers and the timeline, asked
+/// once per page load.
+pub async fn users() -> Result<Arc<Vec<UserSummary>>, ApiError> {
+    if let Some(u) = USERS.with(|u| u.borrow().clone()) {
+        return Ok(u);
+    }
+    let u = Arc::new(get::<Page<UserSummary>>("/api/users").await?.items);
+    USERS.with(|slot| *slot.borrow_mut() = Some(u.clone()));
+    Ok(u)
+}
+
+/// A list query: `?k=v&…` with each value encoded; empty values left out.
+pub fn query(params: &[(&str, &str)]) -> String {
+    let parts: Vec<String> = params
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", web_sys::js_sys::encode_uri_component(v)))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+pub async fn leads(query: &str) -> Result<Page<Lead>, ApiError> {
+    get(&format!("/api/leads{query}")).await
+}
+
+pub async fn lead(id: &str) -> Result<Lead, ApiError> {
+    get(&format!("/api/leads/{id}")).await
+}
+
+pub async fn create_lead(new: &NewLead) -> Result<Lead, ApiError> {
+    send_json("POST", "/api/leads", new).await
+}
+
+pub async fn update_lead(id: &str, patch: &LeadPatch) -> Result<Lead, ApiError> {
+    send_json("PATCH", &format!("/api/leads/{id}"), patch).await
+}
+
+pub async fn set_lead_task(id: &str, key: &str, update: &TaskUpdate) -> Result<Lead, ApiError> {
+    send_json("POST", &format!("/api/leads/{id}/tasks/{key}"), update).await
+}
+
+pub async fn convert_lead(id: &str, req: &ConvertRequest) -> Result<Opportunity, ApiError> {
+    send_json("POST", &format!("/api/leads/{id}/convert"), req).await
+}
+
+pub async fn disqualify_lead(id: &str, req: &DisqualifyRequest) -> Result<Lead, ApiError> {
+    send_json("POST", &format!("/api/leads/{id}/disqualify"), req).await
+}
+
+pub async fn opportunities(query: &str) -> Result<Page<Opportunity>, ApiError> {
+    get(&format!("/api/opportunities{query}")).await
+}
+
+pub async fn opportunity(id: &str) -> Result<Opportunity, ApiError> {
+    get(&format!("/api/opportunities/{id}")).await
+}
+
+pub async fn update_opportunity(
+    id: &str,
+    patch: &OpportunityPatch,
+) -> Result<Opportunity, ApiError> {
+    send_json("PATCH", &format!("/api/opportunities/{id}"), patch).await
+}
+
+pub async fn set_task(id: &str, key: &str, update: &TaskUpdate) -> Result<Opportunity, ApiError> {
+    send_json(
+        "POST",
+        &format!("/api/opportunities/{id}/tasks/{key}"),
+        update,
+    )
+    .await
+}
+
+pub async fn request_approval(id: &str, key: &str, version: u64) -> Result<Opportunity, ApiError> {
+    let path = format!("/api/opportunities/{id}/approvals/{key}/request");
+    send_json("POST", &path, &VersionOnly { version }).await
+}
+
+pub async fn decide_approval(
+    id: &str,
+    key: &str,
+    decision: &ApprovalDecision,
+) -> Result<Opportunity, ApiError> {
+    let path = format!("/api/opportunities/{id}/approvals/{key}/decide");
+    send_json("POST", &path, decision).await
+}
+
+pub async fn set_team(id: &str, update: &TeamUpdate) -> Result<Opportunity, ApiError> {
+    send_json("PUT", &format!("/api/opportunities/{id}/team"), update).await
+}
+
+pub async fn override_grade(id: &str, req: &GradeOverrideRequest) -> Result<Opportunity, ApiError> {
+    send_json(
+        "POST",
+        &format!("/api/opportunities/{id}/grade-override"),
+        req,
+    )
+    .await
+}
+
+pub async fn transition(id: &str, req: &TransitionRequest) -> Result<Opportunity, ApiError> {
+    send_json("POST", &format!("/api/opportunities/{id}/transition"), req).await
+}
+
+pub async fn history(id: &str) -> Result<Vec<Event>, ApiError> {
+    Ok(
+        get::<Page<Event>>(&format!("/api/opportunities/{id}/history"))
+            .await?
+            .items,
+    )
 }
 
 #[cfg(test)]

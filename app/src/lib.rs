@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod i18n;
+pub mod model;
 
 mod components;
 mod routes;
@@ -27,7 +28,11 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=routes::not_found::NotFound>
                     <Route path=path!("/login") view={Lazy::<routes::LoginPage>::new()} />
                     <Route path=path!("/about") view={Lazy::<routes::AboutPage>::new()} />
-                    <Route path=path!("/") view={Lazy::<routes::HomePage>::new()} />
+                    <Route path=path!("/") view={Lazy::<routes::BoardPage>::new()} />
+                    <Route path=path!("/opportunities") view={Lazy::<routes::OpportunitiesPage>::new()} />
+                    <Route path=path!("/opportunities/:id") view={Lazy::<routes::OpportunityPage>::new()} />
+                    <Route path=path!("/leads") view={Lazy::<routes::LeadsPage>::new()} />
+                    <Route path=path!("/leads/:id") view={Lazy::<routes::LeadPage>::new()} />
                     <Route path=path!("/admin/users") view={Lazy::<routes::AdminUsersPage>::new()} />
                 </Routes>
             </Shell>

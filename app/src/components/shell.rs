@@ -35,7 +35,11 @@ pub fn Shell(children: Children) -> impl IntoView {
             </a>
             <nav aria-label="main">
                 <Show when=signed_in>
-                    <NavLink href="/">{i18n.t(Msg::NavHome)}</NavLink>
+                    <Show when=move || auth.has(Role::Rep) || auth.has(Role::Manager) || auth.has(Role::Admin)>
+                        <NavLink href="/">{i18n.t(Msg::NavBoard)}</NavLink>
+                        <NavLink href="/opportunities">{i18n.t(Msg::NavOpportunities)}</NavLink>
+                        <NavLink href="/leads">{i18n.t(Msg::NavLeads)}</NavLink>
+                    </Show>
                     <Show when=move || auth.has(Role::Admin)>
                         <NavLink href="/admin/users">{i18n.t(Msg::NavUsers)}</NavLink>
                     </Show>

@@ -4,24 +4,12 @@ use crate::api::{self, ApiError};
 use crate::auth::use_auth;
 use crate::components::error::describe;
 use crate::components::fetched::{Fetched, load};
-use crate::i18n::{I18n, Msg, use_i18n};
+use crate::components::ui::{confirm, role_label};
+use crate::i18n::{Msg, use_i18n};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{Me, NewUser, Page, UserPatch};
 use shared::user::Role;
-
-fn role_label(i18n: I18n, role: Role) -> &'static str {
-    i18n.t(match role {
-        Role::Rep => Msg::RoleRep,
-        Role::Manager => Msg::RoleManager,
-        Role::Channel => Msg::RoleChannel,
-        Role::Admin => Msg::RoleAdmin,
-    })
-}
-
-fn confirm(text: &str) -> bool {
-    web_sys::window().is_some_and(|w| w.confirm_with_message(text).unwrap_or(false))
-}
 
 #[component]
 pub fn AdminUsers() -> impl IntoView {

@@ -4,9 +4,14 @@
 
 pub mod about;
 pub mod admin_users;
-pub mod home;
+pub mod board;
+pub mod lead;
+pub mod leads;
 pub mod login;
 pub mod not_found;
+pub mod opportunities;
+pub mod opportunity;
+pub mod opportunity_moves;
 
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
@@ -43,10 +48,26 @@ lazy_page!(
     AboutPage => about::About().into_any()
 );
 lazy_page!(
-    /// `/`.
-    HomePage => guarded(home::Home)
+    /// `/`: the pipeline board.
+    BoardPage => guarded(board::Board)
+);
+lazy_page!(
+    /// `/opportunities`.
+    OpportunitiesPage => guarded(opportunities::Opportunities)
+);
+lazy_page!(
+    /// `/leads`.
+    LeadsPage => guarded(leads::Leads)
+);
+lazy_page!(
+    /// `/leads/:id`.
+    LeadPage => guarded(lead::LeadPage)
 );
 lazy_page!(
     /// `/admin/users`.
     AdminUsersPage => guarded(admin_users::AdminUsers)
+);
+lazy_page!(
+    /// `/opportunities/:id`.
+    OpportunityPage => guarded(opportunity::DealPage)
 );

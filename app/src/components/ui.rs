@@ -1,0 +1,67 @@
+//! Small pieces every deal and lead page uses: grade badge, amounts,
+//! localized config text, user names, the confirm question.
+
+use crate::i18n::{I18n, Msg};
+use leptos::prelude::*;
+use shared::api::UserSummary;
+use shared::{Currency, Grade, Localized, Money, Role, Track};
+
+/// Config text (stage names, requirement labels) in the current language.
+pub fn loc(i18n: I18n, text: &Localized) -> String {
+    text.get(i18n.current()).to_string()
+}
+
+/// `¥1,234,567.89`.
+pub fn money(amount: Money, currency: Currency) -> String {
+    format!("{}{}", currency.symbol(), amount.format_major(currency))
+}
+
+/// A user's name from the directory, else their id.
+pub fn user_name(users: &[UserSummary], id: &str) -> String {
+    users
+        .iter()
+        .find(|u| u.id == id)
+        .map_or_else(|| id.to_string(), |u| u.name.clone())
+}
+
+pub fn role_label(i18n: I18n, role: Role) -> &'static str {
+    i18n.t(match role {
+        Role::Rep => Msg::RoleRep,
+        Role::Manager => Msg::RoleManager,
+        Role::Channel => Msg::RoleChannel,
+        Role::Admin => Msg::RoleAdmin,
+    })
+}
+
+pub fn track_label(i18n: I18n, track: Track) -> &'static str {
+    i18n.t(match track {
+        Track::Full => Msg::TrackFull,
+        Track::Fast => Msg::TrackFast,
+        Track::Partner => Msg::TrackPartner,
+    })
+}
+
+#[component]
+pub fn GradeBadge(grade: Grade) -> impl IntoView {
+    view! {
+        <span class=format!("grade grade-{}", grade.as_str().to_ascii_lowercase()) data-test="grade">
+            {grade.as_str()}
+        </span>
+    }
+}
+
+/// Asks before a destructive step (the browser's own dialog: keyboard- and
+/// screen-reader-friendly, and nothing to load).
+pub fn confirm(text: &str) -> bool {
+    web_sys::window().is_some_and(|w| w.confirm_with_message(text).unwrap_or(false))
+}
+
+/// Today's date, as `YYYY-MM-DD` in the browser's clock (UTC).
+pub fn today() -> chrono::NaiveDate {
+    now().date_naive()
+}
+
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    let ms = web_sys::js_sys::Date::now();
+    chrono::DateTime::from_timestamp_millis(ms as i64).unwrap_or_default()
+}

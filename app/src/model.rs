@@ -1,0 +1,285 @@
+//! What the deal and lead pages show, computed with the `shared` rules.
+//! Plain functions, so host tests reach them; the components only lay the
+//! results out.
+
+use crate::api::ApiError;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use shared::checklist::{FieldValueError, Fields, validate_field_value};
+use shared::gate::{self, Target, Transition, Verdict};
+use shared::pipeline::{FieldKind, RequiredField, Stage};
+use shared::{Currency, GradingPolicy, Money, Opportunity, Pipeline};
+use std::collections::BTreeMap;
+
+/// What the user has typed into a stage's fields and not saved yet, as the
+/// text of each input (`""` clears the field).
+pub type Draft = BTreeMap<String, String>;
+
+/// The JSON value a field's input text stands for: `Ok(None)` clears it.
+pub fn parse_input(
+    field: &RequiredField,
+    text: &str,
+    currency: Currency,
+) -> Result<Option<Value>, FieldValueError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let value = match field.kind {
+        FieldKind::Money => Money::parse_major(text, currency)
+            .map(|m| Value::from(m.minor()))
+            .map_err(|_| FieldValueError::NotMoney)?,
+        FieldKind::Bool => Value::Bool(text == "true"),
+        _ => Value::String(text.to_string()),
+    };
+    validate_field_value(field, &value)?;
+    Ok(Some(value))
+}
+
+/// The text an input shows for a stored value.
+pub fn input_text(field: &RequiredField, value: Option<&Value>, currency: Currency) -> String {
+    match (field.kind, value) {
+        (_, None | Some(Value::Null)) => String::new(),
+        (FieldKind::Money, Some(v)) => v
+            .as_i64()
+            .and_then(|n| Money::from_minor(n).ok())
+            .map(|m| m.format_major(currency))
+            .unwrap_or_default(),
+        (FieldKind::Bool, Some(v)) => {
+            if v.as_bool() == Some(true) {
+                "true".into()
+            } else {
+                String::new()
+            }
+        }
+        (_, Some(Value::String(s))) => s.clone(),
+        (_, Some(v)) => v.to_string(),
+    }
+}
+
+/// The field changes a draft makes against the stored fields, as a PATCH
+/// carries them (`None` clears); inputs that do not parse are left out.
+pub fn draft_changes(
+    stage: &Stage,
+    stored: &Fields,
+    draft: &Draft,
+    currency: Currency,
+) -> BTreeMap<String, Option<Value>> {
+    let mut changes = BTreeMap::new();
+    for field in &stage.required_fields {
+        let key = field.key.as_str();
+        let Some(text) = draft.get(key) else { continue };
+        if let Ok(value) = parse_input(field, text, currency)
+            && value.as_ref() != stored.get(key)
+        {
+            changes.insert(key.to_string(), value);
+        }
+    }
+    changes
+}
+
+/// The deal as it would be with the draft saved: what the live verdict is
+/// computed on.
+pub fn with_draft(opp: &Opportunity, stage: &Stage, draft: &Draft) -> Opportunity {
+    let mut preview = opp.clone();
+    apply_draft(&mut preview.fields, stage, draft, opp.currency);
+    preview
+}
+
+/// Applies a draft's parsed changes to stored fields (what a save would store).
+pub fn apply_draft(fields: &mut Fields, stage: &Stage, draft: &Draft, currency: Currency) {
+    for (key, value) in draft_changes(stage, fields, draft, currency) {
+        match value {
+            Some(v) => fields.insert(key, v),
+            None => fields.remove(&key),
+        };
+    }
+}
+
+/// Where "advance" goes from the current stage: the next stage, or won from
+/// the final one.
+pub fn next_target(opp: &Opportunity, pipeline: &Pipeline) -> Option<Target> {
+    let here = pipeline.index_of(opp.stage.as_str())?;
+    match pipeline.stages.get(here + 1) {
+        Some(next) => Some(Target::Stage(next.key.clone())),
+        None => Some(Target::Won),
+    }
+}
+
+/// The gate's verdict on moving to `to`, exactly as the server decides it.
+pub fn verdict(
+    opp: &Opportunity,
+    pipeline: &Pipeline,
+    policy: &GradingPolicy,
+    to: Target,
+) -> Verdict {
+    gate::check(opp, pipeline, policy, &Transition::to(to))
+}
+
+/// How many of the current stage's requirements (for the deal's grade) are met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub met: usize,
+    pub total: usize,
+}
+
+pub fn stage_progress(opp: &Opportunity, stage: &Stage) -> Progress {
+    let grade = opp.grade.effective;
+    let total = stage.requirement_count(Some(grade));
+    let mut unmet = 0;
+    opp.checklist().each_unmet(stage, grade, |_| unmet += 1);
+    Progress {
+        met: total - unmet,
+        total,
+    }
+}
+
+/// Whole days since the deal entered its stage.
+pub fn days_in_stage(opp: &Opportunity, now: DateTime<Utc>) -> i64 {
+    (now - opp.stage_entered_at).num_days().max(0)
+}
+
+/// Past the stage's maximum days (0 means no limit).
+pub fn overdue(days: i64, stage: &Stage) -> bool {
+    stage.max_days > 0 && days > i64::from(stage.max_days)
+}
+
+/// The fresh record a 409 carries, when the error is one.
+pub fn conflict<T: serde::de::DeserializeOwned>(error: &ApiError) -> Option<T> {
+    match error {
+        ApiError::Problem(p) if p.status == 409 => p.current.as_ref()?.parse().ok(),
+        _ => None,
+    }
+}
+
+/// After a 409: keep what the user typed where it still applies (a field of
+/// the fresh deal's current stage whose stored value differs from the text).
+pub fn keep_draft(fresh: &Opportunity, pipeline: &Pipeline, draft: &Draft) -> Draft {
+    let Some(stage) = pipeline.stage(fresh.stage.as_str()) else {
+        return Draft::new();
+    };
+    draft
+        .iter()
+        .filter(|(key, text)| {
+            stage.field(key).is_some_and(|f| {
+                input_text(f, fresh.fields.get(key.as_str()), fresh.currency) != **text
+            })
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::builtin;
+    use shared::sample;
+
+    fn b_deal() -> (Opportunity, Pipeline, GradingPolicy) {
+        let pipeline = builtin::tender();
+        let policy = GradingPolicy::default();
+        let opp = sample::opportunity(
+            &pipeline,
+            "initiate",
+            shared::LeadBy::Us,
+            200_000_000,
+            &policy,
+        );
+        (opp, pipeline, policy)
+    }
+
+    #[test]
+    fn money_inputs_are_major_units_and_round_trip() {
+        let (opp, pipeline, _) = b_deal();
+        let (_, field) = pipeline
+            .stages
+            .iter()
+            .flat_map(|s| s.required_fields.iter().map(move |f| (s, f)))
+            .find(|(_, f)| f.kind == FieldKind::Money)
+            .expect("the tender pipeline has a money field");
+        let value = parse_input(field, "1,234,567.89", opp.currency).unwrap();
+        assert_eq!(value, Some(Value::from(123_456_789)));
+        assert_eq!(
+            input_text(field, value.as_ref(), opp.currency),
+            "1,234,567.89"
+        );
+        assert_eq!(
+            parse_input(field, "lots", opp.currency),
+            Err(FieldValueError::NotMoney)
+        );
+        assert_eq!(parse_input(field, "  ", opp.currency), Ok(None));
+    }
+
+    #[test]
+    fn the_live_verdict_follows_the_draft_without_saving() {
+        let (opp, pipeline, policy) = b_deal();
+        let stage = pipeline.stage(opp.stage.as_str()).unwrap().clone();
+        let to = next_target(&opp, &pipeline).unwrap();
+        let before = verdict(&opp, &pipeline, &policy, to.clone());
+        assert!(!before.allowed);
+
+        let mut draft = Draft::new();
+        for f in stage
+            .required_fields
+            .iter()
+            .filter(|f| f.grades.contains(opp.grade.effective))
+        {
+            let v = sample::field_value(f);
+            draft.insert(f.key.to_string(), input_text(f, Some(&v), opp.currency));
+        }
+        let preview = with_draft(&opp, &stage, &draft);
+        let after = verdict(&preview, &pipeline, &policy, to);
+        let field_blockers = |v: &Verdict| {
+            v.blockers
+                .iter()
+                .filter(|b| b.kind == shared::BlockerKind::Field)
+                .count()
+        };
+        assert!(field_blockers(&before) > 0);
+        assert_eq!(field_blockers(&after), 0, "{:?}", after.blockers);
+        assert!(stage_progress(&preview, &stage).met > stage_progress(&opp, &stage).met);
+        // The stored deal is untouched.
+        assert!(opp.fields.is_empty());
+    }
+
+    #[test]
+    fn advancing_from_the_final_stage_means_winning() {
+        let (mut opp, pipeline, _) = b_deal();
+        opp.stage = pipeline.last().unwrap().key.clone();
+        assert_eq!(next_target(&opp, &pipeline), Some(Target::Won));
+    }
+
+    #[test]
+    fn a_stage_past_its_max_days_is_overdue_and_zero_means_no_limit() {
+        let (_, pipeline, _) = b_deal();
+        let mut stage = pipeline.stages[1].clone();
+        stage.max_days = 10;
+        assert!(!overdue(10, &stage));
+        assert!(overdue(11, &stage));
+        stage.max_days = 0;
+        assert!(!overdue(1000, &stage));
+    }
+
+    #[test]
+    fn after_a_conflict_only_typed_text_that_still_applies_is_kept() {
+        let (opp, pipeline, _) = b_deal();
+        let stage = pipeline.stage(opp.stage.as_str()).unwrap();
+        let field = &stage.required_fields[0];
+        let mut draft = Draft::new();
+        draft.insert(field.key.to_string(), "typed".into());
+        draft.insert("not_a_field_here".into(), "x".into());
+        let kept = keep_draft(&opp, &pipeline, &draft);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(
+            kept.get(field.key.as_str()).map(String::as_str),
+            Some("typed")
+        );
+
+        // Someone else saved the same text: nothing left to keep.
+        let mut fresh = opp.clone();
+        fresh
+            .fields
+            .insert(field.key.to_string(), Value::from("typed"));
+        assert!(keep_draft(&fresh, &pipeline, &draft).is_empty());
+    }
+}

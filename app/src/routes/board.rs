@@ -1,0 +1,226 @@
+//! `/`: the pipeline board. A column per stage of the chosen pipeline; a
+//! card per open deal with its grade, amount, days in stage (marked when
+//! past the stage's limit) and whether its gate blocks it. "Move on" shows
+//! the gate's verdict first and calls the server only when it allows.
+
+use crate::api::{self, ApiError};
+use crate::components::error::describe;
+use crate::components::fetched::{Fetched, load};
+use crate::components::ui::{GradeBadge, loc, money, now};
+use crate::i18n::{Msg, use_i18n};
+use crate::model;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::api::{Config, TransitionRequest};
+use shared::gate::Transition;
+use shared::{GradingPolicy, Opportunity, Pipeline, Verdict};
+use std::sync::Arc;
+
+/// The board shows at most this many open deals per pipeline (5 pages of
+/// the API's maximum 200): beyond that a list with filters serves better.
+const MAX_CARDS: usize = 2000;
+
+#[derive(Clone)]
+struct BoardData {
+    config: Arc<Config>,
+    deals: Vec<Opportunity>,
+}
+
+async fn fetch(pipeline: String) -> Result<BoardData, ApiError> {
+    let config = api::config().await?;
+    let mut deals = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let q = api::query(&[
+            ("pipeline", &pipeline),
+            ("status", "open"),
+            ("limit", "200"),
+            ("cursor", &cursor),
+        ]);
+        let page = api::opportunities(&q).await?;
+        deals.extend(page.items);
+        match page.next_cursor {
+            Some(next) if deals.len() < MAX_CARDS => cursor = next,
+            _ => break,
+        }
+    }
+    Ok(BoardData { config, deals })
+}
+
+#[component]
+pub fn Board() -> impl IntoView {
+    let i18n = use_i18n();
+    let pipeline = RwSignal::new(String::from("tender"));
+    let (state, reload) = load(move || fetch(pipeline.get_untracked()));
+    let pick = move |ev: leptos::ev::Event| {
+        pipeline.set(event_target_value(&ev));
+        reload.run(());
+    };
+    let columns =
+        move |data: BoardData| view! { <Columns data pipeline=pipeline.get_untracked() reload /> };
+    view! {
+        <section class="page board">
+            <div class="page-head">
+                <h1>{i18n.t(Msg::NavBoard)}</h1>
+                <label class="inline">
+                    <span>{i18n.t(Msg::Pipeline)}</span>
+                    <select data-test="board-pipeline" on:change=pick prop:value=move || pipeline.get()>
+                        <option value="tender">{i18n.t(Msg::PipelineTender)}</option>
+                        <option value="direct">{i18n.t(Msg::PipelineDirect)}</option>
+                    </select>
+                </label>
+            </div>
+            <Fetched state reload view=columns />
+        </section>
+    }
+}
+
+#[component]
+fn Columns(data: BoardData, pipeline: String, reload: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let Some(p) = data
+        .config
+        .pipelines
+        .iter()
+        .find(|p| p.id.as_str() == pipeline)
+        .cloned()
+    else {
+        return view! { <p class="error">{i18n.t(Msg::UnknownPipeline)}</p> }.into_any();
+    };
+    let policy = data.config.grading.policy().unwrap_or_default();
+    let count = data.deals.len();
+    let today = now();
+    let p = Arc::new(p);
+    let columns = p
+        .stages
+        .iter()
+        .skip(1)
+        .map(|stage| {
+            let cards: Vec<Opportunity> = data
+                .deals
+                .iter()
+                .filter(|d| d.stage == stage.key)
+                .cloned()
+                .collect();
+            let n = cards.len();
+            let cards = cards
+                .into_iter()
+                .map(|deal| view! { <Card deal pipeline=p.clone() policy today reload /> })
+                .collect_view();
+            view! {
+                <section class="column" data-test="column" data-stage=stage.key.to_string()>
+                    <h2>{loc(i18n, &stage.name)}<span class="count">{n}</span></h2>
+                    <div class="cards">{cards}</div>
+                </section>
+            }
+        })
+        .collect_view();
+    // Marks the first paint after the cards are in the page, for `make bench`.
+    request_animation_frame(|| {
+        if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = perf.mark("board-painted");
+        }
+    });
+    view! {
+        <div class="columns" data-test="board" data-count=count>{columns}</div>
+        {(count == 0).then(|| view! { <p class="empty">{i18n.t(Msg::BoardEmpty)}</p> })}
+    }
+    .into_any()
+}
+
+#[component]
+fn Card(
+    deal: Opportunity,
+    pipeline: Arc<Pipeline>,
+    policy: GradingPolicy,
+    today: chrono::DateTime<chrono::Utc>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let deal = RwSignal::new(deal);
+    let verdict = Memo::new({
+        let p = pipeline.clone();
+        move |_| -> Option<Verdict> {
+            deal.with(|d| model::next_target(d, &p).map(|to| model::verdict(d, &p, &policy, to)))
+        }
+    });
+    let show_why = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let days = deal.with_untracked(|d| model::days_in_stage(d, today));
+    let over = deal.with_untracked(|d| {
+        pipeline
+            .stage(d.stage.as_str())
+            .is_some_and(|s| model::overdue(days, s))
+    });
+    let blocked = move || verdict.with(|v| v.as_ref().is_some_and(|v| !v.allowed));
+    let move_on = {
+        let p = pipeline.clone();
+        move |_| {
+            if blocked() {
+                show_why.update(|s| *s = !*s);
+                return;
+            }
+            let Some(to) = deal.with_untracked(|d| model::next_target(d, &p)) else {
+                return;
+            };
+            let (id, version) = deal.with_untracked(|d| (d.id.clone(), d.version));
+            busy.set(true);
+            spawn_local(async move {
+                let req = TransitionRequest {
+                    version,
+                    transition: Transition::to(to),
+                };
+                match api::transition(&id, &req).await {
+                    // It moved to the next column: the board reloads to show it there.
+                    Ok(_) => reload.run(()),
+                    Err(e) => match model::conflict(&e) {
+                        Some(fresh) => {
+                            deal.set(fresh);
+                            error.set(Some(e));
+                        }
+                        None => error.set(Some(e)),
+                    },
+                }
+                busy.set(false);
+            });
+        }
+    };
+    let (id, name, customer, amount, grade) = deal.with_untracked(|d| {
+        (
+            d.id.clone(),
+            d.name.clone(),
+            d.customer.clone(),
+            money(d.amount, d.currency),
+            d.grade.effective,
+        )
+    });
+    view! {
+        <article class="deal-card" class:blocked=blocked data-test="deal-card" data-id=id.clone()>
+            <a href=format!("/opportunities/{id}") class="name">{name}</a>
+            <div class="customer">{customer}</div>
+            <div class="facts-row">
+                <GradeBadge grade />
+                <span class="amount">{amount}</span>
+                <span class="days" class:overdue=over title=i18n.t(Msg::DaysInStage)>
+                    {i18n.t(Msg::DaysShort).replace("{n}", &days.to_string())}
+                </span>
+                {move || blocked().then(|| view! { <span class="blocked-mark" data-test="blocked">{i18n.t(Msg::Blocked)}</span> })}
+            </div>
+            <button type="button" class="move" data-test="move-on" disabled=move || busy.get()
+                aria-expanded=move || show_why.get().to_string() on:click=move_on>
+                {i18n.t(Msg::MoveOn)}
+            </button>
+            {move || (show_why.get() && blocked()).then(|| {
+                let items = verdict.with(|v| {
+                    v.iter()
+                        .flat_map(|v| v.blockers.iter())
+                        .map(|b| view! { <li>{b.message.get(i18n.current()).to_string()}</li> })
+                        .collect_view()
+                });
+                view! { <ul class="blockers" data-test="card-blockers">{items}</ul> }
+            })}
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{describe(i18n, &e)}</p> })}
+        </article>
+    }
+}

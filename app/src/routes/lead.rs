@@ -1,0 +1,348 @@
+//! `/leads/:id`: a lead's stage-1 checklist (verification), converting it
+//! into an opportunity (its grade and track shown live as amount and
+//! lead-by change), and disqualifying it.
+
+use crate::api::{self, ApiError};
+use crate::components::checklist::{FieldRow, VerdictView};
+use crate::components::error::describe;
+use crate::components::fetched::{Fetched, load};
+use crate::components::ui::{GradeBadge, confirm, loc, today, track_label, user_name};
+use crate::i18n::{Msg, use_i18n};
+use crate::model::{self, Draft, Progress};
+use crate::routes::leads::lead_status;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use shared::api::{Config, DisqualifyRequest, TaskUpdate, UserSummary};
+use shared::lead::{ConvertRequest, Lead, LeadPatch};
+use shared::{LeadBy, Money, Pipeline, Verdict};
+use std::future::Future;
+use std::sync::Arc;
+
+#[derive(Clone)]
+struct LeadData {
+    config: Arc<Config>,
+    lead: Lead,
+    users: Arc<Vec<UserSummary>>,
+}
+
+#[component]
+pub fn LeadPage() -> impl IntoView {
+    let params = use_params_map();
+    let (state, reload) = load(move || {
+        let id = params.with_untracked(|p| p.get("id").unwrap_or_default());
+        async move {
+            let config = api::config().await?;
+            let lead = api::lead(&id).await?;
+            let users = api::users().await?;
+            Ok(LeadData {
+                config,
+                lead,
+                users,
+            })
+        }
+    });
+    view! {
+        <section class="page lead-page">
+            <Fetched state reload view=|data: LeadData| view! { <LeadView data /> } />
+        </section>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct LeadCtl {
+    lead: RwSignal<Lead>,
+    draft: RwSignal<Draft>,
+    busy: RwSignal<bool>,
+    error: RwSignal<Option<ApiError>>,
+    conflict: RwSignal<bool>,
+}
+
+impl LeadCtl {
+    fn run<F, Fut>(self, call: F)
+    where
+        F: FnOnce(String, u64) -> Fut + 'static,
+        Fut: Future<Output = Result<Lead, ApiError>> + 'static,
+    {
+        let (id, version) = self.lead.with_untracked(|l| (l.id.clone(), l.version));
+        self.busy.set(true);
+        self.error.set(None);
+        spawn_local(async move {
+            match call(id, version).await {
+                Ok(fresh) => {
+                    self.conflict.set(false);
+                    self.lead.set(fresh);
+                    self.draft.set(Draft::new());
+                }
+                Err(e) => match model::conflict::<Lead>(&e) {
+                    Some(fresh) => {
+                        self.conflict.set(true);
+                        self.lead.set(fresh);
+                    }
+                    None => self.error.set(Some(e)),
+                },
+            }
+            self.busy.set(false);
+        });
+    }
+}
+
+#[component]
+fn LeadView(data: LeadData) -> impl IntoView {
+    let i18n = use_i18n();
+    let Some(pipeline) = data
+        .config
+        .pipelines
+        .iter()
+        .find(|p| p.id == data.lead.pipeline)
+        .cloned()
+    else {
+        return view! { <p class="error">{i18n.t(Msg::UnknownPipeline)}</p> }.into_any();
+    };
+    let currency = data.config.currency;
+    let policy = data.config.grading.policy().unwrap_or_default();
+    let users = data.users.clone();
+    let ctl = LeadCtl {
+        lead: RwSignal::new(data.lead),
+        draft: RwSignal::new(Draft::new()),
+        busy: RwSignal::new(false),
+        error: RwSignal::new(None),
+        conflict: RwSignal::new(false),
+    };
+    let Some(stage) = pipeline.first().cloned() else {
+        return ().into_any();
+    };
+    let (lead, draft) = (ctl.lead, ctl.draft);
+    let preview = Memo::new({
+        let stage = stage.clone();
+        move |_| {
+            let mut l = lead.get();
+            draft.with(|d| model::apply_draft(&mut l.fields, &stage, d, currency));
+            l
+        }
+    });
+    let changes = {
+        let stage = stage.clone();
+        move || lead.with(|l| draft.with(|d| model::draft_changes(&stage, &l.fields, d, currency)))
+    };
+    let dirty = {
+        let changes = changes.clone();
+        Signal::derive(move || !changes().is_empty())
+    };
+    let save = move |_| {
+        let changes = changes();
+        ctl.run(move |id, version| async move {
+            let patch = LeadPatch {
+                version,
+                title: None,
+                customer: None,
+                description: None,
+                contact: None,
+                source: None,
+                fields: Some(changes),
+            };
+            api::update_lead(&id, &patch).await
+        });
+    };
+    let rows = {
+        let (stage, users) = (stage.clone(), users.clone());
+        move || {
+            let l = lead.get();
+            let open = l.status.is_open();
+            let disabled = Signal::derive(move || ctl.busy.get() || !open);
+            let fields = stage
+                .required_fields
+                .iter()
+                .map(|f| view! {
+                    <FieldRow field=f.clone() stored=l.fields.get(f.key.as_str()).cloned() draft currency
+                        users=users.clone() disabled />
+                })
+                .collect_view();
+            let tasks = stage
+                .required_tasks
+                .iter()
+                .map(|t| {
+                    let key = t.key.to_string();
+                    let done = l.tasks.get(&key).is_some_and(|s| s.done);
+                    let toggle = move |ev: leptos::ev::Event| {
+                        let (done, key) = (event_target_checked(&ev), key.clone());
+                        ctl.run(move |id, version| async move {
+                            api::set_lead_task(&id, &key, &TaskUpdate { done, note: None, version }).await
+                        });
+                    };
+                    view! {
+                        <li class="req task" class:met=done data-test="task" data-key=t.key.to_string()>
+                            <span class="mark" aria-hidden="true">{if done { "✓" } else { "○" }}</span>
+                            <label class="check">
+                                <input type="checkbox" prop:checked=done on:change=toggle disabled=disabled />
+                                <span>{loc(i18n, &t.label)}</span>
+                            </label>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! { <ul class="reqs" data-test="checklist">{fields}{tasks}</ul> }
+        }
+    };
+    let head = move || {
+        lead.with(|l| view! {
+            <h1 data-test="lead-title">{l.title.clone()}</h1>
+            <p class="meta">
+                <span>{l.customer.clone()}</span>
+                <span>{l.contact.name.clone()}" "{l.contact.phone.clone()}" "{l.contact.email.clone()}</span>
+                <span class="status" data-test="lead-status">{lead_status(i18n, l.status)}</span>
+                <span>{i18n.t(Msg::Owner)}": "{user_name(&data.users, &l.owner_id)}</span>
+            </p>
+            {l.opportunity_id.clone().map(|id| view! {
+                <p><a href=format!("/opportunities/{id}") data-test="to-opportunity">{i18n.t(Msg::OpenOpportunity)}</a></p>
+            })}
+            {l.disqualify_reason.clone().map(|r| view! { <p class="muted">{i18n.t(Msg::LeadDisqualified)}": "{r}</p> })}
+        })
+    };
+    let pipeline = Arc::new(pipeline);
+    view! {
+        <header class="deal-head" data-test="lead-head" data-version=move || lead.with(|l| l.version)>{head}</header>
+        {move || ctl.conflict.get().then(|| view! { <p class="notice" role="alert" data-test="conflict">{i18n.t(Msg::ConflictNoticeLead)}</p> })}
+        {move || ctl.error.get().map(|e| view! { <p class="form-error" role="alert" data-test="action-error">{describe(i18n, &e)}</p> })}
+        <section class="card checklist">
+            <h2>{loc(i18n, &stage.name)}</h2>
+            {rows}
+            <div class="row">
+                <button type="button" class="primary" data-test="save-fields" on:click=save
+                    disabled=move || !dirty.get() || ctl.busy.get()>{i18n.t(Msg::SaveFields)}</button>
+            </div>
+        </section>
+        {move || lead.with(|l| l.status.is_open()).then(|| view! {
+            <Convert ctl preview pipeline=pipeline.clone() policy currency dirty />
+            <Disqualify ctl />
+        })}
+    }
+    .into_any()
+}
+
+/// The terms of the deal-to-be; the grade, track and stage-1 verdict follow
+/// them as they are typed.
+#[component]
+fn Convert(
+    ctl: LeadCtl,
+    preview: Memo<Lead>,
+    pipeline: Arc<Pipeline>,
+    policy: shared::GradingPolicy,
+    currency: shared::Currency,
+    dirty: Signal<bool>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let navigate = use_navigate();
+    let lead_by = RwSignal::new(LeadBy::Us);
+    let amount = RwSignal::new(String::new());
+    let close = RwSignal::new(today().to_string());
+    let request = move || {
+        Some(ConvertRequest {
+            lead_by: lead_by.get(),
+            amount: Money::parse_major(&amount.get(), currency).ok()?,
+            expected_close: shared::checklist::parse_date(&close.get())?,
+            version: ctl.lead.with(|l| l.version),
+        })
+    };
+    let grade = { move || request().map(|r| policy.grade(r.lead_by, r.amount)) };
+    let verdict = {
+        let p = pipeline.clone();
+        Signal::derive(move || match request() {
+            Some(r) => preview.with(|l| l.check_conversion(&p, &policy, &r)),
+            None => Verdict {
+                allowed: false,
+                blockers: vec![],
+            },
+        })
+    };
+    let progress = {
+        let p = pipeline.clone();
+        Signal::derive(move || {
+            let g = grade().unwrap_or(shared::Grade::B);
+            p.first().map_or(Progress { met: 0, total: 0 }, |s| {
+                let total = s.requirement_count(Some(g));
+                let unmet = preview.with(|l| l.checklist().unmet(s, g).len());
+                Progress {
+                    met: total - unmet,
+                    total,
+                }
+            })
+        })
+    };
+    let convert = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(req) = request() else { return };
+        let navigate = navigate.clone();
+        let id = ctl.lead.with_untracked(|l| l.id.clone());
+        ctl.busy.set(true);
+        spawn_local(async move {
+            match api::convert_lead(&id, &req).await {
+                Ok(opp) => navigate(&format!("/opportunities/{}", opp.id), Default::default()),
+                Err(e) => match model::conflict::<Lead>(&e) {
+                    Some(fresh) => {
+                        ctl.conflict.set(true);
+                        ctl.lead.set(fresh);
+                    }
+                    None => ctl.error.set(Some(e)),
+                },
+            }
+            ctl.busy.set(false);
+        });
+    };
+    view! {
+        <form class="card form convert" on:submit=convert data-test="convert-form">
+            <h2>{i18n.t(Msg::ConvertTitle)}</h2>
+            <div class="grid">
+                <label><span>{i18n.t(Msg::LeadBy)}</span>
+                    <select name="lead_by" on:change=move |ev| lead_by.set(if event_target_value(&ev) == "partner" { LeadBy::Partner } else { LeadBy::Us })>
+                        <option value="us">{i18n.t(Msg::LeadByUs)}</option>
+                        <option value="partner">{i18n.t(Msg::LeadByPartner)}</option>
+                    </select></label>
+                <label><span>{i18n.t(Msg::Amount)}</span>
+                    <input name="amount" inputmode="decimal" required on:input=move |ev| amount.set(event_target_value(&ev)) /></label>
+                <label><span>{i18n.t(Msg::ExpectedClose)}</span>
+                    <input name="expected_close" type="date" required prop:value=move || close.get()
+                        on:input=move |ev| close.set(event_target_value(&ev)) /></label>
+            </div>
+            <p class="grade-preview" data-test="grade-preview">
+                {move || match grade() {
+                    Some(g) => view! { {i18n.t(Msg::Grade)}": "<GradeBadge grade=g />" · "<span data-test="track-preview">{track_label(i18n, g.track())}</span> }.into_any(),
+                    None => view! { <span class="muted">{i18n.t(Msg::EnterAmount)}</span> }.into_any(),
+                }}
+            </p>
+            <VerdictView progress verdict />
+            <button type="submit" class="primary" data-test="convert"
+                disabled=move || ctl.busy.get() || dirty.get() || !verdict.with(|v| v.allowed)>
+                {i18n.t(Msg::Convert)}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn Disqualify(ctl: LeadCtl) -> impl IntoView {
+    let i18n = use_i18n();
+    let reason = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !confirm(i18n.t(Msg::ConfirmDisqualify)) {
+            return;
+        }
+        let reason = reason.get_untracked();
+        ctl.run(move |id, version| async move {
+            api::disqualify_lead(&id, &DisqualifyRequest { reason, version }).await
+        });
+    };
+    view! {
+        <details class="card disqualify">
+            <summary>{i18n.t(Msg::Disqualify)}</summary>
+            <form class="form" on:submit=submit data-test="disqualify-form">
+                <label><span>{i18n.t(Msg::Reason)}</span>
+                    <input name="reason" required on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
+                <button type="submit" disabled=move || ctl.busy.get() || reason.with(|r| r.trim().is_empty())>
+                    {i18n.t(Msg::Disqualify)}
+                </button>
+            </form>
+        </details>
+    }
+}

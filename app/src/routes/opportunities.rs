@@ -1,0 +1,184 @@
+//! `/opportunities`: every deal the user may see, with filters (pipeline,
+//! stage, grade, status), search on name and customer, and "load more".
+
+use crate::api::{self, ApiError};
+use crate::components::fetched::{Fetched, load};
+use crate::components::ui::{GradeBadge, loc, money, user_name};
+use crate::i18n::{I18n, Msg, use_i18n};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::api::{Config, UserSummary};
+use shared::{Grade, Opportunity, Status};
+use std::sync::Arc;
+
+#[derive(Clone, Default, PartialEq)]
+struct Filters {
+    pipeline: String,
+    stage: String,
+    grade: String,
+    status: String,
+    q: String,
+}
+
+impl Filters {
+    fn query(&self, cursor: &str) -> String {
+        api::query(&[
+            ("pipeline", &self.pipeline),
+            ("stage", &self.stage),
+            ("grade", &self.grade),
+            ("status", &self.status),
+            ("q", &self.q),
+            ("cursor", cursor),
+        ])
+    }
+}
+
+#[derive(Clone)]
+struct ListData {
+    config: Arc<Config>,
+    users: Arc<Vec<UserSummary>>,
+    items: Vec<Opportunity>,
+    next: Option<String>,
+}
+
+#[component]
+pub fn Opportunities() -> impl IntoView {
+    let i18n = use_i18n();
+    let filters = RwSignal::new(Filters {
+        status: "open".into(),
+        ..Filters::default()
+    });
+    let (state, reload) = load(move || {
+        let f = filters.get_untracked();
+        async move {
+            let config = api::config().await?;
+            let users = api::users().await?;
+            let page = api::opportunities(&f.query("")).await?;
+            Ok(ListData {
+                config,
+                users,
+                items: page.items,
+                next: page.next_cursor,
+            })
+        }
+    });
+    let set = move |apply: fn(&mut Filters, String)| {
+        move |ev: leptos::ev::Event| {
+            filters.update(|f| apply(f, event_target_value(&ev)));
+            reload.run(());
+        }
+    };
+    let search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        reload.run(());
+    };
+    let table = move |data: ListData| view! { <Table data filters /> };
+    view! {
+        <section class="page opportunities">
+            <h1>{i18n.t(Msg::NavOpportunities)}</h1>
+            <form class="filters" on:submit=search role="search" data-test="filters">
+                <input type="search" name="q" placeholder=i18n.t(Msg::SearchDeals) aria-label=i18n.t(Msg::SearchDeals)
+                    on:input=move |ev| filters.update(|f| f.q = event_target_value(&ev)) />
+                <select aria-label=i18n.t(Msg::Pipeline) name="pipeline"
+                    on:change=set(|f, v| { f.pipeline = v; f.stage.clear(); })>
+                    <option value="">{i18n.t(Msg::AllPipelines)}</option>
+                    <option value="tender">{i18n.t(Msg::PipelineTender)}</option>
+                    <option value="direct">{i18n.t(Msg::PipelineDirect)}</option>
+                </select>
+                <select aria-label=i18n.t(Msg::Grade) name="grade" on:change=set(|f, v| f.grade = v)>
+                    <option value="">{i18n.t(Msg::AllGrades)}</option>
+                    {Grade::ALL.map(|g| view! { <option value=g.as_str()>{g.as_str()}</option> }).collect_view()}
+                </select>
+                <select aria-label=i18n.t(Msg::Status) name="status" on:change=set(|f, v| f.status = v)>
+                    <option value="open" selected>{i18n.t(Msg::StatusOpen)}</option>
+                    <option value="won">{i18n.t(Msg::StatusWon)}</option>
+                    <option value="lost">{i18n.t(Msg::StatusLost)}</option>
+                    <option value="">{i18n.t(Msg::AllStatuses)}</option>
+                </select>
+                <button type="submit">{i18n.t(Msg::Search)}</button>
+            </form>
+            <Fetched state reload view=table />
+        </section>
+    }
+}
+
+fn status_label(i18n: I18n, status: Status) -> &'static str {
+    i18n.t(match status {
+        Status::Open => Msg::StatusOpen,
+        Status::Won => Msg::StatusWon,
+        Status::Lost => Msg::StatusLost,
+    })
+}
+
+#[component]
+fn Table(data: ListData, filters: RwSignal<Filters>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ListData {
+        config,
+        users,
+        items,
+        next,
+    } = data;
+    let rows = RwSignal::new(items);
+    let next = RwSignal::new(next);
+    let more_error = RwSignal::new(None::<ApiError>);
+    let more = move |_| {
+        let Some(cursor) = next.get_untracked() else {
+            return;
+        };
+        let q = filters.with_untracked(|f| f.query(&cursor));
+        spawn_local(async move {
+            match api::opportunities(&q).await {
+                Ok(page) => {
+                    rows.update(|r| r.extend(page.items));
+                    next.set(page.next_cursor);
+                }
+                Err(e) => more_error.set(Some(e)),
+            }
+        });
+    };
+    let stage_name = move |o: &Opportunity| {
+        config
+            .pipelines
+            .iter()
+            .find(|p| p.id == o.pipeline)
+            .and_then(|p| p.stage(o.stage.as_str()))
+            .map_or_else(|| o.stage.to_string(), |s| loc(i18n, &s.name))
+    };
+    let body = move || {
+        rows.with(|rows| {
+            rows.iter()
+                .map(|o| {
+                    view! {
+                        <tr data-test="deal-row">
+                            <td><a href=format!("/opportunities/{}", o.id)>{o.name.clone()}</a></td>
+                            <td>{o.customer.clone()}</td>
+                            <td>{stage_name(o)}</td>
+                            <td><GradeBadge grade=o.grade.effective /></td>
+                            <td class="num">{money(o.amount, o.currency)}</td>
+                            <td>{user_name(&users, &o.owner_id)}</td>
+                            <td>{status_label(i18n, o.status)}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        {move || rows.with(Vec::is_empty).then(|| view! { <p class="empty" data-test="empty">{i18n.t(Msg::NoDeals)}</p> })}
+        <div class="table-wrap">
+            <table class="list">
+                <thead><tr>
+                    <th>{i18n.t(Msg::DealName)}</th><th>{i18n.t(Msg::Customer)}</th><th>{i18n.t(Msg::Stage)}</th>
+                    <th>{i18n.t(Msg::Grade)}</th><th class="num">{i18n.t(Msg::Amount)}</th>
+                    <th>{i18n.t(Msg::Owner)}</th><th>{i18n.t(Msg::Status)}</th>
+                </tr></thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+        {move || next.with(Option::is_some).then(|| view! {
+            <button type="button" class="more" on:click=more>{i18n.t(Msg::LoadMore)}</button>
+        })}
+        {move || more_error.get().map(|e| view! { <p class="form-error" role="alert">{crate::components::error::describe(i18n, &e)}</p> })}
+    }
+}

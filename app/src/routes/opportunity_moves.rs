@@ -1,0 +1,535 @@
+//! The deal page's moves (advance, skip to the final stage, win, lose, move
+//! back), its grade panel and its history timeline.
+
+use crate::api;
+use crate::components::checklist::VerdictView;
+use crate::components::fetched::{Fetched, load};
+use crate::components::ui::{GradeBadge, confirm, loc, money, today, track_label};
+use crate::i18n::{I18n, Msg, use_i18n};
+use crate::model;
+use crate::routes::opportunity::{Ctl, Dirty, NextVerdict, team_role_name};
+use leptos::prelude::*;
+use shared::api::{GradeOverrideRequest, TransitionRequest};
+use shared::event::{Event, EventKind};
+use shared::gate::{Target, Transition};
+use shared::opportunity::{Contract, LostInfo};
+use shared::{Grade, Money, Status, Verdict};
+
+fn go(ctl: Ctl, transition: Transition) {
+    ctl.run(move |id, version| async move {
+        api::transition(
+            &id,
+            &TransitionRequest {
+                version,
+                transition,
+            },
+        )
+        .await
+    });
+}
+
+#[component]
+pub fn Moves() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctl = expect_context::<Ctl>();
+    move || {
+        let open = ctl.opp.with(|o| o.status == Status::Open);
+        if !open {
+            return view! { <Outcome /> }.into_any();
+        }
+        if !ctl.can_steer() {
+            return ().into_any();
+        }
+        let (at_final, may_skip, here) = ctl.opp.with(|o| {
+            ctl.pipeline.with_value(|p| {
+                (
+                    p.is_final(o.stage.as_str()),
+                    o.track.may_skip(),
+                    p.index_of(o.stage.as_str()).unwrap_or(0),
+                )
+            })
+        });
+        view! {
+            <section class="card moves" data-test="moves">
+                <h2>{i18n.t(Msg::Moves)}</h2>
+                {if at_final { view! { <Win /> }.into_any() } else { view! { <Advance /> }.into_any() }}
+                {(may_skip && !at_final).then(|| view! { <SkipToFinal /> })}
+                {(here > 1).then(|| view! { <MoveBack /> })}
+                <Lose />
+            </section>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+fn Advance() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctl = expect_context::<Ctl>();
+    let NextVerdict(verdict) = expect_context::<NextVerdict>();
+    let Dirty(dirty) = expect_context::<Dirty>();
+    let advance = move |_| {
+        let Some(to) = ctl
+            .opp
+            .with_untracked(|o| ctl.pipeline.with_value(|p| model::next_target(o, p)))
+        else {
+            return;
+        };
+        go(ctl, Transition::to(to));
+    };
+    view! {
+        <div class="row">
+            <button type="button" class="primary" data-test="advance" on:click=advance
+                disabled=move || ctl.busy.get() || dirty.get() || !verdict.with(|v| v.allowed)>
+                {i18n.t(Msg::Advance)}
+            </button>
+            {move || dirty.get().then(|| view! { <small class="muted">{i18n.t(Msg::SaveFirst)}</small> })}
+        </div>
+    }
+}
+
+/// C/D (and E) deals may jump to the final stage once the current stage's
+/// requirements are met: the same verdict the server gives.
+#[component]
+fn SkipToFinal() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctl = expect_context::<Ctl>();
+    let Dirty(dirty) = expect_context::<Dirty>();
+    let target = move || {
+        ctl.pipeline
+            .with_value(|p| p.last().map(|s| Target::Stage(s.key.clone())))
+    };
+    let verdict = Signal::derive(move || {
+        let policy = ctl
+            .config
+            .with_value(|c| c.grading.policy())
+            .unwrap_or_default();
+        match target() {
+            Some(to) => ctl.opp.with(|o| {
+                ctl.pipeline
+                    .with_value(|p| model::verdict(o, p, &policy, to))
+            }),
+            None => Verdict {
+                allowed: false,
+                blockers: vec![],
+            },
+        }
+    });
+    let skip = move |_| {
+        if let Some(to) = target() {
+            go(ctl, Transition::to(to));
+        }
+    };
+    view! {
+        <div class="row">
+            <button type="button" data-test="skip-to-final" on:click=skip
+                disabled=move || ctl.busy.get() || dirty.get() || !verdict.with(|v| v.allowed)>
+                {i18n.t(Msg::SkipToFinal)}
+            </button>
+            <small class="muted">{i18n.t(Msg::SkipHint)}</small>
+        </div>
+    }
+}
+
+#[component]
+fn Win() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctl = expect_context::<Ctl>();
+    let Dirty(dirty) = expect_context::<Dirty>();
+    let (amount0, currency) = ctl
+        .opp
+        .with_untracked(|o| (o.amount.format_major(o.currency), o.currency));
+    let number = RwSignal::new(String::new());
+    let amount = RwSignal::new(amount0);
+    let signed = RwSignal::new(today().to_string());
+    let contract = move || {
+        Some(Contract {
+            number: number.get().trim().to_string(),
+            amount: Money::parse_major(&amount.get(), currency).ok()?,
+            signed_on: shared::checklist::parse_date(&signed.get())?,
+        })
+    };
+    let transition = move || Transition {
+        contract: contract(),
+        ..Transition::to(Target::Won)
+    };
+    let verdict = Signal::derive(move || {
+        let policy = ctl
+            .config
+            .with_value(|c| c.grading.policy())
+            .unwrap_or_default();
+        let t = transition();
+        ctl.opp.with(|o| {
+            ctl.pipeline
+                .with_value(|p| shared::check(o, p, &policy, &t))
+        })
+    });
+    let progress = Signal::derive(move || {
+        ctl.opp.with(|o| {
+            ctl.pipeline.with_value(|p| {
+                p.stage(o.stage.as_str())
+                    .map_or(model::Progress { met: 0, total: 0 }, |s| {
+                        model::stage_progress(o, s)
+                    })
+            })
+        })
+    });
+    let win = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        go(ctl, transition());
+    };
+    view! {
+        <form class="form win" on:submit=win data-test="win-form">
+            <h3>{i18n.t(Msg::WinTitle)}</h3>
+            <div class="grid">
+                <label><span>{i18n.t(Msg::ContractNumber)}</span>
+                    <input name="contract_number" required on:input=move |ev| number.set(event_target_value(&ev)) /></label>
+                <label><span>{i18n.t(Msg::ContractAmount)}</span>
+                    <input name="contract_amount" inputmode="decimal" required prop:value=move || amount.get()
+                        on:input=move |ev| amount.set(event_target_value(&ev)) /></label>
+                <label><span>{i18n.t(Msg::SignedOn)}</span>
+                    <input name="signed_on" type="date" required prop:value=move || signed.get()
+                        on:input=move |ev| signed.set(event_target_value(&ev)) /></label>
+            </div>
+            <VerdictView progress verdict />
+            <button type="submit" class="primary" data-test="win"
+                disabled=move || ctl.busy.get() || dirty.get() || contract().is_none() || !verdict.with(|v| v.allowed)>
+                {i18n.t(Msg::MarkWon)}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn Lose() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctl = expect_context::<Ctl>();
+    let reason = RwSignal::new(String::new());
+    let competitor = RwSignal::new(String::new());
+    let lose = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !confirm(i18n.t(Msg::ConfirmLose)) {
+            return;
+        }
+        let lost = LostInfo {
+            reason: reason.get_untracked(),
+            competitor: Some(competitor.get_untracked()).filter(|c| !c.trim().is_empty()),
+        };
+        go(
+            ctl,
+            Transition {
+                lost: Some(lost),
+                ..Transition::to(Target::Lost)
+            },
+        );
+    };
+    view! {
+        <details class="lose">
+            <summary>{i18n.t(Msg::MarkLost)}</summary>
+            <form class="form" on:submit=lose data-test="lose-form">
+                <label><span>{i18n.t(Msg::LostReason)}</span>
+                    <input name="reason" required on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
+                <label><span>{i18n.t(Msg::Competitor)}</span>
+                    <input name="competitor" on:input=move |ev| competitor.set(event_target_value(&ev)) /></label>
+                <button type="submit" data-test="lose" disabled=move || ctl.busy.get() || reason.with(|r| r.trim().is_empty())>
+                    {i18n.t(Msg::MarkLost)}
+                </button>
+            </form>
+        </details>
+    }
+}
+
+#[component]
+fn MoveBack() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctl = expect_context::<Ctl>();
+    let reason = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let options = ctl.opp.with_untracked(|o| {
+        ctl.pipeline.with_value(|p| {
+            let here = p.index_of(o.stage.as_str()).unwrap_or(0);
+            p.stages[1..here]
+                .iter()
+                .map(|s| view! { <option value=s.key.to_string()>{loc(i18n, &s.name)}</option> })
+                .collect_view()
+        })
+    });
+    let back = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(key) = shared::Key::parse(&to.get_untracked()) else {
+            return;
+        };
+        go(
+            ctl,
+            Transition {
+                reason: Some(reason.get_untracked()),
+                ..Transition::to(Target::Stage(key))
+            },
+        );
+    };
+    view! {
+        <details class="move-back">
+            <summary>{i18n.t(Msg::MoveBack)}</summary>
+            <form class="form" on:submit=back data-test="move-back-form">
+                <label><span>{i18n.t(Msg::BackTo)}</span>
+                    <select required on:change=move |ev| to.set(event_target_value(&ev))>
+                        <option value="">{i18n.t(Msg::Choose)}</option>{options}
+                    </select></label>
+                <label><span>{i18n.t(Msg::Reason)}</span>
+                    <input name="reason" required on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
+                <button type="submit" disabled=move || ctl.busy.get() || to.with(String::is_empty) || reason.with(|r| r.trim().is_empty())>
+                    {i18n.t(Msg::MoveBack)}
+                </button>
+            </form>
+        </details>
+    }
+}
+
+/// A closed deal: the contract, or why it was lost.
+#[component]
+fn Outcome() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctl = expect_context::<Ctl>();
+    move || {
+        ctl.opp.with(|o| match (&o.contract, &o.lost) {
+            (Some(c), _) => view! {
+                <section class="card outcome won" data-test="outcome">
+                    <h2>{i18n.t(Msg::StatusWon)}</h2>
+                    <p>{i18n.t(Msg::ContractNumber)}": "{c.number.clone()}" · "{money(c.amount, o.currency)}" · "{c.signed_on.to_string()}</p>
+                </section>
+            }
+            .into_any(),
+            (None, Some(l)) => view! {
+                <section class="card outcome lost" data-test="outcome">
+                    <h2>{i18n.t(Msg::StatusLost)}</h2>
+                    <p>{l.reason.clone()}{l.competitor.clone().map(|c| format!(" · {c}"))}</p>
+                </section>
+            }
+            .into_any(),
+            _ => ().into_any(),
+        })
+    }
+}
+
+/// Computed grade, override (who, why), effective grade and track; managers
+/// may upgrade (never downgrade) with a reason.
+#[component]
+pub fn GradePanel() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctl = expect_context::<Ctl>();
+    let is_manager = ctl
+        .actor
+        .with_value(|a| a.as_ref().is_some_and(|a| a.is_manager()));
+    let pick = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let upgrade = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(grade) = Grade::parse(&pick.get_untracked()) else {
+            return;
+        };
+        let reason = reason.get_untracked();
+        ctl.run(move |id, version| async move {
+            api::override_grade(
+                &id,
+                &GradeOverrideRequest {
+                    grade,
+                    reason,
+                    version,
+                },
+            )
+            .await
+        });
+    };
+    move || {
+        let o = ctl.opp.get();
+        let higher: Vec<Grade> = Grade::ALL
+            .into_iter()
+            .filter(|g| g.rank() > o.grade.effective.rank())
+            .collect();
+        view! {
+            <section class="card grade-panel" data-test="grade-panel">
+                <h2>{i18n.t(Msg::Grade)}</h2>
+                <dl class="facts">
+                    <dt>{i18n.t(Msg::GradeComputed)}</dt><dd><GradeBadge grade=o.grade.computed /></dd>
+                    {o.grade_override.clone().map(|g| view! {
+                        <dt>{i18n.t(Msg::GradeOverride)}</dt>
+                        <dd data-test="grade-override"><GradeBadge grade=g.grade />" "{g.reason.clone()}
+                            <small class="muted">" · "{ctl.user(&g.by)}</small></dd>
+                    })}
+                    <dt>{i18n.t(Msg::GradeEffective)}</dt><dd data-test="grade-effective"><GradeBadge grade=o.grade.effective /></dd>
+                    <dt>{i18n.t(Msg::Track)}</dt><dd>{track_label(i18n, o.track)}</dd>
+                </dl>
+                {(is_manager && o.is_open() && !higher.is_empty()).then(|| view! {
+                    <form class="form" on:submit=upgrade data-test="upgrade-form">
+                        <label><span>{i18n.t(Msg::UpgradeTo)}</span>
+                            <select required on:change=move |ev| pick.set(event_target_value(&ev))>
+                                <option value="">{i18n.t(Msg::Choose)}</option>
+                                {higher.iter().map(|g| view! { <option value=g.as_str()>{g.as_str()}</option> }).collect_view()}
+                            </select></label>
+                        <label><span>{i18n.t(Msg::Reason)}</span>
+                            <input name="reason" required on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
+                        <button type="submit" disabled=move || ctl.busy.get() || pick.with(String::is_empty)>{i18n.t(Msg::Upgrade)}</button>
+                    </form>
+                })}
+            </section>
+        }
+    }
+}
+
+/// The audit trail, newest first; reloaded after every change.
+#[component]
+pub fn History() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctl = expect_context::<Ctl>();
+    let id = ctl.opp.with_untracked(|o| o.id.clone());
+    let (state, reload) = load(move || {
+        let id = id.clone();
+        async move { api::history(&id).await }
+    });
+    Effect::new(move |first: Option<()>| {
+        ctl.tick.track();
+        if first.is_some() {
+            reload.run(());
+        }
+    });
+    let list = move |events: Vec<Event>| {
+        let items = events
+            .into_iter()
+            .rev()
+            .map(|e| {
+                view! {
+                    <li data-test="event" data-kind=kind_name(&e.kind)>
+                        <time datetime=e.at.to_rfc3339()>{e.at.format("%Y-%m-%d %H:%M").to_string()}</time>
+                        <span class="who">{ctl.user(&e.by)}</span>
+                        <span class="what">{describe_event(i18n, ctl, &e.kind)}</span>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! { <ol class="timeline">{items}</ol> }
+    };
+    view! {
+        <section class="card history" data-test="history">
+            <h2>{i18n.t(Msg::History)}</h2>
+            <Fetched state reload view=list />
+        </section>
+    }
+}
+
+fn kind_name(kind: &EventKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn describe_event(i18n: I18n, ctl: Ctl, kind: &EventKind) -> String {
+    let stage = |k: &str| {
+        ctl.pipeline.with_value(|p| {
+            p.stage(k)
+                .map_or_else(|| k.to_string(), |s| loc(i18n, &s.name))
+        })
+    };
+    let requirement = |k: &str| {
+        ctl.pipeline.with_value(|p| {
+            p.find_field(k)
+                .map(|(_, f)| loc(i18n, &f.label))
+                .or_else(|| p.find_task(k).map(|(_, t)| loc(i18n, &t.label)))
+                .or_else(|| p.find_process(k).map(|(_, a)| loc(i18n, &a.label)))
+                .unwrap_or_else(|| k.to_string())
+        })
+    };
+    let t = |m| i18n.t(m).to_string();
+    match kind {
+        EventKind::Created { stage: s } => format!("{} · {}", t(Msg::EvCreated), stage(s.as_str())),
+        EventKind::Converted { .. } => t(Msg::EvConverted),
+        EventKind::Disqualified { reason } => format!("{} · {reason}", t(Msg::EvDisqualified)),
+        EventKind::StageAdvanced { from, to } => {
+            format!(
+                "{} · {} → {}",
+                t(Msg::EvAdvanced),
+                stage(from.as_str()),
+                stage(to.as_str())
+            )
+        }
+        EventKind::StageSkipped { stage: s } => {
+            format!("{} · {}", t(Msg::EvSkipped), stage(s.as_str()))
+        }
+        EventKind::MovedBack { from, to, reason } => format!(
+            "{} · {} → {} · {reason}",
+            t(Msg::EvMovedBack),
+            stage(from.as_str()),
+            stage(to.as_str())
+        ),
+        EventKind::Won { contract } => format!("{} · {}", t(Msg::EvWon), contract.number),
+        EventKind::Lost { reason, competitor } => format!(
+            "{} · {reason}{}",
+            t(Msg::EvLost),
+            competitor
+                .as_deref()
+                .map(|c| format!(" · {c}"))
+                .unwrap_or_default()
+        ),
+        EventKind::Updated { changes } => format!("{} · {}", t(Msg::EvUpdated), changes.join(", ")),
+        EventKind::FieldSet { key, .. } => format!("{} · {}", t(Msg::EvFieldSet), requirement(key)),
+        EventKind::FieldCleared { key } => {
+            format!("{} · {}", t(Msg::EvFieldCleared), requirement(key))
+        }
+        EventKind::TaskChanged { key, done, .. } => format!(
+            "{} · {}",
+            t(if *done {
+                Msg::EvTaskDone
+            } else {
+                Msg::EvTaskUndone
+            }),
+            requirement(key)
+        ),
+        EventKind::ApprovalRequested { key } => {
+            format!("{} · {}", t(Msg::EvApprovalRequested), requirement(key))
+        }
+        EventKind::ApprovalDecided {
+            key,
+            approved,
+            comment,
+        } => format!(
+            "{} · {}{}",
+            t(if *approved {
+                Msg::EvApproved
+            } else {
+                Msg::EvRejected
+            }),
+            requirement(key),
+            comment
+                .as_deref()
+                .map(|c| format!(" · {c}"))
+                .unwrap_or_default()
+        ),
+        EventKind::TeamChanged { members } => format!(
+            "{} · {}",
+            t(Msg::EvTeamChanged),
+            members
+                .iter()
+                .map(|m| format!(
+                    "{}: {}",
+                    team_role_name(ctl, m.role.as_str()),
+                    ctl.user(&m.user_id)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        EventKind::GradeOverridden { from, to, reason } => {
+            format!(
+                "{} · {} → {} · {reason}",
+                t(Msg::EvGradeOverridden),
+                from.as_str(),
+                to.as_str()
+            )
+        }
+        EventKind::Regraded { from, to } => format!(
+            "{} · {} → {}",
+            t(Msg::EvRegraded),
+            from.as_str(),
+            to.as_str()
+        ),
+    }
+}
