@@ -150,11 +150,13 @@ size: build
 	python3 app/size-report.py dist $(ENTRY_BUDGET) $(PAGE_BUDGET) server/build/index_bg.wasm
 
 # Benchmarks: the shared gate and grading (criterion), then the list API
-# with BENCH_N seeded deals under 10 concurrent clients, on a fresh runtime.
+# with BENCH_N seeded deals under 10 concurrent clients, on a fresh runtime;
+# then, on another fresh runtime with 1,000 open deals on one board, the
+# board's navigation-to-painted and the live verdict per edit in Chromium.
 BENCH_N ?= 10000
 bench: build
 	cargo bench -p dealgate-shared --locked
-	cargo build -q --locked -p dealgate-tests --bin seed --bin loadtest
+	cargo build -q --locked -p dealgate-tests --bin seed --bin loadtest --bin browserbench
 	tests/with-runtime.sh bash -c '\
 	  target/debug/seed --deals $(BENCH_N) --leads $$(( $(BENCH_N) / 10 )) --prefix bench > "$$DEALGATE_TMP/bench.sql" && \
 	  $(WRANGLER) d1 execute DB --local --persist-to "$$DEALGATE_STATE" --file "$$DEALGATE_TMP/bench.sql" < /dev/null > /dev/null && \
@@ -162,6 +164,10 @@ bench: build
 	  target/debug/loadtest --path "/api/opportunities?limit=50&status=open&pipeline=tender" --clients 10 --requests 1000 && \
 	  target/debug/loadtest --path "/api/opportunities?limit=50" --clients 1 --requests 300 && \
 	  target/debug/loadtest --path "/api/health" --clients 10 --requests 1000'
+	tests/with-runtime.sh bash -c '\
+	  target/debug/seed --deals 1000 --leads 0 --prefix board --pipeline tender --open > "$$DEALGATE_TMP/board.sql" && \
+	  $(WRANGLER) d1 execute DB --local --persist-to "$$DEALGATE_STATE" --file "$$DEALGATE_TMP/board.sql" < /dev/null > /dev/null && \
+	  target/debug/browserbench --runs 7'
 
 # Needs a Cloudflare account: `wrangler login`, real ids in wrangler.toml (README).
 deploy: build

@@ -6,6 +6,8 @@
 //! `seed --deals N --leads M > seed.sql`, then
 //! `wrangler d1 execute DB --local --file seed.sql` (what `make seed` and
 //! `make dev` do). Local only: the demo users must exist (server/seed/dev.sql).
+//! `--pipeline KEY` keeps to one pipeline and `--open` leaves every deal
+//! open (`make bench` seeds a board of 1,000 open deals that way).
 
 use chrono::{DateTime, Duration, Utc};
 use shared::builtin;
@@ -113,8 +115,9 @@ fn deal(
     pipelines: &[Pipeline],
     policy: &GradingPolicy,
     now: DateTime<Utc>,
+    open_only: bool,
 ) -> String {
-    let p = if rng.below(10) < 6 {
+    let p = if pipelines.len() == 1 || rng.below(10) < 6 {
         &pipelines[0]
     } else {
         &pipelines[1]
@@ -185,7 +188,7 @@ fn deal(
             );
         }
     }
-    let outcome = rng.below(100);
+    let outcome = if open_only { 100 } else { rng.below(100) };
     if outcome < 8 {
         let lost = Transition {
             lost: Some(LostInfo {
@@ -332,7 +335,24 @@ fn main() {
     let now = DateTime::parse_from_rfc3339("2026-11-27T09:00:00Z")
         .map(|d| d.to_utc())
         .unwrap_or_default();
-    let pipelines = builtin::pipelines();
+    // `--pipeline tender` keeps to one pipeline; `--open` leaves every deal
+    // open (the board benchmark: N open deals on one board).
+    let pipelines: Vec<Pipeline> = match args
+        .iter()
+        .position(|a| a == "--pipeline")
+        .and_then(|i| args.get(i + 1))
+    {
+        Some(only) => builtin::pipelines()
+            .into_iter()
+            .filter(|p| p.id.as_str() == only)
+            .collect(),
+        None => builtin::pipelines(),
+    };
+    if pipelines.is_empty() {
+        eprintln!("seed: no such pipeline");
+        std::process::exit(2);
+    }
+    let open_only = args.iter().any(|a| a == "--open");
     let policy = GradingPolicy::default();
     let mut rng = Rng(0x5EED_DEA1 ^ deals as u64);
     // Replace an earlier batch with the same prefix.
@@ -350,6 +370,7 @@ fn main() {
             &pipelines,
             &policy,
             now,
+            open_only,
         ));
     }
     for n in 0..leads {
