@@ -142,12 +142,14 @@ e2e: build browser-deps
 
 # Bytes the browser downloads, gzip -9 (app/size-report.py). The entry (wasm
 # + js + css before any page) must stay within ENTRY_BUDGET; each page, the
-# entry plus its lazily loaded chunks, within PAGE_BUDGET.
-ENTRY_BUDGET := 150000
-PAGE_BUDGET := 250000
+# entry plus its lazily loaded chunks, within PAGE_BUDGET. Why these figures
+# (the entry was 150 KB for the skeleton): README, "How the app is built".
+ENTRY_BUDGET := 160000
+PAGE_BUDGET := 420000
 
 size: build
-	python3 app/size-report.py dist $(ENTRY_BUDGET) $(PAGE_BUDGET) server/build/index_bg.wasm
+	python3 app/size-report.py dist target/wasm-split/__wasm_split.js $(ENTRY_BUDGET) $(PAGE_BUDGET) \
+	  server/build/index_bg.wasm
 
 # Benchmarks: the shared gate and grading (criterion), then the list API
 # with BENCH_N seeded deals under 10 concurrent clients, on a fresh runtime;

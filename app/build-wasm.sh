@@ -49,11 +49,14 @@ if [ "$profile" = release ]; then
       2> >(grep -v 'unknown name subsection' >&2)
 fi
 
-# Minified wasm-bindgen glue (esbuild from npm; its import object names the
-# split loader once per import, which is harmless). The chunk loader stays
-# as written: `make size` reads each page's chunks from it.
-"$esbuild" "$work/out/app.js" --minify --format=esm --log-level=warning \
-  --log-override:duplicate-object-key=silent --outfile="$work/out/app.js" --allow-overwrite
+# Minified JS (esbuild from npm): wasm-bindgen's glue (its import object
+# names the split loader once per import, which is harmless) and the chunk
+# loader (`make size` reads each page's chunks from the unminified one that
+# stays in $work).
+for js in app.js __wasm_split.js; do
+  "$esbuild" "$work/out/$js" --minify --format=esm --log-level=warning \
+    --log-override:duplicate-object-key=silent --outfile="$work/out/$js" --allow-overwrite
+done
 
 hash=$(cd "$work/out" && cat $(ls | sort) | sha256sum | cut -c1-16)
 pkg=pkg-$hash

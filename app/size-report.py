@@ -8,7 +8,10 @@ Reports the entry, then every page as entry + its own chunk + the shared
 chunks it needs (read from the loader's dependency lists), and fails when
 the entry or any page is over its budget.
 
-usage: size-report.py DIST ENTRY_BUDGET PAGE_BUDGET [WORKER_WASM]
+usage: size-report.py DIST LOADER ENTRY_BUDGET PAGE_BUDGET [WORKER_WASM]
+
+LOADER is the unminified chunk loader the build leaves beside its work
+(target/wasm-split/__wasm_split.js): the shipped one is minified.
 """
 import glob
 import gzip
@@ -23,12 +26,13 @@ def sizes(path):
 
 
 def main():
-    dist, entry_budget, page_budget = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    dist, loader_path = sys.argv[1], sys.argv[2]
+    entry_budget, page_budget = int(sys.argv[3]), int(sys.argv[4])
     pkgs = glob.glob(os.path.join(dist, "pkg-*"))
     if len(pkgs) != 1:
         sys.exit(f"expected one {dist}/pkg-*/ folder, found {len(pkgs)}: run the build")
     pkg = pkgs[0]
-    loader = open(os.path.join(pkg, "__wasm_split.js")).read()
+    loader = open(loader_path).read()
 
     row = "{:<52} {:>10} {:>10}"
     print(row.format("file", "raw", "gzip"))
@@ -60,10 +64,10 @@ def main():
         print(row.format(f"/{name}  ({len(files)} modules)", raw, gz))
         if gz > page_budget:
             over.append(f"page {name} is {gz} bytes gzip: over the {page_budget}-byte page budget")
-    if len(sys.argv) > 4:
-        raw, gz = sizes(sys.argv[4])
+    if len(sys.argv) > 5:
+        raw, gz = sizes(sys.argv[5])
         print()
-        print(row.format("worker (" + sys.argv[4] + ")", raw, gz))
+        print(row.format("worker (" + sys.argv[5] + ")", raw, gz))
     if entry_gz > entry_budget:
         over.append(f"entry is {entry_gz} bytes gzip: over the {entry_budget}-byte budget")
     if over:

@@ -17,6 +17,7 @@ use shared::api::{Config, DisqualifyRequest, TaskUpdate, UserSummary};
 use shared::lead::{ConvertRequest, Lead, LeadPatch};
 use shared::{LeadBy, Money, Pipeline, Verdict};
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -65,10 +66,14 @@ impl LeadCtl {
         Fut: Future<Output = Result<Lead, ApiError>> + 'static,
     {
         let (id, version) = self.lead.with_untracked(|l| (l.id.clone(), l.version));
+        self.start(Box::pin(call(id, version)));
+    }
+
+    fn start(self, call: Pin<Box<dyn Future<Output = Result<Lead, ApiError>>>>) {
         self.busy.set(true);
         self.error.set(None);
         spawn_local(async move {
-            match call(id, version).await {
+            match call.await {
                 Ok(fresh) => {
                     self.conflict.set(false);
                     self.lead.set(fresh);
