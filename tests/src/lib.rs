@@ -184,6 +184,20 @@ impl Session {
         self.request(reqwest::Method::GET, path)
     }
 
+    /// `GET path`, which must answer 2xx with a `T`.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let answer = self.get(path).send().await.expect("reach the API");
+        assert!(
+            answer.status().is_success(),
+            "GET {path}: {}",
+            answer.status()
+        );
+        answer
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
     /// A JSON request, as the app sends them.
     pub fn send_json(
         &self,

@@ -15,14 +15,14 @@ use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-async fn config(s: &Session) -> Config {
-    s.get("/api/config")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+/// A pipeline of the server's config, by key.
+async fn pipeline(s: &Session, key: &str) -> Pipeline {
+    let config: Config = s.get_json("/api/config").await;
+    config
+        .pipelines
+        .into_iter()
+        .find(|p| p.id.as_str() == key)
+        .expect("the pipeline")
 }
 
 async fn find(client: &Client, css: &str) -> fantoccini::elements::Element {
@@ -288,13 +288,7 @@ fn deal_id(path: &str) -> String {
 #[tokio::test]
 async fn a_b_deal_goes_from_a_new_lead_through_every_stage_to_won_in_the_browser() {
     let api = sign_in_as("rep").await;
-    let cfg = config(&api).await;
-    let tender = cfg
-        .pipelines
-        .iter()
-        .find(|p| p.id.as_str() == "tender")
-        .unwrap()
-        .clone();
+    let tender = pipeline(&api, "tender").await;
     let people = people().await;
     let path = lead_to_deal(&people, &tender, "2,000,000", "B", "Full process").await;
     let deal_url = url(&path);
@@ -329,13 +323,8 @@ async fn a_b_deal_goes_from_a_new_lead_through_every_stage_to_won_in_the_browser
     win(rep, "HT-UI-B-1").await;
 
     let won: Opportunity = api
-        .get(&format!("/api/opportunities/{}", deal_id(&path)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/opportunities/{}", deal_id(&path)))
+        .await;
     assert_eq!(won.status, shared::Status::Won);
     assert!(won.skipped.is_empty(), "a B deal skips nothing");
     assert_eq!(
@@ -357,13 +346,7 @@ async fn a_b_deal_goes_from_a_new_lead_through_every_stage_to_won_in_the_browser
 #[tokio::test]
 async fn a_c_deal_is_fast_tracked_to_the_final_stage_and_won_in_the_browser() {
     let api = sign_in_as("rep").await;
-    let cfg = config(&api).await;
-    let tender = cfg
-        .pipelines
-        .iter()
-        .find(|p| p.id.as_str() == "tender")
-        .unwrap()
-        .clone();
+    let tender = pipeline(&api, "tender").await;
     let people = people().await;
     let path = lead_to_deal(&people, &tender, "500,000", "C", "Fast track").await;
     let deal_url = url(&path);
@@ -389,13 +372,8 @@ async fn a_c_deal_is_fast_tracked_to_the_final_stage_and_won_in_the_browser() {
     complete_stage(&people, &deal_url, tender.last().unwrap(), Grade::C).await;
     win(rep, "HT-UI-C-1").await;
     let won: Opportunity = api
-        .get(&format!("/api/opportunities/{}", deal_id(&path)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/opportunities/{}", deal_id(&path)))
+        .await;
     assert_eq!(won.status, shared::Status::Won);
     close(people).await;
 }
@@ -453,13 +431,7 @@ async fn api_deal(api: &Session, pipeline: &Pipeline, title: &str, amount: i64) 
 #[tokio::test]
 async fn an_xss_payload_in_a_deal_name_shows_as_text_on_the_deal_page_the_list_and_the_board() {
     let api = sign_in_as("rep").await;
-    let cfg = config(&api).await;
-    let direct = cfg
-        .pipelines
-        .iter()
-        .find(|p| p.id.as_str() == "direct")
-        .unwrap()
-        .clone();
+    let direct = pipeline(&api, "direct").await;
     let payload = format!("<img src=x onerror=\"window.__xss=1\">{}", unique("x"));
     let deal = api_deal(&api, &direct, &payload, 50_000_000).await;
 
@@ -496,13 +468,7 @@ async fn an_xss_payload_in_a_deal_name_shows_as_text_on_the_deal_page_the_list_a
 #[tokio::test]
 async fn a_save_on_a_stale_deal_shows_the_fresh_state_and_keeps_what_was_typed() {
     let api = sign_in_as("rep").await;
-    let cfg = config(&api).await;
-    let tender = cfg
-        .pipelines
-        .iter()
-        .find(|p| p.id.as_str() == "tender")
-        .unwrap()
-        .clone();
+    let tender = pipeline(&api, "tender").await;
     let deal = api_deal(&api, &tender, &format!("Race {}", unique("")), 200_000_000).await;
     let stage = tender.stage(deal.stage.as_str()).unwrap();
     let field = stage
@@ -566,13 +532,8 @@ async fn a_save_on_a_stale_deal_shows_the_fresh_state_and_keeps_what_was_typed()
     )
     .await;
     let saved: Opportunity = api
-        .get(&format!("/api/opportunities/{}", deal.id))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/opportunities/{}", deal.id))
+        .await;
     assert_eq!(
         saved.fields.get(field.key.as_str()),
         Some(&json!("typed before the conflict"))

@@ -6,6 +6,7 @@ use crate::api::{self, ApiError};
 use crate::components::checklist::{FieldRow, VerdictView};
 use crate::components::error::describe;
 use crate::components::fetched::{Fetched, load};
+use crate::components::saver::Saver;
 use crate::components::ui::{GradeBadge, confirm, loc, today, track_label, user_name};
 use crate::i18n::{Msg, use_i18n};
 use crate::model::{self, Draft, Progress};
@@ -17,7 +18,6 @@ use shared::api::{Config, DisqualifyRequest, TaskUpdate, UserSummary};
 use shared::lead::{ConvertRequest, Lead, LeadPatch};
 use shared::{LeadBy, Money, Pipeline, Verdict};
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -52,11 +52,8 @@ pub fn LeadPage() -> impl IntoView {
 
 #[derive(Clone, Copy)]
 struct LeadCtl {
-    lead: RwSignal<Lead>,
+    saver: Saver<Lead>,
     draft: RwSignal<Draft>,
-    busy: RwSignal<bool>,
-    error: RwSignal<Option<ApiError>>,
-    conflict: RwSignal<bool>,
 }
 
 impl LeadCtl {
@@ -65,30 +62,18 @@ impl LeadCtl {
         F: FnOnce(String, u64) -> Fut + 'static,
         Fut: Future<Output = Result<Lead, ApiError>> + 'static,
     {
-        let (id, version) = self.lead.with_untracked(|l| (l.id.clone(), l.version));
-        self.start(Box::pin(call(id, version)));
-    }
-
-    fn start(self, call: Pin<Box<dyn Future<Output = Result<Lead, ApiError>>>>) {
-        self.busy.set(true);
-        self.error.set(None);
-        spawn_local(async move {
-            match call.await {
-                Ok(fresh) => {
-                    self.conflict.set(false);
-                    self.lead.set(fresh);
-                    self.draft.set(Draft::new());
+        let (id, version) = self
+            .saver
+            .record
+            .with_untracked(|l| (l.id.clone(), l.version));
+        let draft = self.draft;
+        // Saved: the draft is in the record. Stale: keep it to retry.
+        self.saver
+            .start(Box::pin(call(id, version)), move |_, stale| {
+                if !stale {
+                    draft.set(Draft::new());
                 }
-                Err(e) => match model::conflict::<Lead>(&e) {
-                    Some(fresh) => {
-                        self.conflict.set(true);
-                        self.lead.set(fresh);
-                    }
-                    None => self.error.set(Some(e)),
-                },
-            }
-            self.busy.set(false);
-        });
+            });
     }
 }
 
@@ -108,16 +93,13 @@ fn LeadView(data: LeadData) -> impl IntoView {
     let policy = data.config.grading.policy().unwrap_or_default();
     let users = data.users.clone();
     let ctl = LeadCtl {
-        lead: RwSignal::new(data.lead),
+        saver: Saver::new(data.lead),
         draft: RwSignal::new(Draft::new()),
-        busy: RwSignal::new(false),
-        error: RwSignal::new(None),
-        conflict: RwSignal::new(false),
     };
     let Some(stage) = pipeline.first().cloned() else {
         return ().into_any();
     };
-    let (lead, draft) = (ctl.lead, ctl.draft);
+    let (lead, draft) = (ctl.saver.record, ctl.draft);
     let preview = Memo::new({
         let stage = stage.clone();
         move |_| {
@@ -154,7 +136,7 @@ fn LeadView(data: LeadData) -> impl IntoView {
         move || {
             let l = lead.get();
             let open = l.status.is_open();
-            let disabled = Signal::derive(move || ctl.busy.get() || !open);
+            let disabled = Signal::derive(move || ctl.saver.busy.get() || !open);
             let fields = stage
                 .required_fields
                 .iter()
@@ -207,14 +189,14 @@ fn LeadView(data: LeadData) -> impl IntoView {
     let pipeline = Arc::new(pipeline);
     view! {
         <header class="deal-head" data-test="lead-head" data-version=move || lead.with(|l| l.version)>{head}</header>
-        {move || ctl.conflict.get().then(|| view! { <p class="notice" role="alert" data-test="conflict">{i18n.t(Msg::ConflictNoticeLead)}</p> })}
-        {move || ctl.error.get().map(|e| view! { <p class="form-error" role="alert" data-test="action-error">{describe(i18n, &e)}</p> })}
+        {move || ctl.saver.conflict.get().then(|| view! { <p class="notice" role="alert" data-test="conflict">{i18n.t(Msg::ConflictNoticeLead)}</p> })}
+        {move || ctl.saver.error.get().map(|e| view! { <p class="form-error" role="alert" data-test="action-error">{describe(i18n, &e)}</p> })}
         <section class="card checklist">
             <h2>{loc(i18n, &stage.name)}</h2>
             {rows}
             <div class="row">
                 <button type="button" class="primary" data-test="save-fields" on:click=save
-                    disabled=move || !dirty.get() || ctl.busy.get()>{i18n.t(Msg::SaveFields)}</button>
+                    disabled=move || !dirty.get() || ctl.saver.busy.get()>{i18n.t(Msg::SaveFields)}</button>
             </div>
         </section>
         {move || lead.with(|l| l.status.is_open()).then(|| view! {
@@ -246,7 +228,7 @@ fn Convert(
             lead_by: lead_by.get(),
             amount: Money::parse_major(&amount.get(), currency).ok()?,
             expected_close: shared::checklist::parse_date(&close.get())?,
-            version: ctl.lead.with(|l| l.version),
+            version: ctl.saver.record.with(|l| l.version),
         })
     };
     let grade = { move || request().map(|r| policy.grade(r.lead_by, r.amount)) };
@@ -278,20 +260,20 @@ fn Convert(
         ev.prevent_default();
         let Some(req) = request() else { return };
         let navigate = navigate.clone();
-        let id = ctl.lead.with_untracked(|l| l.id.clone());
-        ctl.busy.set(true);
+        let id = ctl.saver.record.with_untracked(|l| l.id.clone());
+        ctl.saver.busy.set(true);
         spawn_local(async move {
             match api::convert_lead(&id, &req).await {
                 Ok(opp) => navigate(&format!("/opportunities/{}", opp.id), Default::default()),
                 Err(e) => match model::conflict::<Lead>(&e) {
                     Some(fresh) => {
-                        ctl.conflict.set(true);
-                        ctl.lead.set(fresh);
+                        ctl.saver.conflict.set(true);
+                        ctl.saver.record.set(fresh);
                     }
-                    None => ctl.error.set(Some(e)),
+                    None => ctl.saver.error.set(Some(e)),
                 },
             }
-            ctl.busy.set(false);
+            ctl.saver.busy.set(false);
         });
     };
     view! {
@@ -317,7 +299,7 @@ fn Convert(
             </p>
             <VerdictView progress verdict />
             <button type="submit" class="primary" data-test="convert"
-                disabled=move || ctl.busy.get() || dirty.get() || !verdict.with(|v| v.allowed)>
+                disabled=move || ctl.saver.busy.get() || dirty.get() || !verdict.with(|v| v.allowed)>
                 {i18n.t(Msg::Convert)}
             </button>
         </form>
@@ -344,7 +326,7 @@ fn Disqualify(ctl: LeadCtl) -> impl IntoView {
             <form class="form" on:submit=submit data-test="disqualify-form">
                 <label><span>{i18n.t(Msg::Reason)}</span>
                     <input name="reason" required on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
-                <button type="submit" disabled=move || ctl.busy.get() || reason.with(|r| r.trim().is_empty())>
+                <button type="submit" disabled=move || ctl.saver.busy.get() || reason.with(|r| r.trim().is_empty())>
                     {i18n.t(Msg::Disqualify)}
                 </button>
             </form>

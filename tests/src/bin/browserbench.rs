@@ -70,22 +70,10 @@ async fn main() {
 
     // A deal whose current stage has a text field, for the verdict edit.
     let api = sign_in_as("manager").await;
-    let config: Config = api
-        .get("/api/config")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config: Config = api.get_json("/api/config").await;
     let page: Page<Opportunity> = api
-        .get("/api/opportunities?pipeline=tender&status=open&limit=200")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/opportunities?pipeline=tender&status=open&limit=200")
+        .await;
     let tender = config
         .pipelines
         .iter()
