@@ -190,6 +190,7 @@ messages! {
     SearchDeals => ("搜索商机名称或客户", "Search deal or customer"),
     AllPipelines => ("全部流程", "All pipelines"),
     AllGrades => ("全部等级", "All grades"),
+    AllStages => ("全部阶段", "All stages"),
     AllStatuses => ("全部状态", "All statuses"),
     Search => ("搜索", "Search"),
     NoDeals => ("没有符合条件的商机。", "No deals match."),

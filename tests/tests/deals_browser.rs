@@ -541,3 +541,73 @@ async fn a_save_on_a_stale_deal_shows_the_fresh_state_and_keeps_what_was_typed()
     assert_eq!(saved.customer, "Changed elsewhere Ltd");
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_opportunity_list_searches_and_filters_by_pipeline_stage_and_grade() {
+    let api = sign_in_as("rep").await;
+    let direct = pipeline(&api, "direct").await;
+    let token = unique("find");
+    let c_deal = api_deal(&api, &direct, &format!("Search me {token} C"), 50_000_000).await;
+    api_deal(&api, &direct, &format!("Search me {token} B"), 200_000_000).await;
+
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    client.goto(&url("/opportunities")).await.unwrap();
+    find(&client, "[data-test=filters] input[name=q]")
+        .await
+        .send_keys(&token)
+        .await
+        .unwrap();
+    click(&client, "[data-test=filters] button[type=submit]").await;
+    rows(&client, &token, 2).await;
+    find(&client, "[data-test=filters] select[name=grade]")
+        .await
+        .select_by_value("C")
+        .await
+        .unwrap();
+    let texts = rows(&client, &token, 1).await;
+    assert!(texts[0].contains(&c_deal.name), "{texts:?}");
+    // A stage filter follows the chosen pipeline; the new deals are in its second stage.
+    find(&client, "[data-test=filters] select[name=pipeline]")
+        .await
+        .select_by_value("direct")
+        .await
+        .unwrap();
+    find(&client, "[data-test=stage-filter]")
+        .await
+        .select_by_value(c_deal.stage.as_str())
+        .await
+        .unwrap();
+    rows(&client, &token, 1).await;
+    let last = direct.last().unwrap().key.to_string();
+    find(&client, "[data-test=stage-filter]")
+        .await
+        .select_by_value(&last)
+        .await
+        .unwrap();
+    wait_text(&client, "[data-test=empty]", |t| !t.is_empty()).await;
+    client.close().await.unwrap();
+}
+
+/// Waits until the list shows exactly `n` rows, all naming `token`.
+async fn rows(client: &Client, token: &str, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let found = client
+            .find_all(Locator::Css("[data-test=deal-row]"))
+            .await
+            .unwrap();
+        let mut texts = Vec::new();
+        for r in &found {
+            texts.push(r.text().await.unwrap_or_default());
+        }
+        if texts.len() == n && texts.iter().all(|t| t.contains(token)) {
+            return texts;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "expected {n} rows with {token}, saw {texts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

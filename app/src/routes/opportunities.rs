@@ -43,6 +43,14 @@ struct ListData {
 
 #[component]
 pub fn Opportunities() -> impl IntoView {
+    // The filters need the pipelines' stages: the config first (cached).
+    let (state, reload) = load(api::config);
+    let list = |config: Arc<Config>| view! { <List config /> };
+    view! { <Fetched state reload view=list /> }
+}
+
+#[component]
+fn List(config: Arc<Config>) -> impl IntoView {
     let i18n = use_i18n();
     let filters = RwSignal::new(Filters {
         status: "open".into(),
@@ -73,6 +81,17 @@ pub fn Opportunities() -> impl IntoView {
         reload.run(());
     };
     let table = move |data: ListData| view! { <Table data filters /> };
+    // The chosen pipeline's stages (verification lives on leads).
+    let stage_options = move || {
+        let chosen = filters.with(|f| f.pipeline.clone());
+        config
+            .pipelines
+            .iter()
+            .filter(|p| p.id.as_str() == chosen)
+            .flat_map(|p| p.stages.iter().skip(1))
+            .map(|s| view! { <option value=s.key.to_string()>{loc(i18n, &s.name)}</option> })
+            .collect_view()
+    };
     view! {
         <section class="page opportunities">
             <h1>{i18n.t(Msg::NavOpportunities)}</h1>
@@ -84,6 +103,13 @@ pub fn Opportunities() -> impl IntoView {
                     <option value="">{i18n.t(Msg::AllPipelines)}</option>
                     <option value="tender">{i18n.t(Msg::PipelineTender)}</option>
                     <option value="direct">{i18n.t(Msg::PipelineDirect)}</option>
+                </select>
+                <select aria-label=i18n.t(Msg::Stage) name="stage" data-test="stage-filter"
+                    disabled=move || filters.with(|f| f.pipeline.is_empty())
+                    prop:value=move || filters.with(|f| f.stage.clone())
+                    on:change=set(|f, v| f.stage = v)>
+                    <option value="">{i18n.t(Msg::AllStages)}</option>
+                    {stage_options}
                 </select>
                 <select aria-label=i18n.t(Msg::Grade) name="grade" on:change=set(|f, v| f.grade = v)>
                     <option value="">{i18n.t(Msg::AllGrades)}</option>
