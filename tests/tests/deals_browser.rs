@@ -611,3 +611,34 @@ async fn rows(client: &Client, token: &str, n: usize) -> Vec<String> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn the_board_fetches_the_deal_pages_code_in_the_background_once_painted() {
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    client.goto(&url("/")).await.unwrap();
+    find(&client, "[data-test=board]").await;
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let fetched = client
+            .execute(
+                "return performance.getEntriesByType('resource').map(e => e.name)
+                   .filter(n => n.includes('opportunity_page_view') || n.includes('lead_page_view'));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let names: Vec<String> = serde_json::from_value(fetched).unwrap();
+        if names.iter().any(|n| n.contains("opportunity_page_view"))
+            && names.iter().any(|n| n.contains("lead_page_view"))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the deal and lead pages' code was not prefetched: {names:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client.close().await.unwrap();
+}

@@ -115,11 +115,13 @@ fn Columns(data: BoardData, pipeline: String, reload: Callback<()>) -> impl Into
             }
         })
         .collect_view();
-    // Marks the first paint after the cards are in the page, for `make bench`.
+    // Marks the first paint after the cards are in the page, for `make bench`;
+    // then fetches the deal page's code while the user reads the board.
     request_animation_frame(|| {
         if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
             let _ = perf.mark("board-painted");
         }
+        crate::routes::prefetch_record_pages();
     });
     view! {
         <div class="columns" data-test="board" data-count=count>{columns}</div>

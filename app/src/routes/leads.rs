@@ -39,6 +39,7 @@ pub fn Leads() -> impl IntoView {
         reload.run(());
     };
     let list = move |(page, users): (Page<Lead>, Arc<Vec<UserSummary>>)| {
+        request_animation_frame(crate::routes::prefetch_record_pages);
         if page.items.is_empty() {
             return view! { <p class="empty" data-test="empty">{i18n.t(Msg::NoLeads)}</p> }
                 .into_any();

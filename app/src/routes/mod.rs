@@ -71,3 +71,13 @@ lazy_page!(
     /// `/opportunities/:id`.
     OpportunityPage => guarded(opportunity::DealPage)
 );
+
+/// Fetches the code of the pages a user opens from the board and the lists
+/// (deal, lead) in the background, once the current page has painted, so
+/// those pages open without waiting for their chunks.
+pub fn prefetch_record_pages() {
+    leptos::task::spawn_local(async {
+        OpportunityPage::preload().await;
+        LeadPage::preload().await;
+    });
+}

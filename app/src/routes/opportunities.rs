@@ -146,6 +146,7 @@ fn Table(data: ListData, filters: RwSignal<Filters>) -> impl IntoView {
         next,
     } = data;
     let rows = RwSignal::new(items);
+    request_animation_frame(crate::routes::prefetch_record_pages);
     let next = RwSignal::new(next);
     let more_error = RwSignal::new(None::<ApiError>);
     let more = move |_| {
