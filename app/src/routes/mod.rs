@@ -11,7 +11,9 @@ pub mod login;
 pub mod not_found;
 pub mod opportunities;
 pub mod opportunity;
+pub mod opportunity_history;
 pub mod opportunity_moves;
+pub mod opportunity_rows;
 
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
