@@ -4,7 +4,7 @@
 use crate::i18n::{I18n, Msg};
 use leptos::prelude::*;
 use shared::api::UserSummary;
-use shared::{Currency, Grade, Localized, Money, Role, Track};
+use shared::{Currency, Grade, Localized, Money, Role, Status, Track};
 
 /// Config text (stage names, requirement labels) in the current language.
 pub fn loc(i18n: I18n, text: &Localized) -> String {
@@ -30,6 +30,14 @@ pub fn role_label(i18n: I18n, role: Role) -> &'static str {
         Role::Manager => Msg::RoleManager,
         Role::Channel => Msg::RoleChannel,
         Role::Admin => Msg::RoleAdmin,
+    })
+}
+
+pub fn status_label(i18n: I18n, status: Status) -> &'static str {
+    i18n.t(match status {
+        Status::Open => Msg::StatusOpen,
+        Status::Won => Msg::StatusWon,
+        Status::Lost => Msg::StatusLost,
     })
 }
 

@@ -3,12 +3,12 @@
 
 use crate::api::{self, ApiError};
 use crate::components::fetched::{Fetched, load};
-use crate::components::ui::{GradeBadge, loc, money, user_name};
-use crate::i18n::{I18n, Msg, use_i18n};
+use crate::components::ui::{GradeBadge, loc, money, status_label, user_name};
+use crate::i18n::{Msg, use_i18n};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{Config, UserSummary};
-use shared::{Grade, Opportunity, Status};
+use shared::{Grade, Opportunity};
 use std::sync::Arc;
 
 #[derive(Clone, Default, PartialEq)]
@@ -126,14 +126,6 @@ fn List(config: Arc<Config>) -> impl IntoView {
             <Fetched state reload view=table />
         </section>
     }
-}
-
-fn status_label(i18n: I18n, status: Status) -> &'static str {
-    i18n.t(match status {
-        Status::Open => Msg::StatusOpen,
-        Status::Won => Msg::StatusWon,
-        Status::Lost => Msg::StatusLost,
-    })
 }
 
 #[component]

@@ -9,7 +9,7 @@ use crate::components::checklist::{FieldRow, VerdictView};
 use crate::components::error::describe;
 use crate::components::fetched::{Fetched, load};
 use crate::components::saver::Saver;
-use crate::components::ui::{GradeBadge, loc, money, track_label, user_name};
+use crate::components::ui::{GradeBadge, loc, money, status_label, track_label, user_name};
 use crate::i18n::{Msg, use_i18n};
 use crate::model::{self, Draft};
 use crate::routes::opportunity_history::History;
@@ -19,7 +19,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::api::{Config, UserSummary};
 use shared::gate::{StageProgress, progress};
-use shared::{Actor, Opportunity, Pipeline, Status};
+use shared::{Actor, Opportunity, Pipeline};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -148,11 +148,7 @@ fn Deal(data: DealData) -> impl IntoView {
     let opp = ctl.opp;
     let head = move || {
         opp.with(|o| {
-            let status = match o.status {
-                Status::Open => i18n.t(Msg::StatusOpen),
-                Status::Won => i18n.t(Msg::StatusWon),
-                Status::Lost => i18n.t(Msg::StatusLost),
-            };
+            let status = status_label(i18n, o.status);
             view! {
                 <h1 data-test="deal-name">{o.name.clone()}</h1>
                 <p class="meta">
