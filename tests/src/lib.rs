@@ -250,8 +250,37 @@ pub async fn sign_in_as(who: &str) -> Session {
     sign_in(&format!("{who}@example.com"), DEMO_PASSWORD).await
 }
 
-/// Runs SQL against the runtime's local D1 (only under `make e2e`).
+/// A new active user with `roles`, made by the admin; and their password.
+pub async fn fresh_user(roles: &[&str]) -> (shared::api::Me, String) {
+    let admin = sign_in_as("admin").await;
+    let email = format!("{}@example.com", unique("user"));
+    let password = "a long enough password".to_string();
+    let response = admin
+        .send_json(
+            reqwest::Method::POST,
+            "/api/admin/users",
+            &serde_json::json!({
+                "email": email, "name": "测试 Test User", "password": password, "roles": roles
+            }),
+        )
+        .send()
+        .await
+        .expect("reach the API");
+    assert_eq!(response.status(), 201);
+    (response.json().await.expect("the new user"), password)
+}
+
+/// Runs SQL against the runtime's local D1 (only under `make e2e`), from a
+/// second process on the same SQLite file as the running workerd. A write
+/// there while workerd writes fails with SQLITE_BUSY on one side or the
+/// other, so the tests that call this live in one test binary that runs
+/// them one at a time (tests/tests/session_expiry.rs), when no other test
+/// binary runs; a busy answer is still retried a few times.
 pub async fn d1_exec(sql: &str) {
+    d1_exec_attempt(sql, 1).await;
+}
+
+async fn d1_exec_attempt(sql: &str, attempt: u64) {
     let state =
         std::env::var("DEALGATE_STATE").expect("DEALGATE_STATE is set by tests/with-runtime.sh");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -271,11 +300,15 @@ pub async fn d1_exec(sql: &str) {
         .output()
         .await
         .expect("run wrangler d1 execute");
-    assert!(
-        out.status.success(),
-        "d1 execute failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    if out.status.success() {
+        return;
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("SQLITE_BUSY") && attempt < 5 {
+        tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+        return Box::pin(d1_exec_attempt(sql, attempt + 1)).await;
+    }
+    panic!("d1 execute failed: {stderr}");
 }
 
 /// A unique suffix for test data, so tests running together never collide.
