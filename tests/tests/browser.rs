@@ -182,23 +182,15 @@ async fn an_admin_creates_a_user_in_the_users_page_and_deactivates_them_after_co
 
     // Deactivating asks first; dismissing the question changes nothing.
     let toggle = format!("{row}//button[@data-test='toggle-active']");
-    client
-        .find(Locator::XPath(&toggle))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    let click_toggle = || async {
+        let button = client.find(Locator::XPath(&toggle)).await.unwrap();
+        button.click().await.unwrap();
+    };
+    click_toggle().await;
     client.dismiss_alert().await.unwrap();
     wait_xpath_text(&client, &status(&row), "Active").await;
 
-    client
-        .find(Locator::XPath(&toggle))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_toggle().await;
     client.accept_alert().await.unwrap();
     wait_xpath_text(&client, &status(&row), "Deactivated").await;
     let refused = dealgate_tests::http()
