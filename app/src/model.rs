@@ -3,7 +3,6 @@
 //! results out.
 
 use crate::api::ApiError;
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 use shared::checklist::{FieldValueError, Fields, validate_field_value};
 use shared::gate::{self, Target, Transition, Verdict};
@@ -96,16 +95,6 @@ pub fn apply_draft(fields: &mut Fields, stage: &Stage, draft: &Draft, currency: 
     }
 }
 
-/// Where "advance" goes from the current stage: the next stage, or won from
-/// the final one.
-pub fn next_target(opp: &Opportunity, pipeline: &Pipeline) -> Option<Target> {
-    let here = pipeline.index_of(opp.stage.as_str())?;
-    match pipeline.stages.get(here + 1) {
-        Some(next) => Some(Target::Stage(next.key.clone())),
-        None => Some(Target::Won),
-    }
-}
-
 /// The gate's verdict on moving to `to`, exactly as the server decides it.
 pub fn verdict(
     opp: &Opportunity,
@@ -116,32 +105,11 @@ pub fn verdict(
     gate::check(opp, pipeline, policy, &Transition::to(to))
 }
 
-/// How many of the current stage's requirements (for the deal's grade) are met.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Progress {
-    pub met: usize,
-    pub total: usize,
-}
-
-pub fn stage_progress(opp: &Opportunity, stage: &Stage) -> Progress {
-    let grade = opp.grade.effective;
-    let total = stage.requirement_count(Some(grade));
-    let mut unmet = 0;
-    opp.checklist().each_unmet(stage, grade, |_| unmet += 1);
-    Progress {
-        met: total - unmet,
-        total,
-    }
-}
-
-/// Whole days since the deal entered its stage.
-pub fn days_in_stage(opp: &Opportunity, now: DateTime<Utc>) -> i64 {
-    (now - opp.stage_entered_at).num_days().max(0)
-}
-
-/// Past the stage's maximum days (0 means no limit).
-pub fn overdue(days: i64, stage: &Stage) -> bool {
-    stage.max_days > 0 && days > i64::from(stage.max_days)
+/// How many of the deal's current-stage requirements are met, of how many.
+pub fn current_progress(opp: &Opportunity, pipeline: &Pipeline) -> (usize, usize) {
+    pipeline.stage(opp.stage.as_str()).map_or((0, 0), |stage| {
+        opp.checklist().progress(stage, opp.grade.effective)
+    })
 }
 
 /// The fresh record a 409 carries, when the error is one.
@@ -214,7 +182,7 @@ mod tests {
     fn the_live_verdict_follows_the_draft_without_saving() {
         let (opp, pipeline, policy) = b_deal();
         let stage = pipeline.stage(opp.stage.as_str()).unwrap().clone();
-        let to = next_target(&opp, &pipeline).unwrap();
+        let to = shared::gate::advance_target(&opp, &pipeline).unwrap();
         let before = verdict(&opp, &pipeline, &policy, to.clone());
         assert!(!before.allowed);
 
@@ -237,27 +205,9 @@ mod tests {
         };
         assert!(field_blockers(&before) > 0);
         assert_eq!(field_blockers(&after), 0, "{:?}", after.blockers);
-        assert!(stage_progress(&preview, &stage).met > stage_progress(&opp, &stage).met);
+        assert!(current_progress(&preview, &pipeline).0 > current_progress(&opp, &pipeline).0);
         // The stored deal is untouched.
         assert!(opp.fields.is_empty());
-    }
-
-    #[test]
-    fn advancing_from_the_final_stage_means_winning() {
-        let (mut opp, pipeline, _) = b_deal();
-        opp.stage = pipeline.last().unwrap().key.clone();
-        assert_eq!(next_target(&opp, &pipeline), Some(Target::Won));
-    }
-
-    #[test]
-    fn a_stage_past_its_max_days_is_overdue_and_zero_means_no_limit() {
-        let (_, pipeline, _) = b_deal();
-        let mut stage = pipeline.stages[1].clone();
-        stage.max_days = 10;
-        assert!(!overdue(10, &stage));
-        assert!(overdue(11, &stage));
-        stage.max_days = 0;
-        assert!(!overdue(1000, &stage));
     }
 
     #[test]

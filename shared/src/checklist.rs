@@ -245,6 +245,14 @@ impl Checklist<'_> {
         }
     }
 
+    /// How many of the stage's requirements for `grade` are met, of how many.
+    pub fn progress(&self, stage: &Stage, grade: Grade) -> (usize, usize) {
+        let total = stage.requirement_count(Some(grade));
+        let mut unmet = 0;
+        self.each_unmet(stage, grade, |_| unmet += 1);
+        (total - unmet, total)
+    }
+
     /// The unmet requirements as a list (see [`Checklist::each_unmet`]).
     pub fn unmet<'s>(&self, stage: &'s Stage, grade: Grade) -> Vec<Unmet<'s>> {
         let mut out = Vec::new();

@@ -429,6 +429,16 @@ pub fn apply(
     Ok((next, events))
 }
 
+/// Where "advance" takes the deal from its current stage: the next stage,
+/// or won from the final one. `None` when its stage is not in the pipeline.
+pub fn advance_target(opp: &Opportunity, pipeline: &Pipeline) -> Option<Target> {
+    let here = pipeline.index_of(opp.stage.as_str())?;
+    Some(match pipeline.stages.get(here + 1) {
+        Some(next) => Target::Stage(next.key.clone()),
+        None => Target::Won,
+    })
+}
+
 /// Where each stage stands for a deal, for the stage path in the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -485,6 +495,34 @@ mod tests {
 
     fn to(stage: &str) -> Transition {
         Transition::to(Target::Stage(Key::parse(stage).unwrap()))
+    }
+
+    #[test]
+    fn advancing_goes_to_the_next_stage_and_from_the_final_one_to_won() {
+        let (mut opp, p) = deal("initiate", B_DEAL);
+        assert_eq!(advance_target(&opp, &p), Some(to("analyze").to));
+        opp.stage = p.last().unwrap().key.clone();
+        assert_eq!(advance_target(&opp, &p), Some(Target::Won));
+        opp.stage = Key::parse("gone").unwrap();
+        assert_eq!(advance_target(&opp, &p), None);
+    }
+
+    #[test]
+    fn days_in_stage_are_whole_days_since_entry_never_negative() {
+        let (opp, _) = deal("initiate", B_DEAL);
+        let entered = opp.stage_entered_at;
+        assert_eq!(opp.days_in_stage(entered + chrono::Duration::hours(71)), 2);
+        assert_eq!(opp.days_in_stage(entered - chrono::Duration::days(1)), 0);
+    }
+
+    #[test]
+    fn progress_counts_the_met_requirements_of_the_grade() {
+        let (mut opp, p) = deal("initiate", B_DEAL);
+        let stage = p.stage("initiate").unwrap().clone();
+        let (met, total) = opp.checklist().progress(&stage, Grade::B);
+        assert_eq!((met, total), (0, stage.requirement_count(Some(Grade::B))));
+        fill_stage(&mut opp, &stage);
+        assert_eq!(opp.checklist().progress(&stage, Grade::B), (total, total));
     }
 
     fn fill(opp: &mut Opportunity, p: &Pipeline, stage: &str) {

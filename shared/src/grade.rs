@@ -219,6 +219,14 @@ impl GradeView {
             effective,
         }
     }
+
+    /// The grades a manager may upgrade this deal to: those ranked above
+    /// the effective grade (what [`check_upgrade`] accepts).
+    pub fn upgrades(self) -> impl Iterator<Item = Grade> {
+        Grade::ALL
+            .into_iter()
+            .filter(move |g| g.rank() > self.effective.rank())
+    }
 }
 
 /// Checks a manual grade change: upgrade only (above the current effective
@@ -227,7 +235,7 @@ pub fn check_upgrade(current: GradeView, requested: Grade, reason: &str) -> Resu
     if reason.trim().is_empty() {
         return Err(GradeError::ReasonRequired);
     }
-    if requested.rank() <= current.effective.rank() {
+    if !current.upgrades().any(|g| g == requested) {
         return Err(GradeError::NotAnUpgrade);
     }
     Ok(())
@@ -242,6 +250,20 @@ mod tests {
     }
     fn yuan(y: i64) -> Money {
         Money::from_major(y, Currency::CNY).unwrap()
+    }
+
+    #[test]
+    fn upgrades_are_the_grades_above_the_effective_one() {
+        let c = GradeView::new(Grade::C, None);
+        assert_eq!(c.upgrades().collect::<Vec<_>>(), vec![Grade::A, Grade::B]);
+        assert_eq!(GradeView::new(Grade::A, None).upgrades().count(), 0);
+        // E (partner-led) may become any grade we lead.
+        assert_eq!(GradeView::new(Grade::E, None).upgrades().count(), 4);
+        assert_eq!(
+            check_upgrade(c, Grade::D, "why"),
+            Err(GradeError::NotAnUpgrade)
+        );
+        assert_eq!(check_upgrade(c, Grade::B, "why"), Ok(()));
     }
 
     #[test]

@@ -260,6 +260,11 @@ pub(crate) fn clean_note(
 }
 
 impl Opportunity {
+    /// Whole days since the deal entered its stage.
+    pub fn days_in_stage(&self, now: DateTime<Utc>) -> i64 {
+        (now - self.stage_entered_at).num_days().max(0)
+    }
+
     pub fn is_open(&self) -> bool {
         self.status == Status::Open
     }

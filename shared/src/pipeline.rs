@@ -225,6 +225,11 @@ pub struct Stage {
 }
 
 impl Stage {
+    /// A deal `days` into this stage is past its limit (0: no limit).
+    pub fn is_overdue(&self, days: i64) -> bool {
+        self.max_days > 0 && days > i64::from(self.max_days)
+    }
+
     /// Number of requirements in all four rows (for a grade, or all).
     pub fn requirement_count(&self, grade: Option<Grade>) -> usize {
         let applies = |g: Grades| grade.is_none_or(|grade| g.contains(grade));
@@ -502,6 +507,16 @@ mod tests {
             options: None,
             grades: Grades::ALL,
         }
+    }
+
+    #[test]
+    fn a_stage_is_overdue_only_past_its_max_days_and_zero_means_no_limit() {
+        let mut stage = crate::builtin::tender().stages[1].clone();
+        stage.max_days = 10;
+        assert!(!stage.is_overdue(10));
+        assert!(stage.is_overdue(11));
+        stage.max_days = 0;
+        assert!(!stage.is_overdue(10_000));
     }
 
     #[test]

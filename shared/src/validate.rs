@@ -83,18 +83,11 @@ pub fn check_phone(issues: &mut Vec<FieldIssue>, field: &str, value: &str) {
 
 /// Trims; records `required` or `too_long` for `field` when it does not fit.
 pub fn required_text(issues: &mut Vec<FieldIssue>, field: &str, value: &str, max: usize) -> String {
-    let v = value.trim();
-    if v.is_empty() {
+    if value.trim().is_empty() {
         issues.push(FieldIssue::new(field, "required", "必填", "Required"));
-    } else if v.chars().count() > max {
-        issues.push(FieldIssue::new(
-            field,
-            "too_long",
-            &format!("最多 {max} 个字符"),
-            &format!("At most {max} characters"),
-        ));
+        return String::new();
     }
-    v.to_string()
+    optional_text(issues, field, value, max)
 }
 
 /// Trims an optional text; records `too_long` when it does not fit.

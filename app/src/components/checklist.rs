@@ -3,7 +3,7 @@
 
 use crate::components::ui::loc;
 use crate::i18n::{Msg, use_i18n};
-use crate::model::{Draft, Progress, input_text, parse_input};
+use crate::model::{Draft, input_text, parse_input};
 use leptos::prelude::*;
 use serde_json::Value;
 use shared::api::UserSummary;
@@ -111,12 +111,14 @@ pub fn FieldRow(
 /// "3 of 5 met" and what blocks the move, recomputed on every edit.
 #[component]
 pub fn VerdictView(
-    #[prop(into)] progress: Signal<Progress>,
+    /// Requirements met, of how many.
+    #[prop(into)]
+    progress: Signal<(usize, usize)>,
     #[prop(into)] verdict: Signal<Verdict>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let summary = move || {
-        let Progress { met, total } = progress.get();
+        let (met, total) = progress.get();
         i18n.t(Msg::MetOf)
             .replace("{met}", &met.to_string())
             .replace("{total}", &total.to_string())

@@ -12,7 +12,7 @@ use crate::model;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{Config, TransitionRequest};
-use shared::gate::Transition;
+use shared::gate::{Transition, advance_target};
 use shared::{GradingPolicy, Opportunity, Pipeline, Verdict};
 use std::sync::Arc;
 
@@ -143,17 +143,17 @@ fn Card(
     let verdict = Memo::new({
         let p = pipeline.clone();
         move |_| -> Option<Verdict> {
-            deal.with(|d| model::next_target(d, &p).map(|to| model::verdict(d, &p, &policy, to)))
+            deal.with(|d| advance_target(d, &p).map(|to| model::verdict(d, &p, &policy, to)))
         }
     });
     let show_why = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
-    let days = deal.with_untracked(|d| model::days_in_stage(d, today));
+    let days = deal.with_untracked(|d| d.days_in_stage(today));
     let over = deal.with_untracked(|d| {
         pipeline
             .stage(d.stage.as_str())
-            .is_some_and(|s| model::overdue(days, s))
+            .is_some_and(|s| s.is_overdue(days))
     });
     let blocked = move || verdict.with(|v| v.as_ref().is_some_and(|v| !v.allowed));
     let move_on = {
@@ -163,7 +163,7 @@ fn Card(
                 show_why.update(|s| *s = !*s);
                 return;
             }
-            let Some(to) = deal.with_untracked(|d| model::next_target(d, &p)) else {
+            let Some(to) = deal.with_untracked(|d| advance_target(d, &p)) else {
                 return;
             };
             let (id, version) = deal.with_untracked(|d| (d.id.clone(), d.version));

@@ -9,7 +9,7 @@ use crate::components::fetched::{Fetched, load};
 use crate::components::saver::Saver;
 use crate::components::ui::{GradeBadge, confirm, loc, today, track_label, user_name};
 use crate::i18n::{Msg, use_i18n};
-use crate::model::{self, Draft, Progress};
+use crate::model::{self, Draft};
 use crate::routes::leads::lead_status;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -245,15 +245,10 @@ fn Convert(
     let progress = {
         let p = pipeline.clone();
         Signal::derive(move || {
-            let g = grade().unwrap_or(shared::Grade::B);
-            p.first().map_or(Progress { met: 0, total: 0 }, |s| {
-                let total = s.requirement_count(Some(g));
-                let unmet = preview.with(|l| l.checklist().unmet(s, g).len());
-                Progress {
-                    met: total - unmet,
-                    total,
-                }
-            })
+            // Until an amount is typed, the deal-to-be grades as if it were zero.
+            let g = grade().unwrap_or_else(|| policy.grade(lead_by.get(), Money::ZERO));
+            p.first()
+                .map_or((0, 0), |s| preview.with(|l| l.checklist().progress(s, g)))
         })
     };
     let convert = move |ev: leptos::ev::SubmitEvent| {

@@ -18,7 +18,7 @@ use crate::routes::opportunity_rows::{ApprovalRow, RoleRow, TaskRow};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::api::{Config, UserSummary};
-use shared::gate::{StageProgress, progress};
+use shared::gate::{StageProgress, advance_target, progress};
 use shared::{Actor, Opportunity, Pipeline};
 use std::future::Future;
 use std::sync::Arc;
@@ -244,14 +244,7 @@ fn Checklist() -> impl IntoView {
         })
     });
     let progress = Signal::derive(move || {
-        preview.with(|o| {
-            ctl.pipeline.with_value(|p| {
-                p.stage(o.stage.as_str())
-                    .map_or(model::Progress { met: 0, total: 0 }, |s| {
-                        model::stage_progress(o, s)
-                    })
-            })
-        })
+        preview.with(|o| ctl.pipeline.with_value(|p| model::current_progress(o, p)))
     });
     let verdict = Signal::derive(move || {
         let policy = ctl
@@ -259,7 +252,7 @@ fn Checklist() -> impl IntoView {
             .with_value(|c| c.grading.policy())
             .unwrap_or_default();
         preview.with(|o| {
-            ctl.pipeline.with_value(|p| match model::next_target(o, p) {
+            ctl.pipeline.with_value(|p| match advance_target(o, p) {
                 Some(to) => model::verdict(o, p, &policy, to),
                 None => shared::Verdict {
                     allowed: false,

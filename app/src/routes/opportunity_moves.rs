@@ -67,10 +67,10 @@ fn Advance() -> impl IntoView {
     let NextVerdict(verdict) = expect_context::<NextVerdict>();
     let Dirty(dirty) = expect_context::<Dirty>();
     let advance = move |_| {
-        let Some(to) = ctl
-            .opp
-            .with_untracked(|o| ctl.pipeline.with_value(|p| model::next_target(o, p)))
-        else {
+        let Some(to) = ctl.opp.with_untracked(|o| {
+            ctl.pipeline
+                .with_value(|p| shared::gate::advance_target(o, p))
+        }) else {
             return;
         };
         go(ctl, Transition::to(to));
@@ -163,14 +163,8 @@ fn Win() -> impl IntoView {
         })
     });
     let progress = Signal::derive(move || {
-        ctl.opp.with(|o| {
-            ctl.pipeline.with_value(|p| {
-                p.stage(o.stage.as_str())
-                    .map_or(model::Progress { met: 0, total: 0 }, |s| {
-                        model::stage_progress(o, s)
-                    })
-            })
-        })
+        ctl.opp
+            .with(|o| ctl.pipeline.with_value(|p| model::current_progress(o, p)))
     });
     let win = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -340,10 +334,7 @@ pub fn GradePanel() -> impl IntoView {
     };
     move || {
         let o = ctl.opp.get();
-        let higher: Vec<Grade> = Grade::ALL
-            .into_iter()
-            .filter(|g| g.rank() > o.grade.effective.rank())
-            .collect();
+        let higher: Vec<Grade> = o.grade.upgrades().collect();
         view! {
             <section class="card grade-panel" data-test="grade-panel">
                 <h2>{i18n.t(Msg::Grade)}</h2>
