@@ -187,6 +187,10 @@ messages! {
     DaysShort => ("{n} 天", "{n} d"),
     Blocked => ("受阻", "Blocked"),
     MoveOn => ("推进 →", "Move on →"),
+    CardChanged => (
+        "其他人刚刚修改了这个商机，已显示最新状态。",
+        "Someone else just changed this deal; it now shows the latest state.",
+    ),
     SearchDeals => ("搜索商机名称或客户", "Search deal or customer"),
     AllPipelines => ("全部流程", "All pipelines"),
     AllGrades => ("全部等级", "All grades"),

@@ -6,11 +6,11 @@
 use crate::api::{self, ApiError};
 use crate::components::error::describe;
 use crate::components::fetched::{Fetched, load};
+use crate::components::saver::Saver;
 use crate::components::ui::{GradeBadge, loc, money, now};
 use crate::i18n::{Msg, use_i18n};
 use crate::model;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::api::{Config, TransitionRequest};
 use shared::gate::{Transition, advance_target};
 use shared::{GradingPolicy, Opportunity, Pipeline, Verdict};
@@ -139,7 +139,8 @@ fn Card(
     reload: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let deal = RwSignal::new(deal);
+    let saver = Saver::new(deal);
+    let deal = saver.record;
     let verdict = Memo::new({
         let p = pipeline.clone();
         move |_| -> Option<Verdict> {
@@ -147,8 +148,6 @@ fn Card(
         }
     });
     let show_why = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
     let days = deal.with_untracked(|d| d.days_in_stage(today));
     let over = deal.with_untracked(|d| {
         pipeline
@@ -167,24 +166,16 @@ fn Card(
                 return;
             };
             let (id, version) = deal.with_untracked(|d| (d.id.clone(), d.version));
-            busy.set(true);
-            spawn_local(async move {
-                let req = TransitionRequest {
-                    version,
-                    transition: Transition::to(to),
-                };
-                match api::transition(&id, &req).await {
-                    // It moved to the next column: the board reloads to show it there.
-                    Ok(_) => reload.run(()),
-                    Err(e) => match model::conflict(&e) {
-                        Some(fresh) => {
-                            deal.set(fresh);
-                            error.set(Some(e));
-                        }
-                        None => error.set(Some(e)),
-                    },
+            let req = TransitionRequest {
+                version,
+                transition: Transition::to(to),
+            };
+            let change = Box::pin(async move { api::transition(&id, &req).await });
+            // Moved: the board reloads to show it in its next column.
+            saver.start(change, move |_, stale| {
+                if !stale {
+                    reload.run(());
                 }
-                busy.set(false);
             });
         }
     };
@@ -209,7 +200,7 @@ fn Card(
                 </span>
                 {move || blocked().then(|| view! { <span class="blocked-mark" data-test="blocked">{i18n.t(Msg::Blocked)}</span> })}
             </div>
-            <button type="button" class="move" data-test="move-on" disabled=move || busy.get()
+            <button type="button" class="move" data-test="move-on" disabled=move || saver.busy.get()
                 aria-expanded=move || show_why.get().to_string() on:click=move_on>
                 {i18n.t(Msg::MoveOn)}
             </button>
@@ -222,7 +213,8 @@ fn Card(
                 });
                 view! { <ul class="blockers" data-test="card-blockers">{items}</ul> }
             })}
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{describe(i18n, &e)}</p> })}
+            {move || saver.error.get().map(|e| view! { <p class="form-error" role="alert">{describe(i18n, &e)}</p> })}
+            {move || saver.conflict.get().then(|| view! { <p class="notice" role="alert">{i18n.t(Msg::CardChanged)}</p> })}
         </article>
     }
 }

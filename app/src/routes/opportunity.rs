@@ -54,13 +54,8 @@ pub fn DealPage() -> impl IntoView {
 /// say so, and keep what the user typed where it still applies.
 #[derive(Clone, Copy)]
 pub struct Ctl {
-    pub opp: RwSignal<Opportunity>,
+    pub saver: Saver<Opportunity>,
     pub draft: RwSignal<Draft>,
-    pub busy: RwSignal<bool>,
-    pub error: RwSignal<Option<ApiError>>,
-    pub conflict: RwSignal<bool>,
-    /// Bumped after every change, so the history reloads.
-    pub tick: RwSignal<u32>,
     pub pipeline: StoredValue<Pipeline>,
     pub config: StoredValue<Arc<Config>>,
     pub users: StoredValue<Arc<Vec<UserSummary>>>,
@@ -73,40 +68,35 @@ impl Ctl {
         F: FnOnce(String, u64) -> Fut + 'static,
         Fut: Future<Output = Result<Opportunity, ApiError>> + 'static,
     {
-        let (id, version) = self.opp.with_untracked(|o| (o.id.clone(), o.version));
-        self.saver()
+        let (id, version) = self.opp().with_untracked(|o| (o.id.clone(), o.version));
+        self.saver
             .start(Box::pin(call(id, version)), move |fresh, _| {
-                // Keep what was typed where it still applies; reload the history.
+                // Keep what was typed where it still applies.
                 let kept = self.pipeline.with_value(|p| {
                     self.draft
                         .with_untracked(|d| model::keep_draft(fresh, p, d))
                 });
                 self.draft.set(kept);
-                self.tick.update(|t| *t += 1);
             });
     }
 
-    fn saver(self) -> Saver<Opportunity> {
-        Saver {
-            record: self.opp,
-            busy: self.busy,
-            error: self.error,
-            conflict: self.conflict,
-        }
+    /// The deal as the server last answered it.
+    pub fn opp(self) -> RwSignal<Opportunity> {
+        self.saver.record
     }
 
     /// May the signed-in user move the deal and staff its team?
     pub fn can_steer(self) -> bool {
         self.actor.with_value(|a| {
             a.as_ref()
-                .is_some_and(|a| self.opp.with(|o| o.is_open() && o.can_steer(a)))
+                .is_some_and(|a| self.opp().with(|o| o.is_open() && o.can_steer(a)))
         })
     }
 
     pub fn can_edit(self) -> bool {
         self.actor.with_value(|a| {
             a.as_ref()
-                .is_some_and(|a| self.opp.with(|o| o.is_open() && o.can_edit(a)))
+                .is_some_and(|a| self.opp().with(|o| o.is_open() && o.can_edit(a)))
         })
     }
 
@@ -131,21 +121,16 @@ fn Deal(data: DealData) -> impl IntoView {
     let actor = auth
         .user
         .with_untracked(|u| u.as_ref().map(|me| Actor::new(me.id.clone(), &me.roles)));
-    let saver = Saver::new(data.opp);
     let ctl = Ctl {
-        opp: saver.record,
+        saver: Saver::new(data.opp),
         draft: RwSignal::new(Draft::new()),
-        busy: saver.busy,
-        error: saver.error,
-        conflict: saver.conflict,
-        tick: RwSignal::new(0),
         pipeline: StoredValue::new(pipeline),
         config: StoredValue::new(data.config),
         users: StoredValue::new(data.users),
         actor: StoredValue::new(actor),
     };
     provide_context(ctl);
-    let opp = ctl.opp;
+    let opp = ctl.opp();
     let head = move || {
         opp.with(|o| {
             let status = status_label(i18n, o.status);
@@ -164,10 +149,10 @@ fn Deal(data: DealData) -> impl IntoView {
     };
     view! {
         <header class="deal-head" data-test="deal-head" data-version=move || opp.with(|o| o.version)>{head}</header>
-        {move || ctl.conflict.get().then(|| view! {
+        {move || ctl.saver.conflict.get().then(|| view! {
             <p class="notice" role="alert" data-test="conflict">{i18n.t(Msg::ConflictNotice)}</p>
         })}
-        {move || ctl.error.get().map(|e| view! {
+        {move || ctl.saver.error.get().map(|e| view! {
             <p class="form-error" role="alert" data-test="action-error">{describe(i18n, &e)}</p>
         })}
         <StagePath />
@@ -193,7 +178,7 @@ fn StagePath() -> impl IntoView {
     let ctl = expect_context::<Ctl>();
     move || {
         let steps = ctl
-            .opp
+            .opp()
             .with(|o| ctl.pipeline.with_value(|p| progress(o, p)));
         let items = ctl.pipeline.with_value(|p| {
             p.stages
@@ -231,7 +216,7 @@ fn StagePath() -> impl IntoView {
 fn Checklist() -> impl IntoView {
     let i18n = use_i18n();
     let ctl = expect_context::<Ctl>();
-    let (opp, draft) = (ctl.opp, ctl.draft);
+    let (opp, draft) = (ctl.opp(), ctl.draft);
     // The deal as it would be with what is typed: recomputed on every edit,
     // in the browser, with the same `shared::check` the server runs.
     let preview = Memo::new(move |_| {
@@ -304,7 +289,7 @@ fn Checklist() -> impl IntoView {
         let p = ctl.pipeline.get_value();
         let stage = p.stage(o.stage.as_str())?.clone();
         let grade = o.grade.effective;
-        let disabled = Signal::derive(move || ctl.busy.get() || !ctl.can_edit());
+        let disabled = Signal::derive(move || ctl.saver.busy.get() || !ctl.can_edit());
         let users = ctl.users.get_value();
         let fields = stage
             .required_fields
@@ -345,7 +330,7 @@ fn Checklist() -> impl IntoView {
             {rows}
             <div class="row">
                 <button type="button" class="primary" data-test="save-fields"
-                    disabled=move || !dirty.get() || ctl.busy.get() on:click=save>
+                    disabled=move || !dirty.get() || ctl.saver.busy.get() on:click=save>
                     {i18n.t(Msg::SaveFields)}
                 </button>
                 {move || dirty.get().then(|| view! { <small class="muted">{i18n.t(Msg::UnsavedChanges)}</small> })}

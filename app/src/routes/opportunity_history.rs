@@ -16,13 +16,13 @@ use shared::event::{Event, EventKind};
 pub fn History() -> impl IntoView {
     let i18n = use_i18n();
     let ctl = expect_context::<Ctl>();
-    let id = ctl.opp.with_untracked(|o| o.id.clone());
+    let id = ctl.opp().with_untracked(|o| o.id.clone());
     let (state, reload) = load(move || {
         let id = id.clone();
         async move { api::history(&id).await }
     });
     Effect::new(move |first: Option<()>| {
-        ctl.tick.track();
+        ctl.opp().with(|o| o.version);
         if first.is_some() {
             reload.run(());
         }

@@ -31,14 +31,14 @@ pub fn Moves() -> impl IntoView {
     let i18n = use_i18n();
     let ctl = expect_context::<Ctl>();
     move || {
-        let open = ctl.opp.with(|o| o.status == Status::Open);
+        let open = ctl.opp().with(|o| o.status == Status::Open);
         if !open {
             return view! { <Outcome /> }.into_any();
         }
         if !ctl.can_steer() {
             return ().into_any();
         }
-        let (at_final, may_skip, here) = ctl.opp.with(|o| {
+        let (at_final, may_skip, here) = ctl.opp().with(|o| {
             ctl.pipeline.with_value(|p| {
                 (
                     p.is_final(o.stage.as_str()),
@@ -67,7 +67,7 @@ fn Advance() -> impl IntoView {
     let NextVerdict(verdict) = expect_context::<NextVerdict>();
     let Dirty(dirty) = expect_context::<Dirty>();
     let advance = move |_| {
-        let Some(to) = ctl.opp.with_untracked(|o| {
+        let Some(to) = ctl.opp().with_untracked(|o| {
             ctl.pipeline
                 .with_value(|p| shared::gate::advance_target(o, p))
         }) else {
@@ -78,7 +78,7 @@ fn Advance() -> impl IntoView {
     view! {
         <div class="row">
             <button type="button" class="primary" data-test="advance" on:click=advance
-                disabled=move || ctl.busy.get() || dirty.get() || !verdict.with(|v| v.allowed)>
+                disabled=move || ctl.saver.busy.get() || dirty.get() || !verdict.with(|v| v.allowed)>
                 {i18n.t(Msg::Advance)}
             </button>
             {move || dirty.get().then(|| view! { <small class="muted">{i18n.t(Msg::SaveFirst)}</small> })}
@@ -103,7 +103,7 @@ fn SkipToFinal() -> impl IntoView {
             .with_value(|c| c.grading.policy())
             .unwrap_or_default();
         match target() {
-            Some(to) => ctl.opp.with(|o| {
+            Some(to) => ctl.opp().with(|o| {
                 ctl.pipeline
                     .with_value(|p| model::verdict(o, p, &policy, to))
             }),
@@ -121,7 +121,7 @@ fn SkipToFinal() -> impl IntoView {
     view! {
         <div class="row">
             <button type="button" data-test="skip-to-final" on:click=skip
-                disabled=move || ctl.busy.get() || dirty.get() || !verdict.with(|v| v.allowed)>
+                disabled=move || ctl.saver.busy.get() || dirty.get() || !verdict.with(|v| v.allowed)>
                 {i18n.t(Msg::SkipToFinal)}
             </button>
             <small class="muted">{i18n.t(Msg::SkipHint)}</small>
@@ -135,7 +135,7 @@ fn Win() -> impl IntoView {
     let ctl = expect_context::<Ctl>();
     let Dirty(dirty) = expect_context::<Dirty>();
     let (amount0, currency) = ctl
-        .opp
+        .opp()
         .with_untracked(|o| (o.amount.format_major(o.currency), o.currency));
     let number = RwSignal::new(String::new());
     let amount = RwSignal::new(amount0);
@@ -157,13 +157,13 @@ fn Win() -> impl IntoView {
             .with_value(|c| c.grading.policy())
             .unwrap_or_default();
         let t = transition();
-        ctl.opp.with(|o| {
+        ctl.opp().with(|o| {
             ctl.pipeline
                 .with_value(|p| shared::check(o, p, &policy, &t))
         })
     });
     let progress = Signal::derive(move || {
-        ctl.opp
+        ctl.opp()
             .with(|o| ctl.pipeline.with_value(|p| model::current_progress(o, p)))
     });
     let win = move |ev: leptos::ev::SubmitEvent| {
@@ -185,7 +185,7 @@ fn Win() -> impl IntoView {
             </div>
             <VerdictView progress verdict />
             <button type="submit" class="primary" data-test="win"
-                disabled=move || ctl.busy.get() || dirty.get() || contract().is_none() || !verdict.with(|v| v.allowed)>
+                disabled=move || ctl.saver.busy.get() || dirty.get() || contract().is_none() || !verdict.with(|v| v.allowed)>
                 {i18n.t(Msg::MarkWon)}
             </button>
         </form>
@@ -223,7 +223,7 @@ fn Lose() -> impl IntoView {
                     <input name="reason" required on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
                 <label><span>{i18n.t(Msg::Competitor)}</span>
                     <input name="competitor" on:input=move |ev| competitor.set(event_target_value(&ev)) /></label>
-                <button type="submit" data-test="lose" disabled=move || ctl.busy.get() || reason.with(|r| r.trim().is_empty())>
+                <button type="submit" data-test="lose" disabled=move || ctl.saver.busy.get() || reason.with(|r| r.trim().is_empty())>
                     {i18n.t(Msg::MarkLost)}
                 </button>
             </form>
@@ -237,7 +237,7 @@ fn MoveBack() -> impl IntoView {
     let ctl = expect_context::<Ctl>();
     let reason = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
-    let options = ctl.opp.with_untracked(|o| {
+    let options = ctl.opp().with_untracked(|o| {
         ctl.pipeline.with_value(|p| {
             let here = p.index_of(o.stage.as_str()).unwrap_or(0);
             p.stages[1..here]
@@ -269,7 +269,7 @@ fn MoveBack() -> impl IntoView {
                     </select></label>
                 <label><span>{i18n.t(Msg::Reason)}</span>
                     <input name="reason" required on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
-                <button type="submit" disabled=move || ctl.busy.get() || to.with(String::is_empty) || reason.with(|r| r.trim().is_empty())>
+                <button type="submit" disabled=move || ctl.saver.busy.get() || to.with(String::is_empty) || reason.with(|r| r.trim().is_empty())>
                     {i18n.t(Msg::MoveBack)}
                 </button>
             </form>
@@ -283,7 +283,7 @@ fn Outcome() -> impl IntoView {
     let i18n = use_i18n();
     let ctl = expect_context::<Ctl>();
     move || {
-        ctl.opp.with(|o| match (&o.contract, &o.lost) {
+        ctl.opp().with(|o| match (&o.contract, &o.lost) {
             (Some(c), _) => view! {
                 <section class="card outcome won" data-test="outcome">
                     <h2>{i18n.t(Msg::StatusWon)}</h2>
@@ -333,7 +333,7 @@ pub fn GradePanel() -> impl IntoView {
         });
     };
     move || {
-        let o = ctl.opp.get();
+        let o = ctl.opp().get();
         let higher: Vec<Grade> = o.grade.upgrades().collect();
         view! {
             <section class="card grade-panel" data-test="grade-panel">
@@ -357,7 +357,7 @@ pub fn GradePanel() -> impl IntoView {
                             </select></label>
                         <label><span>{i18n.t(Msg::Reason)}</span>
                             <input name="reason" required on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
-                        <button type="submit" disabled=move || ctl.busy.get() || pick.with(String::is_empty)>{i18n.t(Msg::Upgrade)}</button>
+                        <button type="submit" disabled=move || ctl.saver.busy.get() || pick.with(String::is_empty)>{i18n.t(Msg::Upgrade)}</button>
                     </form>
                 })}
             </section>

@@ -17,7 +17,7 @@ pub fn TaskRow(task: RequiredTask) -> impl IntoView {
     let ctl = expect_context::<Ctl>();
     let key = task.key.to_string();
     let state = ctl
-        .opp
+        .opp()
         .with_untracked(|o| o.tasks.get(&key).cloned().unwrap_or_default());
     let note = RwSignal::new(state.note.clone().unwrap_or_default());
     let done = state.done;
@@ -43,7 +43,7 @@ pub fn TaskRow(task: RequiredTask) -> impl IntoView {
             <span class="mark" aria-hidden="true">{if done { "✓" } else { "○" }}</span>
             <label class="check">
                 <input type="checkbox" prop:checked=done on:change=toggle
-                    disabled=move || ctl.busy.get() || !ctl.can_edit() />
+                    disabled=move || ctl.saver.busy.get() || !ctl.can_edit() />
                 <span>{loc(i18n, &task.label)}</span>
             </label>
             <div class="control">
@@ -62,7 +62,7 @@ pub fn ApprovalRow(process: Process) -> impl IntoView {
     let key = process.key.to_string();
     let comment = RwSignal::new(String::new());
     let state = ctl
-        .opp
+        .opp()
         .with_untracked(|o| o.approvals.get(&key).cloned().unwrap_or_default());
     let status = state.status;
     let approver = match &process.approver {
@@ -71,7 +71,7 @@ pub fn ApprovalRow(process: Process) -> impl IntoView {
     };
     let may_decide = ctl.actor.with_value(|a| {
         a.as_ref().is_some_and(|a| {
-            ctl.opp.with_untracked(|o| {
+            ctl.opp().with_untracked(|o| {
                 ctl.pipeline
                     .with_value(|p| o.may_decide(p, &key, a).is_ok())
             })
@@ -122,16 +122,16 @@ pub fn ApprovalRow(process: Process) -> impl IntoView {
                 {state.comment.clone().map(|c| view! { <small class="muted">" · “"{c}"”"</small> })}
                 {can_request.then(|| view! {
                     <button type="button" data-test="request-approval" on:click=request.clone()
-                        disabled=move || ctl.busy.get()>{i18n.t(Msg::RequestApproval)}</button>
+                        disabled=move || ctl.saver.busy.get()>{i18n.t(Msg::RequestApproval)}</button>
                 })}
                 {(pending && may_decide).then(|| {
                     let (approve, reject) = (decide.clone(), decide.clone());
                     view! {
                         <input type="text" placeholder=i18n.t(Msg::Comment) aria-label=i18n.t(Msg::Comment)
                             data-test="approval-comment" on:input=move |ev| comment.set(event_target_value(&ev)) />
-                        <button type="button" class="primary" data-test="approve" disabled=move || ctl.busy.get()
+                        <button type="button" class="primary" data-test="approve" disabled=move || ctl.saver.busy.get()
                             on:click=move |_| approve(true)>{i18n.t(Msg::Approve)}</button>
-                        <button type="button" data-test="reject" disabled=move || ctl.busy.get()
+                        <button type="button" data-test="reject" disabled=move || ctl.saver.busy.get()
                             on:click=move |_| reject(false)>{i18n.t(Msg::Reject)}</button>
                     }
                 })}
@@ -155,7 +155,7 @@ pub fn RoleRow(role: RoleRequirement) -> impl IntoView {
     let i18n = use_i18n();
     let ctl = expect_context::<Ctl>();
     let key = role.role.clone();
-    let current = ctl.opp.with_untracked(|o| {
+    let current = ctl.opp().with_untracked(|o| {
         o.team
             .iter()
             .find(|m| m.role == key)
@@ -171,7 +171,7 @@ pub fn RoleRow(role: RoleRequirement) -> impl IntoView {
             }
             let key = key.clone();
             let mut members: Vec<TeamMember> = ctl
-                .opp
+                .opp()
                 .with_untracked(|o| o.team.iter().filter(|m| m.role != key).cloned().collect());
             members.push(TeamMember { role: key, user_id });
             ctl.run(move |id, version| async move {
@@ -193,12 +193,12 @@ pub fn RoleRow(role: RoleRequirement) -> impl IntoView {
             <div class="control">
                 <select id=format!("role-{key}") data-test="role-user" prop:value=move || pick.get()
                     on:change=move |ev| pick.set(event_target_value(&ev))
-                    disabled=move || ctl.busy.get() || !ctl.can_steer()>
+                    disabled=move || ctl.saver.busy.get() || !ctl.can_steer()>
                     <option value="">{i18n.t(Msg::Choose)}</option>
                     {options}
                 </select>
                 <button type="button" data-test="staff" on:click=staff
-                    disabled=move || ctl.busy.get() || !ctl.can_steer() || pick.with(String::is_empty)>
+                    disabled=move || ctl.saver.busy.get() || !ctl.can_steer() || pick.with(String::is_empty)>
                     {i18n.t(Msg::Staff)}
                 </button>
             </div>

@@ -228,11 +228,5 @@ pub async fn opportunity_history(ctx: Ctx<'_>) -> Result<Response, ApiError> {
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    json(
-        200,
-        &Page {
-            items,
-            next_cursor: None,
-        },
-    )
+    json(200, &Page::whole(items))
 }

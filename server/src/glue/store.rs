@@ -272,6 +272,23 @@ fn stamp(ctx: &Ctx<'_>, kinds: Vec<EventKind>) -> Result<Vec<Event>, ApiError> {
     Ok(Event::stamp(kinds, &ctx.me()?.id, ctx.now))
 }
 
+/// A deal's list columns and its document, in the order both the insert
+/// and the update name them (`?1` … `?10`): one place to add a column.
+fn opportunity_columns(opp: &Opportunity) -> Result<Vec<wasm_bindgen::JsValue>, ApiError> {
+    Ok(vec![
+        int(opp.version as i64),
+        text(&opp.owner_id),
+        text(opp.status.as_str()),
+        text(opp.stage.as_str()),
+        text(opp.grade.effective.as_str()),
+        text(&opp.name),
+        text(&opp.customer),
+        int(opp.amount.minor()),
+        text(&opp.stage_entered_at.to_rfc3339()),
+        text(&serde_json::to_string(opp).map_err(storage)?),
+    ])
+}
+
 /// The statement that writes a deal over `previous_version`, and its token.
 fn opportunity_write(
     ctx: &Ctx<'_>,
@@ -279,28 +296,19 @@ fn opportunity_write(
     previous_version: u64,
 ) -> Result<(D1PreparedStatement, String), ApiError> {
     let token = new_id("w_")?;
-    let doc = serde_json::to_string(opp).map_err(storage)?;
+    let mut params = opportunity_columns(opp)?;
+    params.extend([
+        text(&ctx.now.to_rfc3339()),
+        text(&token),
+        text(&opp.id),
+        int(previous_version as i64),
+    ]);
     let statement = db::stmt(
         ctx.env,
         "UPDATE opportunities SET version = ?1, owner_id = ?2, status = ?3, stage = ?4, grade = ?5, name = ?6, \
          customer = ?7, amount = ?8, stage_entered_at = ?9, doc = ?10, updated_at = ?11, last_write = ?12 \
          WHERE id = ?13 AND version = ?14",
-        &[
-            int(opp.version as i64),
-            text(&opp.owner_id),
-            text(opp.status.as_str()),
-            text(opp.stage.as_str()),
-            text(opp.grade.effective.as_str()),
-            text(&opp.name),
-            text(&opp.customer),
-            int(opp.amount.minor()),
-            text(&opp.stage_entered_at.to_rfc3339()),
-            text(&doc),
-            text(&ctx.now.to_rfc3339()),
-            text(&token),
-            text(&opp.id),
-            int(previous_version as i64),
-        ],
+        &params,
     )?;
     Ok((statement, token))
 }
@@ -497,30 +505,22 @@ pub async fn save_conversion(
     kinds: Vec<EventKind>,
 ) -> Result<(), ApiError> {
     let (mut statements, token) = lead_write(ctx, lead, previous_version)?;
-    let doc = serde_json::to_string(opp).map_err(storage)?;
-    let now = ctx.now.to_rfc3339();
+    // Inserted only if the lead's guarded write above took (its token).
+    let mut params = opportunity_columns(opp)?;
+    params.extend([
+        text(&ctx.now.to_rfc3339()),
+        text(&token),
+        text(&opp.id),
+        text(opp.pipeline.as_str()),
+        text(&lead.id),
+    ]);
     statements.push(db::stmt(
         ctx.env,
-        "INSERT INTO opportunities (id, version, owner_id, status, pipeline, stage, grade, name, customer, amount, \
-         stage_entered_at, doc, created_at, updated_at, last_write) \
-         SELECT ?1, ?2, ?3, 'open', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13 \
-         WHERE (SELECT last_write FROM leads WHERE id = ?14) = ?13",
-        &[
-            text(&opp.id),
-            int(opp.version as i64),
-            text(&opp.owner_id),
-            text(opp.pipeline.as_str()),
-            text(opp.stage.as_str()),
-            text(opp.grade.effective.as_str()),
-            text(&opp.name),
-            text(&opp.customer),
-            int(opp.amount.minor()),
-            text(&opp.stage_entered_at.to_rfc3339()),
-            text(&doc),
-            text(&now),
-            text(&token),
-            text(&lead.id),
-        ],
+        "INSERT INTO opportunities (version, owner_id, status, stage, grade, name, customer, amount, \
+         stage_entered_at, doc, updated_at, last_write, id, pipeline, created_at) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?11 \
+         WHERE (SELECT last_write FROM leads WHERE id = ?15) = ?12",
+        &params,
     )?);
     let events = stamp(ctx, kinds)?;
     // The lead records its conversion; the new deal its whole story so far.

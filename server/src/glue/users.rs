@@ -146,13 +146,7 @@ pub async fn list_users(ctx: Ctx<'_>) -> Result<Response, ApiError> {
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    json(
-        200,
-        &Page {
-            items,
-            next_cursor: None,
-        },
-    )
+    json(200, &Page::whole(items))
 }
 
 /// `GET /api/admin/users`: every account, active or not.
@@ -167,13 +161,7 @@ pub async fn list_admin_users(ctx: Ctx<'_>) -> Result<Response, ApiError> {
         .into_iter()
         .map(UserRow::into_me)
         .collect::<Result<Vec<_>, _>>()?;
-    json(
-        200,
-        &Page {
-            items,
-            next_cursor: None,
-        },
-    )
+    json(200, &Page::whole(items))
 }
 
 /// `POST /api/admin/users`.
