@@ -10,7 +10,8 @@ use crate::grade::{Grade, GradingPolicy};
 use crate::i18n::Localized;
 use crate::opportunity::{Contract, LostInfo, Opportunity, Status};
 use crate::pipeline::{Key, KeyError, Pipeline, Stage};
-use chrono::{DateTime, Utc};
+use crate::money::Money;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt;
@@ -161,6 +162,50 @@ fn push_requirement_blockers(
     });
 }
 
+/// Blockers for the contract fields a win still lacks and that the stage's
+/// own requirements did not already list (a pipeline may not require them,
+/// or only for some grades; a win records a contract all the same).
+fn push_contract_blockers(out: &mut Vec<Blocker>, stage: &Stage, fields: &Fields) {
+    let labels = [
+        (CONTRACT_NUMBER, "合同编号", "Contract number"),
+        (CONTRACT_AMOUNT, "合同金额", "Contract amount"),
+        (SIGNED_ON, "签约日期", "Signing date"),
+    ];
+    for (key, zh, en) in labels {
+        let listed = out
+            .iter()
+            .any(|b| b.kind == BlockerKind::Field && b.key.as_ref().is_some_and(|k| k == key));
+        let filled = contract_field_valid(key, fields.get(key));
+        if listed || filled {
+            continue;
+        }
+        let Ok(key) = Key::parse(key) else { continue };
+        let message = stage
+            .required_fields
+            .iter()
+            .find(|f| f.key == key)
+            .map(|f| f.label.clone())
+            .unwrap_or_else(|| Localized::new(zh, en));
+        out.push(Blocker {
+            stage: stage.key.clone(),
+            kind: BlockerKind::Field,
+            key: Some(key),
+            message,
+        });
+    }
+}
+
+fn contract_field_valid(key: &str, value: Option<&serde_json::Value>) -> bool {
+    match (key, value) {
+        (CONTRACT_NUMBER, Some(v)) => v.as_str().is_some_and(|s| !s.trim().is_empty()),
+        (CONTRACT_AMOUNT, Some(v)) => v.as_i64().is_some_and(|n| Money::from_minor(n).is_ok()),
+        (SIGNED_ON, Some(v)) => v
+            .as_str()
+            .is_some_and(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()),
+        _ => false,
+    }
+}
+
 fn structural(stage: &Key, kind: BlockerKind, key: Option<&Key>, zh: &str, en: &str) -> Blocker {
     Blocker {
         stage: stage.clone(),
@@ -191,6 +236,27 @@ fn fields_with_contract<'a>(fields: &'a Fields, contract: Option<&Contract>) -> 
             Cow::Owned(f)
         }
     }
+}
+
+/// The contract a `won` move records: the one the request carries, else
+/// the one the deal's contract fields already hold. `None` when neither
+/// forms a whole contract (number, amount, signing date): a win must always
+/// record its contract.
+pub fn contract_of(fields: &Fields, sent: Option<&Contract>) -> Option<Contract> {
+    if let Some(c) = sent {
+        return Some(Contract {
+            number: c.number.trim().to_string(),
+            ..c.clone()
+        });
+    }
+    let number = fields.get(CONTRACT_NUMBER)?.as_str()?.trim();
+    let amount = Money::from_minor(fields.get(CONTRACT_AMOUNT)?.as_i64()?).ok()?;
+    let signed_on = NaiveDate::parse_from_str(fields.get(SIGNED_ON)?.as_str()?, "%Y-%m-%d").ok()?;
+    (!number.is_empty()).then(|| Contract {
+        number: number.to_string(),
+        amount,
+        signed_on,
+    })
 }
 
 fn blank(s: Option<&str>) -> bool {
@@ -264,6 +330,9 @@ pub fn check(
                 let mut out = Vec::new();
                 for i in from..=last {
                     push_requirement_blockers(&mut out, stage_at(i), &checklist, grade);
+                }
+                if contract_of(&fields, None).is_none() {
+                    push_contract_blockers(&mut out, stage_at(last), &fields);
                 }
                 out
             }
@@ -375,16 +444,14 @@ pub fn apply(
         Target::Won => {
             next.fields =
                 fields_with_contract(&opp.fields, transition.contract.as_ref()).into_owned();
-            if let Some(c) = &transition.contract {
-                let contract = Contract {
-                    number: c.number.trim().to_string(),
-                    ..c.clone()
-                };
-                events.push(EventKind::Won {
-                    contract: contract.clone(),
-                });
-                next.contract = Some(contract);
-            }
+            // `check` refused a win that forms no contract; the fallback is
+            // unreachable, and never skips the event.
+            let contract = contract_of(&next.fields, transition.contract.as_ref())
+                .ok_or_else(|| check(opp, pipeline, policy, transition))?;
+            events.push(EventKind::Won {
+                contract: contract.clone(),
+            });
+            next.contract = Some(contract);
             next.status = Status::Won;
             next.closed_at = Some(now);
         }
@@ -742,6 +809,38 @@ mod tests {
         assert_eq!(next.fields[CONTRACT_NUMBER], "HT-2027-001");
         assert_eq!(next.contract, Some(contract()));
         assert!(matches!(events[..], [EventKind::Won { .. }]));
+    }
+
+    #[test]
+    fn a_win_from_filled_contract_fields_records_that_contract_and_its_event() {
+        let (mut opp, p) = deal("negotiate", C_DEAL);
+        fill(&mut opp, &p, "negotiate");
+        let (next, events) =
+            apply(&opp, &p, &policy(), &Transition::to(Target::Won), instant()).unwrap();
+        let recorded = next.contract.clone().expect("a won deal has its contract");
+        assert_eq!(Some(recorded.clone()), contract_of(&opp.fields, None));
+        assert!(matches!(&events[..], [EventKind::Won { contract }] if *contract == recorded));
+    }
+
+    #[test]
+    fn a_win_that_forms_no_contract_is_blocked_even_where_the_stage_does_not_require_one() {
+        let (mut opp, mut p) = deal("negotiate", C_DEAL);
+        fill(&mut opp, &p, "negotiate");
+        let last = p.stages.len() - 1;
+        p.stages[last]
+            .required_fields
+            .retain(|f| f.key != CONTRACT_NUMBER);
+        opp.fields.remove(CONTRACT_NUMBER);
+        let v = check(&opp, &p, &policy(), &Transition::to(Target::Won));
+        assert_eq!(
+            kinds(&v),
+            vec![(
+                "negotiate".into(),
+                BlockerKind::Field,
+                Some(CONTRACT_NUMBER.to_string())
+            )]
+        );
+        assert!(apply(&opp, &p, &policy(), &Transition::to(Target::Won), instant()).is_err());
     }
 
     #[test]
