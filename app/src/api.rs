@@ -24,6 +24,9 @@ pub enum ApiError {
     Problem(Box<Problem>),
     /// The server answered something that is not what the contract says.
     Unexpected { status: u16 },
+    /// The config's grading thresholds make no policy: the app cannot know
+    /// the rules the server grades by, so it gives no verdict.
+    NoGradingPolicy,
 }
 
 impl ApiError {
@@ -38,7 +41,7 @@ impl ApiError {
     /// The HTTP status, when the server answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            ApiError::Network(_) => None,
+            ApiError::Network(_) | ApiError::NoGradingPolicy => None,
             ApiError::Problem(p) => Some(p.status),
             ApiError::Unexpected { status } => Some(*status),
         }
@@ -52,6 +55,9 @@ impl fmt::Display for ApiError {
             ApiError::Problem(p) => write!(f, "{} ({}): {}", p.title, p.code, p.detail),
             ApiError::Unexpected { status } => {
                 write!(f, "unexpected answer from the server (HTTP {status})")
+            }
+            ApiError::NoGradingPolicy => {
+                write!(f, "the config's grading thresholds make no policy")
             }
         }
     }

@@ -46,6 +46,10 @@ messages! {
         "服务器返回了意外的结果",
         "The server gave an unexpected answer",
     ),
+    ErrorGradingPolicy => (
+        "分级规则配置有误（金额门槛须满足 A ≥ B ≥ C > 0），无法判断商机能否推进。请联系管理员修正后重试。",
+        "The grading thresholds in the settings are invalid (they must satisfy A ≥ B ≥ C > 0), so no verdict can be given. Ask an admin to correct them, then try again.",
+    ),
     Retry => ("重试", "Try again"),
     NotFoundTitle => ("页面不存在", "Page not found"),
     NotFoundBody => (
@@ -180,8 +184,6 @@ messages! {
     EvGradeOverridden => ("人工调整等级", "Grade overridden"),
     EvRegraded => ("重新分级", "Regraded"),
     Pipeline => ("销售流程", "Pipeline"),
-    PipelineTender => ("招投标项目", "Tender projects"),
-    PipelineDirect => ("直销项目", "Direct sales"),
     BoardEmpty => ("这个流程里还没有进行中的商机。", "No open deals in this pipeline yet."),
     DaysInStage => ("在当前阶段的天数", "Days in this stage"),
     DaysShort => ("{n} 天", "{n} d"),

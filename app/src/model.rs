@@ -4,6 +4,7 @@
 
 use crate::api::ApiError;
 use serde_json::Value;
+use shared::api::Config;
 use shared::checklist::{FieldValueError, Fields, validate_field_value};
 use shared::gate::{self, Target, Transition, Verdict};
 use shared::pipeline::{FieldKind, RequiredField, Stage};
@@ -95,6 +96,14 @@ pub fn apply_draft(fields: &mut Fields, stage: &Stage, draft: &Draft, currency: 
     }
 }
 
+/// The grading policy the server grades by, read from the config: every
+/// verdict and grade the app shows is computed on it. When the config's
+/// thresholds make no policy there is no fallback (the built-in defaults
+/// would be other rules than the server's): the page shows this error.
+pub fn policy(config: &Config) -> Result<GradingPolicy, ApiError> {
+    config.grading.policy().ok_or(ApiError::NoGradingPolicy)
+}
+
 /// The gate's verdict on moving to `to`, exactly as the server decides it.
 pub fn verdict(
     opp: &Opportunity,
@@ -154,6 +163,47 @@ mod tests {
             &policy,
         );
         (opp, pipeline, policy)
+    }
+
+    fn config(a_min: i64, b_min: i64, c_min: i64) -> Config {
+        let m = |major| Money::from_major(major, Currency::CNY).unwrap();
+        Config {
+            grading: shared::api::GradingConfig {
+                a_min: m(a_min),
+                b_min: m(b_min),
+                c_min: m(c_min),
+                currency: Currency::CNY,
+                version: 1,
+            },
+            pipelines: vec![builtin::tender()],
+            team_roles: builtin::team_roles(),
+            currency: Currency::CNY,
+            registration: shared::api::RegistrationConfig {
+                protection_days: 90,
+            },
+            versions: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_config_with_valid_thresholds_gives_exactly_its_policy() {
+        let policy = policy(&config(8_000_000, 2_000_000, 500_000)).unwrap();
+        assert_eq!(
+            policy.b_min(),
+            Money::from_major(2_000_000, Currency::CNY).unwrap()
+        );
+        assert_ne!(policy, GradingPolicy::default());
+    }
+
+    #[test]
+    fn a_config_whose_thresholds_break_the_invariant_gives_no_policy() {
+        // b_min above a_min; and a zero c_min: neither falls back to the defaults.
+        for broken in [
+            config(1_000_000, 5_000_000, 300_000),
+            config(5_000_000, 1_000_000, 0),
+        ] {
+            assert_eq!(policy(&broken), Err(ApiError::NoGradingPolicy));
+        }
     }
 
     #[test]

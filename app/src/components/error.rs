@@ -12,6 +12,7 @@ pub fn describe(i18n: I18n, error: &ApiError) -> String {
         ApiError::Unexpected { status } => {
             format!("{} (HTTP {status})", i18n.t(Msg::ErrorUnexpected))
         }
+        ApiError::NoGradingPolicy => i18n.t(Msg::ErrorGradingPolicy).to_string(),
     }
 }
 

@@ -1,14 +1,25 @@
 //! Small pieces every deal and lead page uses: grade badge, amounts,
-//! localized config text, user names, the confirm question.
+//! localized config text, the pipeline choices, user names, the confirm
+//! question.
 
 use crate::i18n::{I18n, Msg};
 use leptos::prelude::*;
-use shared::api::UserSummary;
+use shared::api::{Config, UserSummary};
 use shared::{Currency, Grade, Localized, Money, Role, Status, Track};
 
 /// Config text (stage names, requirement labels) in the current language.
 pub fn loc(i18n: I18n, text: &Localized) -> String {
     text.get(i18n.current()).to_string()
+}
+
+/// An `<option>` per pipeline of the config (an admin may add some): the
+/// pipeline's id, its name in the current language.
+pub fn pipeline_options(i18n: I18n, config: &Config) -> impl IntoView + use<> {
+    config
+        .pipelines
+        .iter()
+        .map(|p| view! { <option value=p.id.to_string()>{loc(i18n, &p.name)}</option> })
+        .collect_view()
 }
 
 /// `¥1,234,567.89`.

@@ -4,10 +4,10 @@
 //! the gate's verdict first and calls the server only when it allows.
 
 use crate::api::{self, ApiError};
-use crate::components::error::describe;
+use crate::components::error::{ErrorView, describe};
 use crate::components::fetched::{Fetched, load};
 use crate::components::saver::Saver;
-use crate::components::ui::{GradeBadge, loc, money, now};
+use crate::components::ui::{GradeBadge, loc, money, now, pipeline_options};
 use crate::i18n::{Msg, use_i18n};
 use crate::model;
 use leptos::prelude::*;
@@ -26,8 +26,7 @@ struct BoardData {
     deals: Vec<Opportunity>,
 }
 
-async fn fetch(pipeline: String) -> Result<BoardData, ApiError> {
-    let config = api::config().await?;
+async fn fetch(config: Arc<Config>, pipeline: String) -> Result<BoardData, ApiError> {
     let mut deals = Vec::new();
     let mut cursor = String::new();
     loop {
@@ -49,34 +48,56 @@ async fn fetch(pipeline: String) -> Result<BoardData, ApiError> {
 
 #[component]
 pub fn Board() -> impl IntoView {
-    let i18n = use_i18n();
-    let pipeline = RwSignal::new(String::from("tender"));
-    let (state, reload) = load(move || fetch(pipeline.get_untracked()));
-    let pick = move |ev: leptos::ev::Event| {
-        pipeline.set(event_target_value(&ev));
-        reload.run(());
+    // The pipelines to choose from are the config's: the config first (cached).
+    let (state, reload) = load(api::config);
+    let board = |config: Arc<Config>| match model::policy(&config) {
+        Ok(policy) => view! { <PipelineBoard config policy /> }.into_any(),
+        // No verdict on rules other than the server's.
+        Err(error) => view! { <ErrorView error /> }.into_any(),
     };
-    let columns =
-        move |data: BoardData| view! { <Columns data pipeline=pipeline.get_untracked() reload /> };
     view! {
         <section class="page board">
-            <div class="page-head">
-                <h1>{i18n.t(Msg::NavBoard)}</h1>
-                <label class="inline">
-                    <span>{i18n.t(Msg::Pipeline)}</span>
-                    <select data-test="board-pipeline" on:change=pick prop:value=move || pipeline.get()>
-                        <option value="tender">{i18n.t(Msg::PipelineTender)}</option>
-                        <option value="direct">{i18n.t(Msg::PipelineDirect)}</option>
-                    </select>
-                </label>
-            </div>
-            <Fetched state reload view=columns />
+            <Fetched state reload view=board />
         </section>
     }
 }
 
+/// The board of one pipeline, the config's first until another is chosen.
 #[component]
-fn Columns(data: BoardData, pipeline: String, reload: Callback<()>) -> impl IntoView {
+fn PipelineBoard(config: Arc<Config>, policy: GradingPolicy) -> impl IntoView {
+    let i18n = use_i18n();
+    let first = config.pipelines.first().map(|p| p.id.to_string());
+    let pipeline = RwSignal::new(first.unwrap_or_default());
+    let options = pipeline_options(i18n, &config);
+    let (state, reload) = load(move || fetch(config.clone(), pipeline.get_untracked()));
+    let pick = move |ev: leptos::ev::Event| {
+        pipeline.set(event_target_value(&ev));
+        reload.run(());
+    };
+    let columns = move |data: BoardData| {
+        view! { <Columns data pipeline=pipeline.get_untracked() policy reload /> }
+    };
+    view! {
+        <div class="page-head">
+            <h1>{i18n.t(Msg::NavBoard)}</h1>
+            <label class="inline">
+                <span>{i18n.t(Msg::Pipeline)}</span>
+                <select data-test="board-pipeline" on:change=pick prop:value=move || pipeline.get()>
+                    {options}
+                </select>
+            </label>
+        </div>
+        <Fetched state reload view=columns />
+    }
+}
+
+#[component]
+fn Columns(
+    data: BoardData,
+    pipeline: String,
+    policy: GradingPolicy,
+    reload: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let Some(p) = data
         .config
@@ -87,7 +108,6 @@ fn Columns(data: BoardData, pipeline: String, reload: Callback<()>) -> impl Into
     else {
         return view! { <p class="error">{i18n.t(Msg::UnknownPipeline)}</p> }.into_any();
     };
-    let policy = data.config.grading.policy().unwrap_or_default();
     let count = data.deals.len();
     let today = now();
     let p = Arc::new(p);

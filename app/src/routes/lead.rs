@@ -4,7 +4,7 @@
 
 use crate::api::{self, ApiError};
 use crate::components::checklist::{FieldRow, VerdictView};
-use crate::components::error::describe;
+use crate::components::error::{ErrorView, describe};
 use crate::components::fetched::{Fetched, load};
 use crate::components::saver::Saver;
 use crate::components::ui::{GradeBadge, confirm, loc, today, track_label, user_name};
@@ -90,7 +90,11 @@ fn LeadView(data: LeadData) -> impl IntoView {
         return view! { <p class="error">{i18n.t(Msg::UnknownPipeline)}</p> }.into_any();
     };
     let currency = data.config.currency;
-    let policy = data.config.grading.policy().unwrap_or_default();
+    let policy = match model::policy(&data.config) {
+        Ok(policy) => policy,
+        // No verdict on rules other than the server's.
+        Err(error) => return view! { <ErrorView error /> }.into_any(),
+    };
     let users = data.users.clone();
     let ctl = LeadCtl {
         saver: Saver::new(data.lead),

@@ -4,12 +4,12 @@
 use crate::api::{self, ApiError};
 use crate::components::error::describe;
 use crate::components::fetched::{Fetched, load};
-use crate::components::ui::user_name;
+use crate::components::ui::{pipeline_options, user_name};
 use crate::i18n::{I18n, Msg, use_i18n};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use shared::api::{Page, UserSummary};
+use shared::api::{Config, Page, UserSummary};
 use shared::lead::{Contact, Lead, LeadStatus, NewLead};
 use std::sync::Arc;
 
@@ -34,6 +34,9 @@ pub fn Leads() -> impl IntoView {
         ]);
         async move { Ok((api::leads(&query).await?, api::users().await?)) }
     });
+    // The new-lead form offers the config's pipelines (loaded alongside).
+    let (config, config_reload) = load(api::config);
+    let form = |config: Arc<Config>| view! { <NewLeadForm config /> };
     let search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         reload.run(());
@@ -73,7 +76,7 @@ pub fn Leads() -> impl IntoView {
     view! {
         <section class="page leads">
             <h1>{i18n.t(Msg::NavLeads)}</h1>
-            <NewLeadForm />
+            <Fetched state=config reload=config_reload view=form />
             <form class="filters" on:submit=search role="search">
                 <input type="search" placeholder=i18n.t(Msg::SearchLeads) aria-label=i18n.t(Msg::SearchLeads)
                     on:input=move |ev| q.set(event_target_value(&ev)) />
@@ -92,7 +95,7 @@ pub fn Leads() -> impl IntoView {
 }
 
 #[component]
-fn NewLeadForm() -> impl IntoView {
+fn NewLeadForm(config: Arc<Config>) -> impl IntoView {
     let i18n = use_i18n();
     let navigate = use_navigate();
     let error = RwSignal::new(None::<ApiError>);
@@ -107,7 +110,9 @@ fn NewLeadForm() -> impl IntoView {
         "source",
     ]
     .map(text);
-    let pipeline = RwSignal::new(String::from("tender"));
+    // The config's first pipeline, as the select shows it until changed.
+    let first = config.pipelines.first().map(|p| p.id.to_string());
+    let pipeline = RwSignal::new(first.unwrap_or_default());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(pipeline) = shared::Key::parse(&pipeline.get_untracked()) else {
@@ -171,8 +176,7 @@ fn NewLeadForm() -> impl IntoView {
                     {input(source, Msg::Source, "text")}
                     <label><span>{i18n.t(Msg::Pipeline)}</span>
                         <select name="pipeline" on:change=move |ev| pipeline.set(event_target_value(&ev))>
-                            <option value="tender">{i18n.t(Msg::PipelineTender)}</option>
-                            <option value="direct">{i18n.t(Msg::PipelineDirect)}</option>
+                            {pipeline_options(i18n, &config)}
                         </select>
                     </label>
                 </div>

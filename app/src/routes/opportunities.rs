@@ -3,7 +3,7 @@
 
 use crate::api::{self, ApiError};
 use crate::components::fetched::{Fetched, load};
-use crate::components::ui::{GradeBadge, loc, money, status_label, user_name};
+use crate::components::ui::{GradeBadge, loc, money, pipeline_options, status_label, user_name};
 use crate::i18n::{Msg, use_i18n};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -81,6 +81,7 @@ fn List(config: Arc<Config>) -> impl IntoView {
         reload.run(());
     };
     let table = move |data: ListData| view! { <Table data filters /> };
+    let pipelines = pipeline_options(i18n, &config);
     // The chosen pipeline's stages (verification lives on leads).
     let stage_options = move || {
         let chosen = filters.with(|f| f.pipeline.clone());
@@ -101,8 +102,7 @@ fn List(config: Arc<Config>) -> impl IntoView {
                 <select aria-label=i18n.t(Msg::Pipeline) name="pipeline"
                     on:change=set(|f, v| { f.pipeline = v; f.stage.clear(); })>
                     <option value="">{i18n.t(Msg::AllPipelines)}</option>
-                    <option value="tender">{i18n.t(Msg::PipelineTender)}</option>
-                    <option value="direct">{i18n.t(Msg::PipelineDirect)}</option>
+                    {pipelines}
                 </select>
                 <select aria-label=i18n.t(Msg::Stage) name="stage" data-test="stage-filter"
                     disabled=move || filters.with(|f| f.pipeline.is_empty())

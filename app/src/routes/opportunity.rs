@@ -6,7 +6,7 @@
 use crate::api::{self, ApiError};
 use crate::auth::use_auth;
 use crate::components::checklist::{FieldRow, VerdictView};
-use crate::components::error::describe;
+use crate::components::error::{ErrorView, describe};
 use crate::components::fetched::{Fetched, load};
 use crate::components::saver::Saver;
 use crate::components::ui::{GradeBadge, loc, money, status_label, track_label, user_name};
@@ -19,7 +19,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::api::{Config, UserSummary};
 use shared::gate::{StageProgress, advance_target, progress};
-use shared::{Actor, Opportunity, Pipeline};
+use shared::{Actor, GradingPolicy, Opportunity, Pipeline};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -57,6 +57,8 @@ pub struct Ctl {
     pub saver: Saver<Opportunity>,
     pub draft: RwSignal<Draft>,
     pub pipeline: StoredValue<Pipeline>,
+    /// The config's grading policy: every verdict on the page uses it.
+    pub policy: GradingPolicy,
     pub config: StoredValue<Arc<Config>>,
     pub users: StoredValue<Arc<Vec<UserSummary>>>,
     pub actor: StoredValue<Option<Actor>>,
@@ -118,6 +120,11 @@ fn Deal(data: DealData) -> impl IntoView {
     let Some(pipeline) = pipeline else {
         return view! { <p class="error">{i18n.t(Msg::UnknownPipeline)}</p> }.into_any();
     };
+    let policy = match model::policy(&data.config) {
+        Ok(policy) => policy,
+        // No verdict on rules other than the server's.
+        Err(error) => return view! { <ErrorView error /> }.into_any(),
+    };
     let actor = auth
         .user
         .with_untracked(|u| u.as_ref().map(|me| Actor::new(me.id.clone(), &me.roles)));
@@ -125,6 +132,7 @@ fn Deal(data: DealData) -> impl IntoView {
         saver: Saver::new(data.opp),
         draft: RwSignal::new(Draft::new()),
         pipeline: StoredValue::new(pipeline),
+        policy,
         config: StoredValue::new(data.config),
         users: StoredValue::new(data.users),
         actor: StoredValue::new(actor),
@@ -232,13 +240,9 @@ fn Checklist() -> impl IntoView {
         preview.with(|o| ctl.pipeline.with_value(|p| model::current_progress(o, p)))
     });
     let verdict = Signal::derive(move || {
-        let policy = ctl
-            .config
-            .with_value(|c| c.grading.policy())
-            .unwrap_or_default();
         preview.with(|o| {
             ctl.pipeline.with_value(|p| match advance_target(o, p) {
-                Some(to) => model::verdict(o, p, &policy, to),
+                Some(to) => model::verdict(o, p, &ctl.policy, to),
                 None => shared::Verdict {
                     allowed: false,
                     blockers: vec![],

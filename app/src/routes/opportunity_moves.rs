@@ -97,21 +97,15 @@ fn SkipToFinal() -> impl IntoView {
         ctl.pipeline
             .with_value(|p| p.last().map(|s| Target::Stage(s.key.clone())))
     };
-    let verdict = Signal::derive(move || {
-        let policy = ctl
-            .config
-            .with_value(|c| c.grading.policy())
-            .unwrap_or_default();
-        match target() {
-            Some(to) => ctl.opp().with(|o| {
-                ctl.pipeline
-                    .with_value(|p| model::verdict(o, p, &policy, to))
-            }),
-            None => Verdict {
-                allowed: false,
-                blockers: vec![],
-            },
-        }
+    let verdict = Signal::derive(move || match target() {
+        Some(to) => ctl.opp().with(|o| {
+            ctl.pipeline
+                .with_value(|p| model::verdict(o, p, &ctl.policy, to))
+        }),
+        None => Verdict {
+            allowed: false,
+            blockers: vec![],
+        },
     });
     let skip = move |_| {
         if let Some(to) = target() {
@@ -152,14 +146,10 @@ fn Win() -> impl IntoView {
         ..Transition::to(Target::Won)
     };
     let verdict = Signal::derive(move || {
-        let policy = ctl
-            .config
-            .with_value(|c| c.grading.policy())
-            .unwrap_or_default();
         let t = transition();
         ctl.opp().with(|o| {
             ctl.pipeline
-                .with_value(|p| shared::check(o, p, &policy, &t))
+                .with_value(|p| shared::check(o, p, &ctl.policy, &t))
         })
     });
     let progress = Signal::derive(move || {
