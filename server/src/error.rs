@@ -51,7 +51,21 @@ pub enum ApiError {
     Storage(String),
 }
 
+impl From<OpError> for ApiError {
+    fn from(e: OpError) -> ApiError {
+        ApiError::Op(e)
+    }
+}
+
 impl ApiError {
+    /// The 409 for a stale version, carrying the record as it is now.
+    pub fn stale<T: serde::Serialize>(current: &T) -> ApiError {
+        match RawRecord::new(current) {
+            Ok(record) => ApiError::Stale(record),
+            Err(e) => ApiError::Storage(e.to_string()),
+        }
+    }
+
     pub fn status(&self) -> u16 {
         match self {
             ApiError::BadRequest(_) => 400,

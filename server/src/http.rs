@@ -1,5 +1,10 @@
-//! Request facts the handlers need, independent of the runtime's types.
+//! The crate's own request and response: what handlers see of HTTP,
+//! independent of the runtime's types.
 
+use crate::error::ApiError;
+use serde::Serialize;
+use shared::api::PROBLEM_CONTENT_TYPE;
+use shared::i18n::Lang;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,6 +72,109 @@ pub const API_HEADERS: &[(&str, &str)] = &[
     ("referrer-policy", "same-origin"),
 ];
 
+/// A request as the API sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// The method as sent (`None`: not one the API knows).
+    pub method: Option<Method>,
+    pub path: String,
+    /// The query string's pairs, decoded, in order.
+    pub query: Vec<(String, String)>,
+    /// Header names lower-cased.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Came over HTTPS (then cookies are `Secure`).
+    pub secure: bool,
+}
+
+impl Request {
+    /// A request with no headers, query or body.
+    pub fn new(method: Method, path: &str) -> Request {
+        Request {
+            method: Some(method),
+            path: path.to_string(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Vec::new(),
+            secure: false,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The caller's language from `Accept-Language` (browsers list it in order).
+    pub fn language(&self) -> Lang {
+        Lang::negotiate(
+            self.header("accept-language")
+                .unwrap_or_default()
+                .split(',')
+                .map(|part| part.split(';').next().unwrap_or_default()),
+        )
+    }
+}
+
+/// A response as the API makes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    /// In order; `set-cookie` may repeat.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, ApiError> {
+        let body = serde_json::to_vec(body).map_err(|e| ApiError::Storage(e.to_string()))?;
+        Ok(Response {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body,
+        })
+    }
+
+    pub fn empty(status: u16) -> Response {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Response {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// An error as problem+json in `lang`, with `Allow` / `Retry-After`.
+    pub fn problem(error: &ApiError, lang: Lang) -> Response {
+        let body = serde_json::to_vec(&error.to_problem(lang)).unwrap_or_default();
+        let mut r = Response {
+            status: error.status(),
+            headers: vec![("content-type".into(), PROBLEM_CONTENT_TYPE.into())],
+            body,
+        };
+        if let Some(allow) = error.allow_header() {
+            r = r.with_header("allow", &allow);
+        }
+        if let Some(seconds) = error.retry_after() {
+            r = r.with_header("retry-after", &seconds.to_string());
+        }
+        r
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +194,13 @@ mod tests {
         assert_eq!(Method::parse("BREW"), None);
         assert!(Method::Post.is_mutating());
         assert!(!Method::Get.is_mutating());
+    }
+
+    #[test]
+    fn a_problem_carries_its_content_type_and_headers() {
+        let r = Response::problem(&ApiError::TooManyRequests { retry_after: 60 }, Lang::En);
+        assert_eq!(r.status, 429);
+        assert_eq!(r.header("content-type"), Some(PROBLEM_CONTENT_TYPE));
+        assert_eq!(r.header("retry-after"), Some("60"));
     }
 }

@@ -1,214 +1,195 @@
-//! The API's route table: one place that says which endpoint answers which
-//! method and path. Every request is resolved here, so an unknown path gets
-//! the same JSON 404 and a known path with the wrong method a JSON 405.
+//! The API's route table: which handler answers which method and path,
+//! and who may call it. Every request is resolved here, so an unknown path
+//! gets the same JSON 404 and a known path with the wrong method a JSON
+//! 405. Adding an endpoint is one row here and one handler in `api/`.
 
+use crate::api::{self, ApiResult, Ctx, config, leads, opportunities, session, users};
 use crate::auth::Access;
 use crate::http::Method;
+use crate::store::LocalFuture;
 use shared::user::Role;
 
-/// An endpoint of the API contract. The glue maps each to its handler.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Endpoint {
-    Health,
-    Login,
-    Logout,
-    Me,
-    ListUsers,
-    Setup,
-    ListAdminUsers,
-    CreateUser,
-    UpdateUser,
-    Config,
-    ListLeads,
-    CreateLead,
-    GetLead,
-    UpdateLead,
-    SetLeadTask,
-    ConvertLead,
-    DisqualifyLead,
-    ListOpportunities,
-    GetOpportunity,
-    UpdateOpportunity,
-    SetOpportunityTask,
-    RequestApproval,
-    DecideApproval,
-    SetTeam,
-    OverrideGrade,
-    CheckOpportunity,
-    TransitionOpportunity,
-    OpportunityHistory,
+/// A handler: takes the request's context, answers a response or an error.
+pub type Handler = for<'a> fn(Ctx<'a>) -> LocalFuture<'a, ApiResult>;
+
+/// Wraps an `async fn(Ctx<'_>) -> ApiResult` as a [`Handler`].
+macro_rules! handler {
+    ($f:path) => {{
+        fn h(ctx: Ctx<'_>) -> LocalFuture<'_, ApiResult> {
+            Box::pin($f(ctx))
+        }
+        h as Handler
+    }};
 }
 
 /// One row of the table. `access` is not optional: a route cannot exist
 /// without saying who may call it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct Route {
     pub method: Method,
     /// Segments separated by `/`; `{name}` captures one segment.
     pub pattern: &'static str,
-    pub endpoint: Endpoint,
+    /// The handler's name, `<verb>_<resource>` (stable: the API description uses it).
+    pub name: &'static str,
     pub access: Access,
+    pub handler: Handler,
 }
 
-const fn route(method: Method, pattern: &'static str, endpoint: Endpoint, access: Access) -> Route {
-    Route {
-        method,
-        pattern,
-        endpoint,
-        access,
+impl std::fmt::Debug for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} ({})", self.method, self.pattern, self.name)
     }
 }
 
+impl Eq for Route {}
+
+impl PartialEq for Route {
+    fn eq(&self, other: &Route) -> bool {
+        (self.method, self.pattern) == (other.method, other.pattern)
+    }
+}
+
+macro_rules! route {
+    ($method:ident, $pattern:literal, $module:ident :: $name:ident, $access:expr) => {
+        Route {
+            method: Method::$method,
+            pattern: $pattern,
+            name: stringify!($name),
+            access: $access,
+            handler: handler!($module::$name),
+        }
+    };
+}
+
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
-/// "rep+": the sales side. Which leads and deals each sees is decided per record.
+/// "rep+": the sales side. Which leads and deals each sees is decided per
+/// record (`shared::access`).
 const SALES: Access = Access::Roles(&[Role::Rep, Role::Manager, Role::Admin]);
 const MANAGERS: Access = Access::Roles(&[Role::Manager, Role::Admin]);
 
 /// Every route the API serves.
 pub const ROUTES: &[Route] = &[
-    route(Method::Get, "/api/health", Endpoint::Health, Access::Public),
-    route(
-        Method::Post,
-        "/api/auth/login",
-        Endpoint::Login,
-        Access::Public,
-    ),
+    route!(Get, "/api/health", api::health, Access::Public),
+    route!(Post, "/api/auth/login", session::login, Access::Public),
     // Public so that signing out with an expired session still clears the cookie.
-    route(
-        Method::Post,
-        "/api/auth/logout",
-        Endpoint::Logout,
-        Access::Public,
-    ),
+    route!(Post, "/api/auth/logout", session::logout, Access::Public),
     // Guarded by the SETUP_TOKEN secret and by "no users yet" instead.
-    route(Method::Post, "/api/setup", Endpoint::Setup, Access::Public),
-    route(Method::Get, "/api/me", Endpoint::Me, Access::SignedIn),
-    route(
-        Method::Get,
-        "/api/users",
-        Endpoint::ListUsers,
-        Access::SignedIn,
-    ),
-    route(
-        Method::Get,
-        "/api/admin/users",
-        Endpoint::ListAdminUsers,
-        ADMIN,
-    ),
-    route(
-        Method::Post,
-        "/api/admin/users",
-        Endpoint::CreateUser,
-        ADMIN,
-    ),
-    route(
-        Method::Patch,
-        "/api/admin/users/{id}",
-        Endpoint::UpdateUser,
-        ADMIN,
-    ),
-    route(
-        Method::Get,
-        "/api/config",
-        Endpoint::Config,
-        Access::SignedIn,
-    ),
-    route(Method::Get, "/api/leads", Endpoint::ListLeads, SALES),
-    route(Method::Post, "/api/leads", Endpoint::CreateLead, SALES),
-    route(Method::Get, "/api/leads/{id}", Endpoint::GetLead, SALES),
-    route(
-        Method::Patch,
-        "/api/leads/{id}",
-        Endpoint::UpdateLead,
-        SALES,
-    ),
-    route(
-        Method::Post,
+    route!(Post, "/api/setup", session::setup, Access::Public),
+    route!(Get, "/api/me", session::me, Access::SignedIn),
+    route!(Get, "/api/users", users::list_users, Access::SignedIn),
+    route!(Get, "/api/admin/users", users::list_admin_users, ADMIN),
+    route!(Post, "/api/admin/users", users::create_user, ADMIN),
+    route!(Patch, "/api/admin/users/{id}", users::update_user, ADMIN),
+    route!(Get, "/api/config", config::get_config, Access::SignedIn),
+    route!(Get, "/api/leads", leads::list_leads, SALES),
+    route!(Post, "/api/leads", leads::create_lead, SALES),
+    route!(Get, "/api/leads/{id}", leads::get_lead, SALES),
+    route!(Patch, "/api/leads/{id}", leads::update_lead, SALES),
+    route!(
+        Post,
         "/api/leads/{id}/tasks/{key}",
-        Endpoint::SetLeadTask,
-        SALES,
+        leads::set_lead_task,
+        SALES
     ),
-    route(
-        Method::Post,
-        "/api/leads/{id}/convert",
-        Endpoint::ConvertLead,
-        SALES,
-    ),
-    route(
-        Method::Post,
+    route!(Post, "/api/leads/{id}/convert", leads::convert_lead, SALES),
+    route!(
+        Post,
         "/api/leads/{id}/disqualify",
-        Endpoint::DisqualifyLead,
-        SALES,
+        leads::disqualify_lead,
+        SALES
     ),
-    route(
-        Method::Get,
+    route!(
+        Get,
         "/api/opportunities",
-        Endpoint::ListOpportunities,
-        SALES,
+        opportunities::list_opportunities,
+        SALES
     ),
     // Reading and approving: whoever the deal lets in (owner, team, managers,
     // an approver staffed on it), whatever their permission role.
-    route(
-        Method::Get,
+    route!(
+        Get,
         "/api/opportunities/{id}",
-        Endpoint::GetOpportunity,
-        Access::SignedIn,
+        opportunities::get_opportunity,
+        Access::SignedIn
     ),
-    route(
-        Method::Patch,
+    route!(
+        Patch,
         "/api/opportunities/{id}",
-        Endpoint::UpdateOpportunity,
-        Access::SignedIn,
+        opportunities::update_opportunity,
+        Access::SignedIn
     ),
-    route(
-        Method::Post,
+    route!(
+        Post,
         "/api/opportunities/{id}/tasks/{key}",
-        Endpoint::SetOpportunityTask,
-        Access::SignedIn,
+        opportunities::set_opportunity_task,
+        Access::SignedIn
     ),
-    route(
-        Method::Post,
+    route!(
+        Post,
         "/api/opportunities/{id}/approvals/{key}/request",
-        Endpoint::RequestApproval,
-        Access::SignedIn,
+        opportunities::request_approval,
+        Access::SignedIn
     ),
-    route(
-        Method::Post,
+    route!(
+        Post,
         "/api/opportunities/{id}/approvals/{key}/decide",
-        Endpoint::DecideApproval,
-        Access::SignedIn,
+        opportunities::decide_approval,
+        Access::SignedIn
     ),
-    route(
-        Method::Put,
+    route!(
+        Put,
         "/api/opportunities/{id}/team",
-        Endpoint::SetTeam,
-        Access::SignedIn,
+        opportunities::set_team,
+        Access::SignedIn
     ),
-    route(
-        Method::Post,
+    route!(
+        Post,
         "/api/opportunities/{id}/grade-override",
-        Endpoint::OverrideGrade,
-        MANAGERS,
+        opportunities::override_grade,
+        MANAGERS
     ),
-    route(
-        Method::Get,
+    route!(
+        Get,
         "/api/opportunities/{id}/check",
-        Endpoint::CheckOpportunity,
-        Access::SignedIn,
+        opportunities::check_opportunity,
+        Access::SignedIn
     ),
-    route(
-        Method::Post,
+    route!(
+        Post,
         "/api/opportunities/{id}/transition",
-        Endpoint::TransitionOpportunity,
-        Access::SignedIn,
+        opportunities::transition_opportunity,
+        Access::SignedIn
     ),
-    route(
-        Method::Get,
+    route!(
+        Get,
         "/api/opportunities/{id}/history",
-        Endpoint::OpportunityHistory,
-        Access::SignedIn,
+        opportunities::opportunity_history,
+        Access::SignedIn
     ),
 ];
+
+/// The path of a route with its `{name}` segments filled in order, for
+/// clients and tests that build URLs from the table:
+/// `fill("/api/leads/{id}", &["l_1"])` is `/api/leads/l_1`.
+pub fn fill(pattern: &str, values: &[&str]) -> String {
+    let mut values = values.iter();
+    pattern
+        .split('/')
+        .map(|seg| {
+            if seg.starts_with('{') && seg.ends_with('}') {
+                values.next().copied().unwrap_or(seg).to_string()
+            } else {
+                seg.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The route handled by `name` (the table's handler names are unique).
+pub fn by_name(name: &str) -> Option<&'static Route> {
+    ROUTES.iter().find(|r| r.name == name)
+}
 
 /// Path parameters captured by `{name}` segments, in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -278,7 +259,8 @@ mod tests {
 
     #[test]
     fn health_resolves_for_get_and_head() {
-        let found = |m| matches!(resolve(m, "/api/health"), Resolution::Found(r, _) if r.endpoint == Endpoint::Health);
+        let found =
+            |m| matches!(resolve(m, "/api/health"), Resolution::Found(r, _) if r.name == "health");
         assert!(found(Method::Get));
         assert!(found(Method::Head));
     }
@@ -300,6 +282,19 @@ mod tests {
             resolve(Method::Post, "/api/health"),
             Resolution::MethodNotAllowed(vec![Method::Get])
         );
+    }
+
+    #[test]
+    fn patterns_fill_in_order_and_handler_names_are_unique() {
+        assert_eq!(
+            fill("/api/opportunities/{id}/tasks/{key}", &["o_1", "brief"]),
+            "/api/opportunities/o_1/tasks/brief"
+        );
+        let mut names = std::collections::HashSet::new();
+        for r in ROUTES {
+            assert!(names.insert(r.name), "two routes are handled by {}", r.name);
+            assert_eq!(by_name(r.name), Some(r));
+        }
     }
 
     #[test]

@@ -186,11 +186,6 @@ impl Lead {
         }
     }
 
-    /// Owner, managers and admins.
-    pub fn can_edit(&self, actor: &Actor) -> bool {
-        actor.is_manager() || self.owner_id == actor.user_id
-    }
-
     fn open_for(&self, actor: &Actor) -> Result<(), OpError> {
         if !self.status.is_open() {
             return Err(OpError::Closed);

@@ -3,6 +3,7 @@
 //!
 //! Pure Rust: no I/O, no async, compiles for the host and for wasm32.
 
+pub mod access;
 pub mod api;
 pub mod builtin;
 pub mod checklist;
@@ -20,6 +21,7 @@ pub mod sample;
 pub mod user;
 pub mod validate;
 
+pub use access::{DealAction, LeadAction};
 pub use gate::{Blocker, BlockerKind, Target, Transition, Verdict, apply, check};
 pub use grade::{Grade, GradeError, GradeView, GradingPolicy, LeadBy, Track};
 pub use i18n::{Lang, Localized};

@@ -3,6 +3,7 @@
 //! takes the acting user and the time, changes the state, bumps the
 //! version and returns the audit events to store with it.
 
+use crate::access::DealAction;
 use crate::checklist::{
     ApprovalState, ApprovalStatus, Checklist, FieldValueError, Fields, MAX_NOTE, TaskState,
     TeamMember, validate_field_value,
@@ -11,7 +12,7 @@ use crate::event::EventKind;
 use crate::grade::{Grade, GradeError, GradeView, GradingPolicy, LeadBy, Track, check_upgrade};
 use crate::i18n::Localized;
 use crate::money::{Currency, Money};
-use crate::pipeline::{Approver, Key, Pipeline, StageKey, TeamRole};
+use crate::pipeline::{Key, Pipeline, StageKey, TeamRole};
 use crate::user::Actor;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -298,25 +299,6 @@ impl Opportunity {
         })
     }
 
-    /// Who may read a deal: its owner, its team, managers and admins.
-    pub fn can_read(&self, actor: &Actor) -> bool {
-        actor.is_manager() || self.owner_id == actor.user_id || self.is_on_team(&actor.user_id)
-    }
-
-    /// Who may edit fields and tasks: as readers.
-    pub fn can_edit(&self, actor: &Actor) -> bool {
-        self.can_read(actor)
-    }
-
-    /// Who may move the deal, staff the team: owner and managers.
-    pub fn can_steer(&self, actor: &Actor) -> bool {
-        actor.is_manager() || self.owner_id == actor.user_id
-    }
-
-    pub fn is_on_team(&self, user_id: &str) -> bool {
-        self.team.iter().any(|m| m.user_id == user_id)
-    }
-
     fn open_for(&mut self, allowed: bool) -> Result<(), OpError> {
         if !self.is_open() {
             return Err(OpError::Closed);
@@ -411,7 +393,7 @@ impl Opportunity {
         if pipeline.find_process(key).is_none() {
             return Err(OpError::UnknownApproval(key.to_string()));
         }
-        if self.owner_id != actor.user_id {
+        if !self.allows(actor, DealAction::RequestApproval) {
             return Err(OpError::NotOwner);
         }
         let state = self.approvals.entry(key.to_string()).or_default();
@@ -431,28 +413,6 @@ impl Opportunity {
         Ok(vec![EventKind::ApprovalRequested {
             key: key.to_string(),
         }])
-    }
-
-    /// May this actor decide this approval? The approver role's holder, never the owner.
-    pub fn may_decide(&self, pipeline: &Pipeline, key: &str, actor: &Actor) -> Result<(), OpError> {
-        let (_, process) = pipeline
-            .find_process(key)
-            .ok_or_else(|| OpError::UnknownApproval(key.to_string()))?;
-        if self.owner_id == actor.user_id {
-            return Err(OpError::SelfApproval);
-        }
-        let holds = match &process.approver {
-            Approver::Role(role) => actor.has(*role),
-            Approver::TeamRole(role) => self
-                .team
-                .iter()
-                .any(|m| &m.role == role && m.user_id == actor.user_id),
-        };
-        if holds {
-            Ok(())
-        } else {
-            Err(OpError::NotApprover)
-        }
     }
 
     pub fn decide_approval(
@@ -534,7 +494,7 @@ impl Opportunity {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Vec<EventKind>, OpError> {
-        let allowed = actor.is_manager();
+        let allowed = self.allows(actor, DealAction::OverrideGrade);
         self.open_for(allowed)?;
         let current = self.grade_now(policy);
         check_upgrade(current, grade, reason).map_err(OpError::Grade)?;

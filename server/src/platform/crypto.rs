@@ -1,6 +1,5 @@
 //! The runtime's WebCrypto: random bytes and PBKDF2 (native, not wasm).
 
-use super::storage;
 use crate::error::ApiError;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -13,24 +12,12 @@ fn crypto() -> Result<Crypto, ApiError> {
 }
 
 fn js(e: JsValue) -> ApiError {
-    storage(format!("crypto: {e:?}"))
+    ApiError::Storage(format!("crypto: {e:?}"))
 }
 
-pub fn random_bytes<const N: usize>() -> Result<[u8; N], ApiError> {
-    let mut bytes = [0u8; N];
-    crypto()?
-        .get_random_values_with_u8_array(&mut bytes)
-        .map_err(js)?;
-    Ok(bytes)
-}
-
-/// A fresh opaque id: `prefix` + 20 hex digits (80 random bits).
-pub fn new_id(prefix: &str) -> Result<String, ApiError> {
-    let bytes = random_bytes::<10>()?;
-    Ok(bytes.iter().fold(prefix.to_string(), |mut s, b| {
-        s.push_str(&format!("{b:02x}"));
-        s
-    }))
+pub fn random_bytes(buf: &mut [u8]) -> Result<(), ApiError> {
+    crypto()?.get_random_values_with_u8_array(buf).map_err(js)?;
+    Ok(())
 }
 
 /// PBKDF2-HMAC-SHA256 of `password`, 32 bytes.

@@ -1,0 +1,147 @@
+//! The API's handlers, one module per resource, in plain Rust: each takes
+//! a [`Ctx`] (the crate's own request, its path parameters, the signed-in
+//! user, the time, the runtime) and answers the crate's own [`Response`].
+//! No `worker` type reaches here, so host tests run every handler.
+//!
+//! [`handle`] is one request's whole path: route, media type, session,
+//! authorisation, handler, problem+json, the API headers.
+
+pub mod config;
+pub mod leads;
+pub mod opportunities;
+pub mod session;
+pub mod users;
+
+use crate::auth::{Access, authorize, is_json};
+use crate::error::ApiError;
+use crate::http::{API_HEADERS, Request, Response};
+use crate::routes::{Params, Resolution, resolve};
+use crate::runtime::Runtime;
+use crate::store::Database;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use shared::api::{Health, Me};
+use shared::user::Actor;
+
+pub type ApiResult = Result<Response, ApiError>;
+
+/// What a handler gets: the request, its parameters, who is asking, when.
+pub struct Ctx<'a> {
+    pub rt: &'a dyn Runtime,
+    pub req: Request,
+    pub params: Params,
+    /// The signed-in user (always there on routes that are not public).
+    pub user: Option<Me>,
+    /// The session the cookie names (valid or not: sign-out ends it anyway).
+    pub session_id: Option<String>,
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn db(&self) -> &'a dyn Database {
+        self.rt.db()
+    }
+
+    /// The signed-in user; the authorisation layer has already required one.
+    pub fn me(&self) -> Result<&Me, ApiError> {
+        self.user.as_ref().ok_or(ApiError::Unauthenticated)
+    }
+
+    /// The signed-in user as the shared rules see them.
+    pub fn actor(&self) -> Result<Actor, ApiError> {
+        let me = self.me()?;
+        Ok(Actor::new(me.id.clone(), &me.roles))
+    }
+
+    pub fn param(&self, name: &str) -> Result<&str, ApiError> {
+        self.params.get(name).ok_or(ApiError::RecordNotFound)
+    }
+
+    /// The JSON body as `T`; a 400 naming what is wrong otherwise.
+    pub fn body<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        serde_json::from_slice(&self.req.body).map_err(|e| ApiError::BadRequest(e.to_string()))
+    }
+
+    pub fn query(&self) -> &[(String, String)] {
+        &self.req.query
+    }
+
+    /// The time of this request, as stored.
+    pub fn at(&self) -> String {
+        self.now.to_rfc3339()
+    }
+
+    /// A fresh opaque id: `prefix` + 20 hex digits (80 random bits).
+    pub fn new_id(&self, prefix: &str) -> Result<String, ApiError> {
+        let mut bytes = [0u8; 10];
+        self.rt.random_bytes(&mut bytes)?;
+        Ok(bytes.iter().fold(prefix.to_string(), |mut s, b| {
+            s.push_str(&format!("{b:02x}"));
+            s
+        }))
+    }
+}
+
+/// Answers one API request. Never fails: every error becomes problem+json
+/// in the caller's language; storage errors are logged, not shown.
+pub async fn handle(rt: &dyn Runtime, req: Request, now: DateTime<Utc>) -> Response {
+    let lang = req.language();
+    let mut response = match serve(rt, req, now).await {
+        Ok(response) => response,
+        Err(error) => {
+            if let ApiError::Storage(cause) = &error {
+                rt.log_error(&format!("storage error: {cause}"));
+            }
+            Response::problem(&error, lang)
+        }
+    };
+    for (name, value) in API_HEADERS {
+        response.headers.push((name.to_string(), value.to_string()));
+    }
+    response
+}
+
+async fn serve(rt: &dyn Runtime, req: Request, now: DateTime<Utc>) -> ApiResult {
+    let method = req.method.ok_or(ApiError::UnsupportedMethod)?;
+    let (route, params) = match resolve(method, &req.path) {
+        Resolution::Found(route, params) => (route, params),
+        Resolution::MethodNotAllowed(allowed) => {
+            return Err(ApiError::MethodNotAllowed { allowed });
+        }
+        Resolution::NotFound => {
+            return Err(ApiError::NotFound {
+                method,
+                path: req.path.clone(),
+            });
+        }
+    };
+    if method.is_mutating() && !is_json(req.header("content-type")) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let session_id = session::cookie_session_id(&req);
+    let user = match (&session_id, route.access) {
+        (_, Access::Public) | (None, _) => None,
+        (Some(id), _) => session::signed_in(rt.db(), id, now).await?,
+    };
+    // The one authorisation layer: every route names its rule in the table.
+    authorize(route.access, user.as_ref())?;
+    let ctx = Ctx {
+        rt,
+        req,
+        params,
+        user,
+        session_id,
+        now,
+    };
+    (route.handler)(ctx).await
+}
+
+/// `GET /api/health`: the runtime and the database answer.
+pub async fn health(ctx: Ctx<'_>) -> ApiResult {
+    crate::store::run(
+        ctx.db(),
+        vec![crate::store::Stmt::new("SELECT 1 AS ok", vec![])],
+    )
+    .await?;
+    Response::json(200, &Health::ok())
+}

@@ -1,0 +1,208 @@
+//! Opportunities: list, read, edit, tasks, approvals, team, grade override,
+//! the gate's verdict, transitions and history. Every mutation: load with
+//! the configuration, ask `shared::access`, call the shared rule, write
+//! state and events in one version-guarded batch.
+
+use super::{ApiResult, Ctx};
+use crate::error::ApiError;
+use crate::http::Response;
+use crate::listing::parse_list_query;
+use crate::store::config::Settings;
+use crate::store::events::{self, Entity};
+use crate::store::opportunities as store;
+use shared::access::DealAction;
+use shared::api::{
+    ApprovalDecision, GradeOverrideRequest, Page, TaskUpdate, TeamUpdate, TransitionRequest,
+    VersionOnly,
+};
+use shared::event::{Event, EventKind};
+use shared::gate::{self, Target, Transition};
+use shared::opportunity::{Opportunity, OpportunityPatch};
+use shared::{Actor, Pipeline};
+
+/// `GET /api/opportunities?pipeline=&stage=&grade=&status=&owner=&q=&cursor=&limit=`:
+/// reps see their own deals and those they are staffed on; managers all.
+pub async fn list_opportunities(ctx: Ctx<'_>) -> ApiResult {
+    let query = parse_list_query(ctx.query(), store::FILTERS)?;
+    Response::json(200, &store::list(ctx.db(), &ctx.actor()?, &query).await?)
+}
+
+/// A deal `actor` may read; 404 for anyone else (no leak).
+fn readable(opp: Option<Opportunity>, actor: &Actor) -> Result<Opportunity, ApiError> {
+    opp.filter(|o| o.allows(actor, DealAction::Read))
+        .ok_or(ApiError::RecordNotFound)
+}
+
+/// `GET /api/opportunities/{id}`.
+pub async fn get_opportunity(ctx: Ctx<'_>) -> ApiResult {
+    let opp = readable(
+        store::load(ctx.db(), ctx.param("id")?).await?,
+        &ctx.actor()?,
+    )?;
+    Response::json(200, &opp)
+}
+
+/// What a rule needs besides the deal.
+struct Rules<'a> {
+    pipeline: &'a Pipeline,
+    settings: &'a Settings,
+    actor: Actor,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+/// Loads the deal, checks the version, applies `change`, saves, answers it.
+/// `version: None` applies to whatever version is current (approval decisions).
+async fn mutate(
+    ctx: &Ctx<'_>,
+    version: Option<u64>,
+    change: impl FnOnce(&mut Opportunity, &Rules<'_>) -> Result<Vec<EventKind>, ApiError>,
+) -> ApiResult {
+    let actor = ctx.actor()?;
+    let (opp, settings) = store::load_with_settings(ctx.db(), ctx.param("id")?).await?;
+    let mut opp = readable(opp, &actor)?;
+    if let Some(version) = version
+        && version != opp.version
+    {
+        return Err(ApiError::stale(&opp));
+    }
+    let rules = Rules {
+        pipeline: settings.pipeline(&opp.pipeline)?,
+        settings: &settings,
+        actor,
+        now: ctx.now,
+    };
+    let previous = opp.version;
+    let kinds = change(&mut opp, &rules)?;
+    let events = Event::stamp(kinds, &rules.actor.user_id, ctx.now);
+    let token = ctx.new_id("w_")?;
+    if store::save(ctx.db(), &opp, previous, &events, &ctx.at(), &token).await? {
+        Response::json(200, &opp)
+    } else {
+        let current = store::load(ctx.db(), &opp.id).await?;
+        Err(ApiError::stale(&readable(current, &rules.actor)?))
+    }
+}
+
+/// `PATCH /api/opportunities/{id}`: name, customer, amount, expected close,
+/// lead-by (regrades), fields. Nothing else is settable (unknown keys: 400).
+pub async fn update_opportunity(ctx: Ctx<'_>) -> ApiResult {
+    let patch: OpportunityPatch = ctx.body()?;
+    mutate(&ctx, Some(patch.version), |opp, r| {
+        Ok(opp.patch(&patch, r.pipeline, &r.settings.policy, &r.actor)?)
+    })
+    .await
+}
+
+/// `POST /api/opportunities/{id}/tasks/{key}`.
+pub async fn set_opportunity_task(ctx: Ctx<'_>) -> ApiResult {
+    let body: TaskUpdate = ctx.body()?;
+    let key = ctx.param("key")?;
+    mutate(&ctx, Some(body.version), |opp, r| {
+        Ok(opp.set_task(
+            r.pipeline,
+            key,
+            body.done,
+            body.note.as_deref(),
+            &r.actor,
+            r.now,
+        )?)
+    })
+    .await
+}
+
+/// `POST /api/opportunities/{id}/approvals/{key}/request`: the owner asks.
+pub async fn request_approval(ctx: Ctx<'_>) -> ApiResult {
+    let body: VersionOnly = ctx.body()?;
+    let key = ctx.param("key")?;
+    mutate(&ctx, Some(body.version), |opp, r| {
+        Ok(opp.request_approval(r.pipeline, key, &r.actor, r.now)?)
+    })
+    .await
+}
+
+/// `POST /api/opportunities/{id}/approvals/{key}/decide`: the approver role's
+/// holder, never the owner. Decisions carry no version: a decision applies to
+/// the pending request whatever else changed on the deal.
+pub async fn decide_approval(ctx: Ctx<'_>) -> ApiResult {
+    let body: ApprovalDecision = ctx.body()?;
+    let key = ctx.param("key")?;
+    mutate(&ctx, None, |opp, r| {
+        Ok(opp.decide_approval(
+            r.pipeline,
+            key,
+            body.approve,
+            body.comment.as_deref(),
+            &r.actor,
+            r.now,
+        )?)
+    })
+    .await
+}
+
+/// `PUT /api/opportunities/{id}/team`: roles from the configuration.
+pub async fn set_team(ctx: Ctx<'_>) -> ApiResult {
+    let body: TeamUpdate = ctx.body()?;
+    mutate(&ctx, Some(body.version), |opp, r| {
+        Ok(opp.set_team(&body.members, &r.settings.team_roles, &r.actor)?)
+    })
+    .await
+}
+
+/// `POST /api/opportunities/{id}/grade-override`: managers and admins, upgrade only.
+pub async fn override_grade(ctx: Ctx<'_>) -> ApiResult {
+    let body: GradeOverrideRequest = ctx.body()?;
+    mutate(&ctx, Some(body.version), |opp, r| {
+        Ok(opp.override_grade(
+            body.grade,
+            &body.reason,
+            &r.settings.policy,
+            &r.actor,
+            r.now,
+        )?)
+    })
+    .await
+}
+
+/// `GET /api/opportunities/{id}/check?to=KEY`: the server's verdict, the
+/// same function the app runs.
+pub async fn check_opportunity(ctx: Ctx<'_>) -> ApiResult {
+    let to = ctx
+        .query()
+        .iter()
+        .find_map(|(k, v)| (k == "to").then_some(v))
+        .ok_or_else(|| ApiError::BadRequest("`to` is required".into()))?;
+    let target = Target::parse(to).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let (opp, settings) = store::load_with_settings(ctx.db(), ctx.param("id")?).await?;
+    let opp = readable(opp, &ctx.actor()?)?;
+    let verdict = gate::check(
+        &opp,
+        settings.pipeline(&opp.pipeline)?,
+        &settings.policy,
+        &Transition::to(target),
+    );
+    Response::json(200, &verdict)
+}
+
+/// `POST /api/opportunities/{id}/transition`: 200, 422 with the blockers, 409 stale.
+pub async fn transition_opportunity(ctx: Ctx<'_>) -> ApiResult {
+    let body: TransitionRequest = ctx.body()?;
+    mutate(&ctx, Some(body.version), |opp, r| {
+        opp.steer_by(&r.actor)?;
+        let (next, events) =
+            gate::apply(opp, r.pipeline, &r.settings.policy, &body.transition, r.now)
+                .map_err(|v| ApiError::Blocked(v.blockers))?;
+        *opp = next;
+        Ok(events)
+    })
+    .await
+}
+
+/// `GET /api/opportunities/{id}/history`: the audit trail, oldest first.
+pub async fn opportunity_history(ctx: Ctx<'_>) -> ApiResult {
+    let opp = readable(
+        store::load(ctx.db(), ctx.param("id")?).await?,
+        &ctx.actor()?,
+    )?;
+    let items = events::history(ctx.db(), Entity::Opportunity, &opp.id).await?;
+    Response::json(200, &Page::whole(items))
+}

@@ -1,0 +1,196 @@
+//! Sign-in, sign-out, the current user, first-admin setup; who a request's
+//! session cookie signs in.
+
+use super::users::{create, validate_new_user};
+use super::{ApiResult, Ctx};
+use crate::auth::{
+    ABSOLUTE_SECS, DUMMY_SALT, FAILURE_WINDOW_SECS, HASH_BYTES, IDLE_SECS, PBKDF2_ITERATIONS,
+    PasswordHash, SALT_BYTES, SESSION_COOKIE, SessionState, TOKEN_BYTES, clear_cookie,
+    cookie_value, encode_token, failure_keys, normalize_email, session_cookie, session_id,
+    session_state, throttled,
+};
+use crate::error::ApiError;
+use crate::http::{Request, Response};
+use crate::runtime::Runtime;
+use crate::store::{Database, sessions, storage, users};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use shared::api::{LoginRequest, Me, NewUser};
+use shared::user::Role;
+use subtle::ConstantTimeEq;
+
+/// The session id the request's cookie names, if it is well formed.
+pub fn cookie_session_id(req: &Request) -> Option<String> {
+    cookie_value(req.header("cookie").unwrap_or_default(), SESSION_COOKIE).and_then(session_id)
+}
+
+/// The user a live session signs in; expired sessions are deleted on sight.
+pub async fn signed_in(
+    db: &dyn Database,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Me>, ApiError> {
+    let Some(row) = sessions::load(db, id).await? else {
+        return Ok(None);
+    };
+    let now = now.timestamp();
+    match session_state(now, row.last_seen_at, row.expires_at) {
+        SessionState::Expired => {
+            sessions::end(db, id).await?;
+            Ok(None)
+        }
+        SessionState::Valid { touch } => {
+            if touch {
+                sessions::touch(db, id, now).await?;
+            }
+            let me = row.user.into_me()?;
+            Ok(me.active.then_some(me))
+        }
+    }
+}
+
+/// A stored hash of `password` with a fresh salt.
+pub async fn hash_password(rt: &dyn Runtime, password: &str) -> Result<String, ApiError> {
+    let mut salt = [0u8; SALT_BYTES];
+    rt.random_bytes(&mut salt)?;
+    let hash = rt.pbkdf2(password, &salt, PBKDF2_ITERATIONS).await?;
+    Ok(PasswordHash {
+        iterations: PBKDF2_ITERATIONS,
+        salt: salt.to_vec(),
+        hash,
+    }
+    .encode())
+}
+
+// The throttle's counters are best effort: KV is eventually consistent and
+// a counter that cannot be read or written must not turn a sign-in into a
+// 503. Failures are logged; the limits hold whenever KV answers.
+
+async fn count(rt: &dyn Runtime, key: &str) -> u32 {
+    match rt.kv_get(key).await {
+        Ok(v) => v.and_then(|v| v.parse().ok()).unwrap_or(0),
+        Err(e) => {
+            rt.log_error(&format!("login throttle: cannot read {key}: {e:?}"));
+            0
+        }
+    }
+}
+
+async fn bump(rt: &dyn Runtime, key: &str, current: u32) {
+    if let Err(e) = rt
+        .kv_put(key, (current + 1).to_string(), FAILURE_WINDOW_SECS)
+        .await
+    {
+        rt.log_error(&format!(
+            "login throttle: cannot count a failure for {key}: {e:?}"
+        ));
+    }
+}
+
+/// `POST /api/auth/login`. Unknown e-mail and wrong password cost the same
+/// and answer the same; repeated failures per e-mail or client get 429.
+pub async fn login(ctx: Ctx<'_>) -> ApiResult {
+    let body: LoginRequest = ctx.body()?;
+    let rt = ctx.rt;
+    let client = ctx.req.header("cf-connecting-ip").unwrap_or("unknown");
+    let (email_key, client_key) = failure_keys(&body.email, client);
+    let (email_failures, client_failures) =
+        (count(rt, &email_key).await, count(rt, &client_key).await);
+    if throttled(email_failures, client_failures) {
+        return Err(ApiError::TooManyRequests {
+            retry_after: FAILURE_WINDOW_SECS,
+        });
+    }
+    let row = users::by_email(ctx.db(), &normalize_email(&body.email)).await?;
+    let stored = row
+        .as_ref()
+        .and_then(|r| PasswordHash::parse(&r.password_hash));
+    let check = stored.clone().unwrap_or(PasswordHash {
+        iterations: PBKDF2_ITERATIONS,
+        salt: DUMMY_SALT.to_vec(),
+        hash: vec![0; HASH_BYTES],
+    });
+    let derived = rt
+        .pbkdf2(&body.password, &check.salt, check.iterations)
+        .await?;
+    let user = match (row, stored) {
+        (Some(row), Some(stored)) if stored.matches(&derived) && row.active == 1 => {
+            row.into_me()?
+        }
+        _ => {
+            bump(rt, &email_key, email_failures).await;
+            bump(rt, &client_key, client_failures).await;
+            return Err(ApiError::InvalidCredentials);
+        }
+    };
+    // A success clears this e-mail's failures (only if there were any: no
+    // KV write on every sign-in).
+    if email_failures > 0
+        && let Err(e) = rt.kv_delete(&email_key).await
+    {
+        rt.log_error(&format!("login throttle: cannot clear {email_key}: {e:?}"));
+    }
+
+    let mut bytes = [0u8; TOKEN_BYTES];
+    rt.random_bytes(&mut bytes)?;
+    let token = encode_token(&bytes);
+    let id = session_id(&token).ok_or_else(|| storage("fresh token has no id"))?;
+    sessions::start(
+        ctx.db(),
+        &id,
+        &user.id,
+        ctx.now.timestamp(),
+        IDLE_SECS,
+        ABSOLUTE_SECS,
+    )
+    .await?;
+    Ok(Response::json(200, &user)?
+        .with_header("set-cookie", &session_cookie(&token, ctx.req.secure)))
+}
+
+/// `POST /api/auth/logout`: ends the session the cookie names for good
+/// (whoever holds a token may end it) and clears the cookie.
+pub async fn logout(ctx: Ctx<'_>) -> ApiResult {
+    if let Some(id) = &ctx.session_id {
+        sessions::end(ctx.db(), id).await?;
+    }
+    Ok(Response::empty(204).with_header("set-cookie", &clear_cookie(ctx.req.secure)))
+}
+
+/// `GET /api/me`.
+pub async fn me(ctx: Ctx<'_>) -> ApiResult {
+    Response::json(200, ctx.me()?)
+}
+
+#[derive(Deserialize)]
+struct SetupRequest {
+    token: String,
+    email: String,
+    name: String,
+    password: String,
+}
+
+/// `POST /api/setup`: the first admin of a new deployment, once. Needs the
+/// `SETUP_TOKEN` secret; answers 404 once any user exists (or with no secret).
+pub async fn setup(ctx: Ctx<'_>) -> ApiResult {
+    let not_found = || ApiError::NotFound {
+        method: crate::http::Method::Post,
+        path: "/api/setup".into(),
+    };
+    let secret = ctx.rt.secret("SETUP_TOKEN").unwrap_or_default();
+    if secret.is_empty() || users::count(ctx.db()).await? > 0 {
+        return Err(not_found());
+    }
+    let body: SetupRequest = ctx.body()?;
+    if !bool::from(body.token.as_bytes().ct_eq(secret.as_bytes())) {
+        return Err(ApiError::Forbidden);
+    }
+    let new = validate_new_user(NewUser {
+        email: body.email,
+        name: body.name,
+        password: body.password,
+        roles: vec![Role::Admin],
+    })?;
+    let me = create(&ctx, new).await?;
+    Response::json(201, &me)
+}

@@ -1,0 +1,230 @@
+//! Deals: their list columns and document, their deal team, and their
+//! events, written together in one version-guarded batch.
+
+use super::config::{self, Settings};
+use super::events::{self, Entity};
+use super::page::{self, Where};
+use super::{Database, Guard, Stmt, Value, first, storage};
+use crate::error::ApiError;
+use crate::listing::ListQuery;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use shared::access::sees_everything;
+use shared::api::Page;
+use shared::event::Event;
+use shared::opportunity::Opportunity;
+use shared::user::Actor;
+
+const TABLE: &str = "opportunities";
+
+/// The filters `GET /api/opportunities` takes.
+pub const FILTERS: &[&str] = &["pipeline", "stage", "grade", "status", "owner"];
+
+/// One page of the deals `actor` may read (`shared::access`: managers
+/// all; everyone else their own and those they are staffed on).
+pub async fn list(
+    db: &dyn Database,
+    actor: &Actor,
+    query: &ListQuery,
+) -> Result<Page<Box<RawValue>>, ApiError> {
+    let mut filter = Where::default();
+    if !sees_everything(actor) {
+        filter.and(
+            "(owner_id = ? OR id IN (SELECT opportunity_id FROM deal_members WHERE user_id = ?))",
+            Value::from(&actor.user_id),
+        );
+    }
+    for (key, value) in &query.filters {
+        let fragment = match key.as_str() {
+            "pipeline" => "pipeline = ?",
+            "stage" => "stage = ?",
+            "grade" => "grade = ?",
+            "status" => "status = ?",
+            _ => "owner_id = ?",
+        };
+        filter.and(fragment, Value::from(value));
+    }
+    let stmt = page::statement(TABLE, filter, query, ("name", "customer"));
+    page::page(db, stmt, query.limit).await
+}
+
+#[derive(Deserialize)]
+struct Doc {
+    doc: String,
+}
+
+fn select(id: &str) -> Stmt {
+    Stmt::new(
+        "SELECT doc FROM opportunities WHERE id = ?1",
+        vec![Value::from(id)],
+    )
+}
+
+fn parse(rows: Vec<Doc>) -> Result<Option<Opportunity>, ApiError> {
+    rows.first()
+        .map(|d| serde_json::from_str(&d.doc).map_err(storage))
+        .transpose()
+}
+
+/// The deal as stored, if it exists.
+pub async fn load(db: &dyn Database, id: &str) -> Result<Option<Opportunity>, ApiError> {
+    let doc: Option<Doc> = first(db, select(id)).await?;
+    parse(doc.into_iter().collect())
+}
+
+/// The deal and the configuration, in one round trip.
+pub async fn load_with_settings(
+    db: &dyn Database,
+    id: &str,
+) -> Result<(Option<Opportunity>, Settings), ApiError> {
+    let (rows, settings) = config::with_settings(db, select(id)).await?;
+    Ok((parse(rows.parse()?)?, settings))
+}
+
+/// The list columns and the document, in the order both the insert and
+/// the update name them (`?1` … `?10`): one place to add a column.
+const COLUMNS: &str =
+    "version, owner_id, status, stage, grade, name, customer, amount, stage_entered_at, doc";
+
+fn columns(opp: &Opportunity) -> Result<Vec<Value>, ApiError> {
+    Ok(vec![
+        Value::from(opp.version),
+        Value::from(&opp.owner_id),
+        Value::from(opp.status.as_str()),
+        Value::from(opp.stage.as_str()),
+        Value::from(opp.grade.effective.as_str()),
+        Value::from(&opp.name),
+        Value::from(&opp.customer),
+        Value::Int(opp.amount.minor()),
+        Value::from(opp.stage_entered_at.to_rfc3339()),
+        Value::from(serde_json::to_string(opp).map_err(storage)?),
+    ])
+}
+
+/// Writes `opp` over `previous_version` and stamps `token`; changes
+/// nothing when another write got there first.
+fn update(
+    opp: &Opportunity,
+    previous_version: u64,
+    at: &str,
+    token: &str,
+) -> Result<Stmt, ApiError> {
+    let mut params = columns(opp)?;
+    params.extend([
+        Value::from(at),
+        Value::from(token),
+        Value::from(&opp.id),
+        Value::from(previous_version),
+    ]);
+    let set: Vec<String> = COLUMNS
+        .split(", ")
+        .chain(["updated_at", "last_write"])
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", i + 1))
+        .collect();
+    Ok(Stmt::new(
+        format!(
+            "UPDATE opportunities SET {} WHERE id = ?13 AND version = ?14",
+            set.join(", ")
+        ),
+        params,
+    ))
+}
+
+/// Inserts a new deal stamped `token`; with `guard`, only if the write it
+/// names took (a conversion inserts the deal only if the lead's write won).
+pub fn insert(
+    opp: &Opportunity,
+    created_at: &str,
+    updated_at: &str,
+    token: &str,
+    guard: Option<Guard<'_>>,
+) -> Result<Stmt, ApiError> {
+    let mut params = columns(opp)?;
+    params.extend([
+        Value::from(&opp.id),
+        Value::from(opp.pipeline.as_str()),
+        Value::from(created_at),
+        Value::from(updated_at),
+        Value::from(token),
+    ]);
+    let cols = format!("{COLUMNS}, id, pipeline, created_at, updated_at, last_write");
+    Ok(match guard {
+        Some(g) => g.insert(TABLE, &cols, params),
+        None => {
+            let placeholders: Vec<String> = (1..=params.len()).map(|i| format!("?{i}")).collect();
+            Stmt::new(
+                format!(
+                    "INSERT INTO opportunities ({cols}) VALUES ({})",
+                    placeholders.join(", ")
+                ),
+                params,
+            )
+        }
+    })
+}
+
+/// Replaces the deal team's rows (what reps' lists find their deals by).
+fn members(opp: &Opportunity, guard: Guard<'_>) -> Vec<Stmt> {
+    let mut out = vec![Stmt::new(
+        "DELETE FROM deal_members WHERE opportunity_id = ?1 \
+         AND (SELECT last_write FROM opportunities WHERE id = ?1) = ?2",
+        vec![Value::from(&opp.id), Value::from(guard.token)],
+    )];
+    for m in &opp.team {
+        // OR IGNORE: one person may hold a role once (the primary key).
+        let mut s = guard.insert(
+            "deal_members",
+            "opportunity_id, user_id, role",
+            vec![
+                Value::from(&opp.id),
+                Value::from(&m.user_id),
+                Value::from(m.role.as_str()),
+            ],
+        );
+        s.sql = s.sql.replacen("INSERT INTO", "INSERT OR IGNORE INTO", 1);
+        out.push(s);
+    }
+    out
+}
+
+/// Writes a changed deal, its team and its events in one batch, guarded
+/// by the version it was loaded at. `Ok(false)`: another write won.
+pub async fn save(
+    db: &dyn Database,
+    opp: &Opportunity,
+    previous_version: u64,
+    events: &[Event],
+    at: &str,
+    token: &str,
+) -> Result<bool, ApiError> {
+    let guard = Guard {
+        table: TABLE,
+        id: &opp.id,
+        token,
+    };
+    let mut statements = vec![update(opp, previous_version, at, token)?];
+    statements.extend(members(opp, guard));
+    statements.extend(events::append(Entity::Opportunity, &opp.id, guard, events)?);
+    super::guarded(db, statements).await
+}
+
+/// The statements that store a deal created elsewhere (the demo seed)
+/// with its team and trail: the same columns and guards as every write.
+pub fn seeded(
+    opp: &Opportunity,
+    created_at: &str,
+    updated_at: &str,
+    events: &[Event],
+) -> Result<Vec<Stmt>, ApiError> {
+    const SEED: &str = "seed";
+    let guard = Guard {
+        table: TABLE,
+        id: &opp.id,
+        token: SEED,
+    };
+    let mut out = vec![insert(opp, created_at, updated_at, SEED, None)?];
+    out.extend(members(opp, guard).into_iter().skip(1));
+    out.extend(events::append(Entity::Opportunity, &opp.id, guard, events)?);
+    Ok(out)
+}

@@ -1,0 +1,119 @@
+//! Newest-first list pages with bound filters and cursor paging.
+
+use super::{Database, Stmt, Value, all, storage};
+use crate::error::ApiError;
+use crate::listing::{Cursor, ListQuery, like_pattern};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use shared::api::Page;
+
+/// A `WHERE` clause built from fragments with `?` placeholders, numbered
+/// as they are added; values are always bound, never spliced in.
+#[derive(Debug, Default)]
+pub struct Where {
+    clauses: Vec<String>,
+    params: Vec<Value>,
+}
+
+impl Where {
+    /// Adds `fragment`, whose every `?` stands for `value`.
+    pub fn and(&mut self, fragment: &str, value: Value) {
+        self.params.push(value);
+        self.clauses
+            .push(fragment.replace('?', &format!("?{}", self.params.len())));
+    }
+
+    /// Adds `fragment` with two values: `?a` and `?b` placeholders.
+    pub fn and2(&mut self, fragment: &str, a: Value, b: Value) {
+        self.params.push(a);
+        let na = self.params.len();
+        self.params.push(b);
+        let nb = self.params.len();
+        self.clauses.push(
+            fragment
+                .replace("?a", &format!("?{na}"))
+                .replace("?b", &format!("?{nb}")),
+        );
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    /// Binds one more value (e.g. a LIMIT) and returns its placeholder.
+    fn bind(&mut self, value: Value) -> String {
+        self.params.push(value);
+        format!("?{}", self.params.len())
+    }
+}
+
+/// Rows of a list page: the record's JSON plus its paging key.
+#[derive(Deserialize)]
+struct PageRow {
+    doc: String,
+    created_at: String,
+    id: String,
+}
+
+/// The statement of one newest-first page over `table` (`search_columns`
+/// are matched by `q`); it asks for one row more than the page, to know
+/// whether another follows.
+pub fn statement(
+    table: &str,
+    mut filter: Where,
+    query: &ListQuery,
+    search_columns: (&str, &str),
+) -> Stmt {
+    if let Some(q) = &query.q {
+        let (a, b) = search_columns;
+        filter.and(
+            &format!("({a} LIKE ? ESCAPE '\\' OR {b} LIKE ? ESCAPE '\\')"),
+            Value::from(like_pattern(q)),
+        );
+    }
+    if let Some(c) = &query.cursor {
+        filter.and2(
+            "(created_at < ?a OR (created_at = ?a AND id < ?b))",
+            Value::from(&c.created_at),
+            Value::from(&c.id),
+        );
+    }
+    let limit = filter.bind(Value::from(query.limit as u64 + 1));
+    let sql = format!(
+        "SELECT doc, created_at, id FROM {table} {} ORDER BY created_at DESC, id DESC LIMIT {limit}",
+        filter.sql()
+    );
+    Stmt::new(sql, filter.params)
+}
+
+/// Runs a page query and answers `{items, next_cursor}`. The stored
+/// documents pass through as raw JSON: a page costs no parsing or
+/// re-encoding in the Worker.
+pub async fn page(
+    db: &dyn Database,
+    stmt: Stmt,
+    limit: usize,
+) -> Result<Page<Box<RawValue>>, ApiError> {
+    let mut rows: Vec<PageRow> = all(db, stmt).await?;
+    let next_cursor = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|r| {
+            Cursor {
+                created_at: r.created_at.clone(),
+                id: r.id.clone(),
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(|r| RawValue::from_string(r.doc).map_err(storage))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page { items, next_cursor })
+}
