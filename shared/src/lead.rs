@@ -443,6 +443,10 @@ impl Lead {
         if let Some(fields) = &patch.fields {
             events.extend(set_stage_one_fields(&mut next.fields, pipeline, fields)?);
         }
+        // A patch that changes nothing is no write: no version, no event.
+        if events.is_empty() && next == *self {
+            return Ok(events);
+        }
         next.touch();
         *self = next;
         Ok(events)
@@ -709,5 +713,19 @@ mod tests {
         assert!(
             serde_json::from_str::<LeadPatch>(r#"{"version":1,"status":"converted"}"#).is_err()
         );
+    }
+
+    #[test]
+    fn a_lead_patch_that_changes_nothing_is_no_write() {
+        let pipelines = builtin::pipelines();
+        let mut l = lead();
+        let before = l.clone();
+        let same = LeadPatch {
+            version: 1,
+            title: Some(l.title.clone()),
+            ..LeadPatch::default()
+        };
+        assert_eq!(l.patch(&same, &pipelines, &rep()), Ok(vec![]));
+        assert_eq!(l, before, "no version bump, no status change");
     }
 }

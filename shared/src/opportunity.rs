@@ -356,6 +356,10 @@ impl Opportunity {
             events.extend(set_fields(&mut next.fields, pipeline, fields)?);
         }
         events.extend(next.regrade(policy));
+        // A patch that changes nothing is no write: no version, no event.
+        if events.is_empty() && next == *self {
+            return Ok(events);
+        }
         next.bump();
         *self = next;
         Ok(events)

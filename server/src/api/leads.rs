@@ -70,7 +70,12 @@ async fn mutate(
         return Err(ApiError::stale(&lead));
     }
     let previous = lead.version;
+    let unchanged = lead.clone();
     let kinds = change(&mut lead, &settings, &actor)?;
+    if kinds.is_empty() && lead == unchanged {
+        // Nothing changed (e.g. a patch of the values already there): no write.
+        return Response::json(200, &lead);
+    }
     let events = Event::stamp(kinds, &actor.user_id, ctx.now);
     let token = ctx.new_id("w_")?;
     if store::save(ctx.db(), &lead, previous, &events, &ctx.at(), &token).await? {

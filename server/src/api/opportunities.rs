@@ -72,7 +72,12 @@ async fn mutate(
         now: ctx.now,
     };
     let previous = opp.version;
+    let unchanged = opp.clone();
     let kinds = change(&mut opp, &rules)?;
+    if kinds.is_empty() && opp == unchanged {
+        // Nothing changed (e.g. a patch of the values already there): no write.
+        return Response::json(200, &opp);
+    }
     let events = Event::stamp(kinds, &rules.actor.user_id, ctx.now);
     let token = ctx.new_id("w_")?;
     if store::save(ctx.db(), &opp, previous, &events, &ctx.at(), &token).await? {

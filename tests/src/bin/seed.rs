@@ -10,6 +10,8 @@
 //! open (`make bench` seeds a board of 1,000 open deals that way).
 
 use chrono::{DateTime, Duration, Utc};
+use dealgate_server::error::ApiError;
+use dealgate_server::store::{self, Stmt};
 use shared::builtin;
 use shared::checklist::{ApprovalStatus, TaskState};
 use shared::event::{Event, EventKind};
@@ -19,7 +21,6 @@ use shared::lead::{Contact, Lead, LeadStatus};
 use shared::opportunity::{Contract, LostInfo, Opportunity};
 use shared::sample::{self, fill_stage};
 use shared::{Key, Money, Pipeline};
-use std::fmt::Write;
 
 /// A small deterministic generator (SplitMix64): same size, same data.
 struct Rng(u64);
@@ -73,12 +74,22 @@ const PROJECTS: &[&str] = &[
 ];
 const OWNERS: &[&str] = &["u_rep", "u_rep2"];
 
-fn q(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-fn json<T: serde::Serialize>(v: &T) -> String {
-    q(&serde_json::to_string(v).unwrap_or_default())
+/// Statements as SQL text for `wrangler d1 execute --file` (which takes
+/// no parameters): the store's own statements, so the seed never writes a
+/// row differently from the server.
+fn sql(out: &mut String, statements: Result<Vec<Stmt>, ApiError>) {
+    match statements {
+        Ok(statements) => {
+            for s in statements {
+                out.push_str(&s.to_literal_sql());
+                out.push('\n');
+            }
+        }
+        Err(e) => {
+            eprintln!("seed: {e:?}");
+            std::process::exit(1);
+        }
+    }
 }
 
 /// Deal-team and approver ids of the samples are role names; use real users.
@@ -90,20 +101,6 @@ fn real_people(opp: &mut Opportunity) {
         if a.status == ApprovalStatus::Approved && a.decided_by.as_deref() != Some("u_manager") {
             a.decided_by = Some("u_rep2".into());
         }
-    }
-}
-
-fn events_sql(out: &mut String, entity_type: &str, id: &str, events: &[Event]) {
-    for e in events {
-        let _ = writeln!(
-            out,
-            "INSERT INTO events (entity_type, entity_id, at, by_user, event) VALUES ({}, {}, {}, {}, {});",
-            q(entity_type),
-            q(id),
-            q(&e.at.to_rfc3339()),
-            q(&e.by),
-            json(&e.kind)
-        );
     }
 }
 
@@ -219,37 +216,11 @@ fn deal(
         }
     }
     real_people(&mut opp);
-    let status = opp.status.as_str();
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "INSERT INTO opportunities (id, version, owner_id, status, pipeline, stage, grade, name, customer, amount, \
-         stage_entered_at, doc, created_at, updated_at, last_write) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 'seed');",
-        q(&opp.id),
-        opp.version,
-        q(&opp.owner_id),
-        q(status),
-        q(opp.pipeline.as_str()),
-        q(opp.stage.as_str()),
-        q(opp.grade.effective.as_str()),
-        q(&opp.name),
-        q(&opp.customer),
-        opp.amount.minor(),
-        q(&opp.stage_entered_at.to_rfc3339()),
-        json(&opp),
-        q(&start.to_rfc3339()),
-        q(&at.to_rfc3339()),
+    sql(
+        &mut out,
+        store::opportunities::seeded(&opp, &start.to_rfc3339(), &at.to_rfc3339(), &events),
     );
-    for m in &opp.team {
-        let _ = writeln!(
-            out,
-            "INSERT OR IGNORE INTO deal_members (opportunity_id, user_id, role) VALUES ({}, {}, {});",
-            q(&opp.id),
-            q(&m.user_id),
-            q(m.role.as_str())
-        );
-    }
-    events_sql(&mut out, "opportunity", &opp.id, &events);
     out
 }
 
@@ -286,28 +257,12 @@ fn lead(rng: &mut Rng, id: &str, n: usize, pipelines: &[Pipeline], now: DateTime
             }
         }
     }
-    let status = lead.status.as_str();
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "INSERT INTO leads (id, version, owner_id, status, pipeline, title, customer, doc, created_at, updated_at, last_write) \
-         VALUES ({}, 1, {}, {}, {}, {}, {}, {}, {}, {}, 'seed');",
-        q(&lead.id),
-        q(&lead.owner_id),
-        q(status),
-        q(lead.pipeline.as_str()),
-        q(&lead.title),
-        q(&lead.customer),
-        json(&lead),
-        q(&created.to_rfc3339()),
-        q(&created.to_rfc3339()),
-    );
     let stage = Key::parse("verify").unwrap_or_else(|_| lead.pipeline.clone());
-    events_sql(
+    let events = Event::stamp(vec![EventKind::Created { stage }], &lead.owner_id, created);
+    let mut out = String::new();
+    sql(
         &mut out,
-        "lead",
-        &lead.id,
-        &Event::stamp(vec![EventKind::Created { stage }], &lead.owner_id, created),
+        store::leads::seeded(&lead, &created.to_rfc3339(), &events),
     );
     out
 }
@@ -356,14 +311,10 @@ fn main() {
     let policy = GradingPolicy::default();
     let mut rng = Rng(0x5EED_DEA1 ^ deals as u64);
     // Replace an earlier batch with the same prefix.
-    let mut sql = format!(
-        "DELETE FROM events WHERE entity_id LIKE 'o_{prefix}%' OR entity_id LIKE 'l_{prefix}%';\n\
-         DELETE FROM deal_members WHERE opportunity_id LIKE 'o_{prefix}%';\n\
-         DELETE FROM opportunities WHERE id LIKE 'o_{prefix}%';\n\
-         DELETE FROM leads WHERE id LIKE 'l_{prefix}%';\n"
-    );
+    let mut out = String::new();
+    sql(&mut out, Ok(store::events::delete_seeded(&prefix)));
     for n in 0..deals {
-        sql.push_str(&deal(
+        out.push_str(&deal(
             &mut rng,
             &format!("o_{prefix}{n:06}"),
             n,
@@ -374,7 +325,7 @@ fn main() {
         ));
     }
     for n in 0..leads {
-        sql.push_str(&lead(
+        out.push_str(&lead(
             &mut rng,
             &format!("l_{prefix}{n:06}"),
             n,
@@ -382,5 +333,5 @@ fn main() {
             now,
         ));
     }
-    print!("{sql}");
+    print!("{out}");
 }
