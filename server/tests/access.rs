@@ -92,6 +92,16 @@ fn the_host_pbkdf2_verifies_the_hashes_the_workers_runtime_made() {
         .filter(|s| s.starts_with("pbkdf2-sha256$"))
         .collect();
     assert_eq!(hashes.len(), 5);
+    // …and one the runtime derived itself: `POST /api/admin/users` with the
+    // password `made-by-webcrypto` on `wrangler dev` (workerd 2026-12-01),
+    // read back from its local D1.
+    let from_runtime = "pbkdf2-sha256$100000$XpY9t8nIxgEk/KT5D3xuJg==$4HhjpADModagJ86scve+WZFYUTcUfIaZQn1xC3YxAI0=";
+    let parsed = dealgate_server::auth::PasswordHash::parse(from_runtime).unwrap();
+    assert!(parsed.matches(&pbkdf2_sha256(
+        "made-by-webcrypto",
+        &parsed.salt,
+        parsed.iterations
+    )));
     for h in hashes {
         let parsed = dealgate_server::auth::PasswordHash::parse(h).unwrap();
         let derived = pbkdf2_sha256(DEMO_PASSWORD, &parsed.salt, parsed.iterations);

@@ -138,10 +138,6 @@ async fn serve(rt: &dyn Runtime, req: Request, now: DateTime<Utc>) -> ApiResult 
 
 /// `GET /api/health`: the runtime and the database answer.
 pub async fn health(ctx: Ctx<'_>) -> ApiResult {
-    crate::store::run(
-        ctx.db(),
-        vec![crate::store::Stmt::new("SELECT 1 AS ok", vec![])],
-    )
-    .await?;
+    crate::store::ping(ctx.db()).await?;
     Response::json(200, &Health::ok())
 }

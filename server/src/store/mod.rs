@@ -160,6 +160,12 @@ pub async fn run(db: &dyn Database, statements: Vec<Stmt>) -> Result<Vec<Outcome
     }
 }
 
+/// Does the database answer?
+pub async fn ping(db: &dyn Database) -> Result<(), ApiError> {
+    run(db, vec![Stmt::new("SELECT 1 AS ok", vec![])]).await?;
+    Ok(())
+}
+
 /// Every row of one statement, as `T`.
 pub async fn all<T: DeserializeOwned>(db: &dyn Database, stmt: Stmt) -> Result<Vec<T>, ApiError> {
     one(run(db, vec![stmt]).await?)?.parse()
