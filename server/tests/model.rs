@@ -522,7 +522,7 @@ impl<'a> World<'a> {
     fn snapshot(&self, call: &Call) -> Snapshot {
         match call {
             Call::Lead(id) | Call::Convert(id) => {
-                Snapshot::Lead(self.lead(id), self.trail(Entity::Lead, id).len())
+                Snapshot::Lead(Box::new(self.lead(id)), self.trail(Entity::Lead, id).len())
             }
             Call::Deal { id, .. } => Snapshot::Deal(
                 Box::new(self.deal(id)),
@@ -564,7 +564,7 @@ impl<'a> World<'a> {
                 let events_after = self.trail(Entity::Lead, id).len();
                 self.written(
                     ok,
-                    (&b, b.version, events_before),
+                    (&*b, b.version, events_before),
                     (&a, a.version, events_after),
                     context,
                 );
@@ -585,7 +585,7 @@ impl<'a> World<'a> {
                 let events_after = self.trail(Entity::Lead, id).len();
                 self.written(
                     ok,
-                    (&b, b.version, events_before),
+                    (&*b, b.version, events_before),
                     (&a, a.version, events_after),
                     context,
                 );
@@ -818,7 +818,7 @@ fn all_pages<T: serde::de::DeserializeOwned>(c: &Client<'_>, first: &str) -> Vec
 
 enum Snapshot {
     None,
-    Lead(Lead, usize),
+    Lead(Box<Lead>, usize),
     Deal(Box<Opportunity>, usize),
 }
 

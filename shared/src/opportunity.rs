@@ -326,23 +326,28 @@ impl Opportunity {
         self.open_for(allowed)?;
         let mut next = self.clone();
         let mut changed = Vec::new();
+        // Only what differs counts as changed: repeating a value is no edit.
         if let Some(name) = &patch.name {
             next.name = clean_text(name, "name", MAX_NAME)?;
-            changed.push("name");
+            if next.name != self.name {
+                changed.push("name");
+            }
         }
         if let Some(customer) = &patch.customer {
             next.customer = clean_text(customer, "customer", MAX_NAME)?;
-            changed.push("customer");
+            if next.customer != self.customer {
+                changed.push("customer");
+            }
         }
-        if let Some(amount) = patch.amount {
+        if let Some(amount) = patch.amount.filter(|a| *a != self.amount) {
             next.amount = amount;
             changed.push("amount");
         }
-        if let Some(date) = patch.expected_close {
+        if let Some(date) = patch.expected_close.filter(|d| *d != self.expected_close) {
             next.expected_close = date;
             changed.push("expected_close");
         }
-        if let Some(lead_by) = patch.lead_by {
+        if let Some(lead_by) = patch.lead_by.filter(|l| *l != self.lead_by) {
             next.lead_by = lead_by;
             changed.push("lead_by");
         }

@@ -339,6 +339,11 @@ proptest! {
                         _ => Target::Lost,
                     };
                     let mut t = Transition::to(to);
+                    t.contract = Some(Contract {
+                        number: "HT-1".into(),
+                        amount: Money::from_minor(amount).unwrap(),
+                        signed_on: sample::date(),
+                    });
                     t.reason = Some("because".into());
                     t.lost = Some(LostInfo { reason: "price".into(), competitor: None });
                     if let Ok((next, _)) = apply(&opp, &p, &policy, &t, instant()) {
@@ -375,10 +380,21 @@ proptest! {
                 .map_err(|v| TestCaseError::fail(format!("blocked before {}: {:?}", s.key, v.blockers)))?;
             opp = next;
         }
-        let (won, _) = apply(&opp, &p, &policy, &Transition::to(Target::Won), instant())
+        // A generated pipeline may not ask for the contract fields: the win
+        // brings its contract, as every win must record one.
+        let mut win = Transition::to(Target::Won);
+        win.contract = Some(Contract {
+            number: "HT-1".into(),
+            amount: Money::from_minor(amount).unwrap(),
+            signed_on: sample::date(),
+        });
+        let (won, events) = apply(&opp, &p, &policy, &win, instant())
             .map_err(|v| TestCaseError::fail(format!("won refused: {:?}", v.blockers)))?;
         prop_assert_eq!(won.status, Status::Won);
         prop_assert!(won.skipped.is_empty());
+        prop_assert_eq!(won.contract.clone(), win.contract.clone());
+        let recorded = events.iter().any(|e| matches!(e, shared::event::EventKind::Won { .. }));
+        prop_assert!(recorded, "no won event");
     }
 
     #[test]

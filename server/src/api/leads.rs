@@ -6,11 +6,13 @@ use crate::http::Response;
 use crate::listing::parse_list_query;
 use crate::store::config::{self, Settings};
 use crate::store::leads as store;
+use crate::store::users;
 use shared::Actor;
 use shared::access::LeadAction;
 use shared::api::{DisqualifyRequest, TaskUpdate};
 use shared::event::{Event, EventKind};
 use shared::lead::{ConvertRequest, Lead, LeadChangeError, LeadPatch, NewLead};
+use shared::validate::FieldIssue;
 
 impl From<LeadChangeError> for ApiError {
     fn from(e: LeadChangeError) -> ApiError {
@@ -41,6 +43,19 @@ pub async fn create_lead(ctx: Ctx<'_>) -> ApiResult {
         .validate(&settings.pipelines)
         .map_err(ApiError::Invalid)?;
     let actor = ctx.actor()?;
+    // A manager may hand the lead to someone else: an active user (a
+    // non-manager's `owner_id` is ignored by the rule).
+    if let Some(owner) = new.owner_id.as_deref().filter(|_| actor.is_manager()) {
+        let known = users::by_id(ctx.db(), owner).await?;
+        if known.is_none_or(|u| u.active != 1) {
+            return Err(ApiError::Invalid(vec![FieldIssue::new(
+                "owner_id",
+                "unknown_user",
+                "没有这个在职用户",
+                "No active user with this id",
+            )]));
+        }
+    }
     let (lead, kinds) = Lead::create(&ctx.new_id("l_")?, new, &actor);
     let events = Event::stamp(kinds, &actor.user_id, ctx.now);
     store::create(ctx.db(), &lead, &events, &ctx.at(), &ctx.new_id("w_")?).await?;
