@@ -30,32 +30,11 @@ use shared::gate::{self, BlockerKind, Target, Transition};
 use shared::lead::{Lead, LeadStatus};
 use shared::opportunity::{Contract, LostInfo, Opportunity, Status};
 use shared::pipeline::{Approver, Pipeline};
-use shared::sample;
+use shared::sample::{self, SplitMix as Rng};
 use shared::user::Role;
 use shared::{Actor, Grade, Money};
 use std::collections::BTreeMap;
 use support::*;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 /// Amounts (fen) across every grade band.
 const AMOUNTS: &[i64] = &[
@@ -145,7 +124,7 @@ impl<'a> World<'a> {
     fn who(&mut self, right: Option<&str>) -> usize {
         match right.and_then(|id| self.client_index(id)) {
             Some(i) if self.rng.chance(85) => i,
-            _ => self.rng.below(self.clients.len()),
+            _ => self.rng.index(self.clients.len()),
         }
     }
 
@@ -166,7 +145,7 @@ impl<'a> World<'a> {
     /// A version to send: the current one, or (sometimes) a stale one.
     fn version(&mut self, current: u64) -> u64 {
         if self.rng.chance(7) {
-            current.saturating_sub(1 + self.rng.below(2) as u64)
+            current.saturating_sub(1 + self.rng.below(2))
         } else {
             current
         }
@@ -203,7 +182,7 @@ impl<'a> World<'a> {
     }
 
     fn new_lead(&mut self) {
-        let who = self.rng.below(self.clients.len());
+        let who = self.rng.index(self.clients.len());
         let pipeline = self.rng.pick(&self.settings.pipelines).id.to_string();
         let mut body = new_lead(&format!("线索 {}", self.stats.calls), &pipeline);
         if self.rng.chance(30) {
@@ -222,7 +201,7 @@ impl<'a> World<'a> {
     }
 
     fn work_lead(&mut self) {
-        let Some(id) = self.leads.get(self.rng.below(self.leads.len())).cloned() else {
+        let Some(id) = self.leads.get(self.rng.index(self.leads.len())).cloned() else {
             return self.new_lead();
         };
         let lead = self.lead(&id);
@@ -284,7 +263,7 @@ impl<'a> World<'a> {
 
     /// One step toward the deal's next move: the first thing that blocks it.
     fn progress_deal(&mut self) {
-        let id = self.deals[self.rng.below(self.deals.len())].clone();
+        let id = self.deals[self.rng.index(self.deals.len())].clone();
         let opp = self.deal(&id);
         let pipeline = self.pipeline(&opp.pipeline).clone();
         let target = match gate::advance_target(&opp, &pipeline) {
@@ -436,7 +415,7 @@ impl<'a> World<'a> {
     /// Anything else: amounts and lead-by changed (regrades), overrides,
     /// moves back, losses, jumps, wins out of turn, reads.
     fn chaos_deal(&mut self) {
-        let id = self.deals[self.rng.below(self.deals.len())].clone();
+        let id = self.deals[self.rng.index(self.deals.len())].clone();
         let opp = self.deal(&id);
         let pipeline = self.pipeline(&opp.pipeline).clone();
         let who = self.who_on(&opp, None);

@@ -2,13 +2,12 @@
 //! version-guarded batch; a conversion writes the lead and the new deal
 //! in the same batch.
 
-use super::config::{self, Settings};
+use super::config::Settings;
 use super::events::{self, Entity};
 use super::page::{self, Where};
-use super::{Database, Guard, Stmt, Value, first, opportunities, storage};
+use super::{Database, Guard, Stmt, Value, opportunities, storage};
 use crate::error::ApiError;
 use crate::listing::ListQuery;
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use shared::access::sees_everything;
 use shared::api::Page;
@@ -44,24 +43,9 @@ pub async fn list(
     page::page(db, stmt, query.limit).await
 }
 
-#[derive(Deserialize)]
-struct Doc {
-    doc: String,
-}
-
-fn select(id: &str) -> Stmt {
-    Stmt::new("SELECT doc FROM leads WHERE id = ?1", vec![Value::from(id)])
-}
-
-fn parse(rows: Vec<Doc>) -> Result<Option<Lead>, ApiError> {
-    rows.first()
-        .map(|d| serde_json::from_str(&d.doc).map_err(storage))
-        .transpose()
-}
-
+/// The lead as stored, if it exists.
 pub async fn load(db: &dyn Database, id: &str) -> Result<Option<Lead>, ApiError> {
-    let doc: Option<Doc> = first(db, select(id)).await?;
-    parse(doc.into_iter().collect())
+    super::load_doc(db, TABLE, id).await
 }
 
 /// The lead and the configuration, in one round trip.
@@ -69,8 +53,7 @@ pub async fn load_with_settings(
     db: &dyn Database,
     id: &str,
 ) -> Result<(Option<Lead>, Settings), ApiError> {
-    let (rows, settings) = config::with_settings(db, select(id)).await?;
-    Ok((parse(rows.parse()?)?, settings))
+    super::load_doc_with_settings(db, TABLE, id).await
 }
 
 fn columns(lead: &Lead) -> Result<Vec<Value>, ApiError> {

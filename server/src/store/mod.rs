@@ -186,6 +186,48 @@ fn one(outcomes: Vec<Outcome>) -> Result<Outcome, ApiError> {
         .ok_or_else(|| storage("batch answered nothing"))
 }
 
+/// A record stored whole as JSON (`doc`) in `table`: the statement that
+/// reads it by id.
+fn select_doc(table: &str, id: &str) -> Stmt {
+    Stmt::new(
+        format!("SELECT doc FROM {table} WHERE id = ?1"),
+        vec![Value::from(id)],
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct Doc {
+    doc: String,
+}
+
+fn parse_doc<T: DeserializeOwned>(outcome: Outcome) -> Result<Option<T>, ApiError> {
+    outcome
+        .parse::<Doc>()?
+        .first()
+        .map(|d| serde_json::from_str(&d.doc).map_err(storage))
+        .transpose()
+}
+
+/// The record with id `id` in `table`, if it exists.
+async fn load_doc<T: DeserializeOwned>(
+    db: &dyn Database,
+    table: &str,
+    id: &str,
+) -> Result<Option<T>, ApiError> {
+    parse_doc(one(run(db, vec![select_doc(table, id)]).await?)?)
+}
+
+/// The record and the configuration, in one round trip (what every lead
+/// and deal mutation reads).
+async fn load_doc_with_settings<T: DeserializeOwned>(
+    db: &dyn Database,
+    table: &str,
+    id: &str,
+) -> Result<(Option<T>, config::Settings), ApiError> {
+    let (rows, settings) = config::with_settings(db, select_doc(table, id)).await?;
+    Ok((parse_doc(rows)?, settings))
+}
+
 /// Runs a version-guarded write: its first statement updates (or inserts)
 /// the record only at the version it was read at and stamps `last_write`
 /// with a fresh token; every later statement runs only if that stamp is

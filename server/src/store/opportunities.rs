@@ -1,13 +1,12 @@
 //! Deals: their list columns and document, their deal team, and their
 //! events, written together in one version-guarded batch.
 
-use super::config::{self, Settings};
+use super::config::Settings;
 use super::events::{self, Entity};
 use super::page::{self, Where};
-use super::{Database, Guard, Stmt, Value, first, storage};
+use super::{Database, Guard, Stmt, Value, storage};
 use crate::error::ApiError;
 use crate::listing::ListQuery;
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use shared::access::sees_everything;
 use shared::api::Page;
@@ -48,28 +47,9 @@ pub async fn list(
     page::page(db, stmt, query.limit).await
 }
 
-#[derive(Deserialize)]
-struct Doc {
-    doc: String,
-}
-
-fn select(id: &str) -> Stmt {
-    Stmt::new(
-        "SELECT doc FROM opportunities WHERE id = ?1",
-        vec![Value::from(id)],
-    )
-}
-
-fn parse(rows: Vec<Doc>) -> Result<Option<Opportunity>, ApiError> {
-    rows.first()
-        .map(|d| serde_json::from_str(&d.doc).map_err(storage))
-        .transpose()
-}
-
 /// The deal as stored, if it exists.
 pub async fn load(db: &dyn Database, id: &str) -> Result<Option<Opportunity>, ApiError> {
-    let doc: Option<Doc> = first(db, select(id)).await?;
-    parse(doc.into_iter().collect())
+    super::load_doc(db, TABLE, id).await
 }
 
 /// The deal and the configuration, in one round trip.
@@ -77,8 +57,7 @@ pub async fn load_with_settings(
     db: &dyn Database,
     id: &str,
 ) -> Result<(Option<Opportunity>, Settings), ApiError> {
-    let (rows, settings) = config::with_settings(db, select(id)).await?;
-    Ok((parse(rows.parse()?)?, settings))
+    super::load_doc_with_settings(db, TABLE, id).await
 }
 
 /// The list columns and the document, in the order both the insert and

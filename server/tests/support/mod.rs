@@ -113,7 +113,7 @@ impl Database for Sqlite {
 pub struct HostRuntime {
     pub db: Sqlite,
     kv: RefCell<HashMap<String, (String, DateTime<Utc>)>>,
-    rng: Cell<u64>,
+    rng: Cell<shared::sample::SplitMix>,
     pub now: Cell<DateTime<Utc>>,
     pub secrets: RefCell<HashMap<String, String>>,
     pub errors: RefCell<Vec<String>>,
@@ -121,13 +121,11 @@ pub struct HostRuntime {
 
 impl HostRuntime {
     fn next(&self) -> u64 {
-        // SplitMix64: deterministic per run, distinct ids.
-        let x = self.rng.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
-        self.rng.set(x);
-        let mut z = x;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        // Deterministic per run, distinct ids.
+        let mut rng = self.rng.get();
+        let n = rng.next_u64();
+        self.rng.set(rng);
+        n
     }
 }
 
@@ -230,7 +228,7 @@ impl TestApp {
             rt: HostRuntime {
                 db,
                 kv: RefCell::new(HashMap::new()),
-                rng: Cell::new(seed),
+                rng: Cell::new(shared::sample::SplitMix(seed)),
                 now: Cell::new(
                     DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
                         .unwrap()

@@ -19,27 +19,8 @@ use shared::gate::{Target, Transition, apply};
 use shared::grade::{GradingPolicy, LeadBy};
 use shared::lead::{Contact, Lead, LeadStatus};
 use shared::opportunity::{Contract, LostInfo, Opportunity};
-use shared::sample::{self, fill_stage};
+use shared::sample::{self, SplitMix as Rng, fill_stage};
 use shared::{Key, Money, Pipeline};
-
-/// A small deterministic generator (SplitMix64): same size, same data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
 
 const CUSTOMERS: &[&str] = &[
     "上海明远制造有限公司",
