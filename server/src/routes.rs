@@ -3,7 +3,7 @@
 //! gets the same JSON 404 and a known path with the wrong method a JSON
 //! 405. Adding an endpoint is one row here and one handler in `api/`.
 
-use crate::api::{self, ApiResult, Ctx, config, leads, opportunities, session, users};
+use crate::api::{self, ApiResult, Ctx, config, grading, leads, opportunities, session, users};
 use crate::auth::Access;
 use crate::http::Method;
 use crate::store::LocalFuture;
@@ -81,6 +81,20 @@ pub const ROUTES: &[Route] = &[
     route!(Post, "/api/admin/users", users::create_user, ADMIN),
     route!(Patch, "/api/admin/users/{id}", users::update_user, ADMIN),
     route!(Get, "/api/config", config::get_config, Access::SignedIn),
+    route!(Get, "/api/admin/grading", grading::get_grading, ADMIN),
+    route!(Put, "/api/admin/grading", grading::update_grading, ADMIN),
+    route!(
+        Post,
+        "/api/admin/grading/preview",
+        grading::preview_grading,
+        ADMIN
+    ),
+    route!(
+        Get,
+        "/api/admin/grading/history",
+        grading::grading_history,
+        ADMIN
+    ),
     route!(Get, "/api/leads", leads::list_leads, SALES),
     route!(Post, "/api/leads", leads::create_lead, SALES),
     route!(Get, "/api/leads/{id}", leads::get_lead, SALES),
@@ -318,6 +332,10 @@ mod tests {
         ("POST", "/api/admin/users", "admin"),
         ("PATCH", "/api/admin/users/{id}", "admin"),
         ("GET", "/api/config", "signed_in"),
+        ("GET", "/api/admin/grading", "admin"),
+        ("PUT", "/api/admin/grading", "admin"),
+        ("POST", "/api/admin/grading/preview", "admin"),
+        ("GET", "/api/admin/grading/history", "admin"),
         ("GET", "/api/leads", "rep|manager|admin"),
         ("POST", "/api/leads", "rep|manager|admin"),
         ("GET", "/api/leads/{id}", "rep|manager|admin"),

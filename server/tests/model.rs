@@ -69,6 +69,7 @@ struct Stats {
     moves: usize,
     /// Accepted calls that changed nothing (a patch of the values already there).
     noops: usize,
+    threshold_changes: usize,
 }
 
 /// What a call was, for the invariants to judge it by.
@@ -154,7 +155,9 @@ impl<'a> World<'a> {
     fn step(&mut self) {
         let roll = self.rng.below(100);
         let lead_open = self.leads.iter().any(|_| true);
-        if roll < 10 || !lead_open {
+        if roll == 0 {
+            self.change_thresholds();
+        } else if roll < 10 || !lead_open {
             self.new_lead();
         } else if roll < 35 {
             self.work_lead();
@@ -400,6 +403,86 @@ impl<'a> World<'a> {
         }
     }
 
+    /// An admin (or someone else) moves the thresholds; every open deal
+    /// must then carry the grade the new policy gives it, exactly the
+    /// preview's changes must have moved, each with its event.
+    fn change_thresholds(&mut self) {
+        let who = self.who(Some("u_admin"));
+        let current = self.settings.grading.clone();
+        let yuan = |y: i64| y * 100;
+        let mut c = yuan(*self.rng.pick(&[100_000, 300_000, 500_000]));
+        let b = yuan(*self.rng.pick(&[500_000, 1_000_000, 2_000_000]));
+        let a = yuan(*self.rng.pick(&[2_000_000, 5_000_000, 9_000_000]));
+        if self.rng.chance(10) {
+            c = b + 1; // out of order: refused
+        }
+        let thresholds = json!({"a_min": a, "b_min": b, "c_min": c});
+        let version = self.version(current.version);
+        let before: Vec<Opportunity> = self.deals.iter().map(|id| self.deal(id)).collect();
+        let trails: Vec<usize> = self
+            .deals
+            .iter()
+            .map(|id| self.trail(Entity::Opportunity, id).len())
+            .collect();
+        let admin = &self.clients[who];
+        let preview = admin.post("/api/admin/grading/preview", thresholds.clone());
+        let mut body = thresholds;
+        body["version"] = json!(version);
+        let r = admin.put("/api/admin/grading", body);
+        self.stats.calls += 2;
+        assert!(r.status() < 500 && preview.status() < 500, "{}", r.text());
+        let is_admin = admin
+            .me
+            .as_ref()
+            .is_some_and(|m| m.roles.contains(&Role::Admin));
+        if r.status() != 200 {
+            *self.stats.codes.entry(r.code()).or_default() += 1;
+            assert!(
+                !is_admin || c > b || version != current.version,
+                "a valid change refused: {}",
+                r.text()
+            );
+            for (b, id) in before.iter().zip(&self.deals) {
+                assert_eq!(*b, self.deal(id), "a refused threshold change wrote a deal");
+            }
+            return;
+        }
+        self.stats.accepted += 1;
+        self.stats.threshold_changes += 1;
+        assert!(is_admin && preview.status() == 200, "{}", r.text());
+        self.settings = block_on(config::load(self.app.db())).expect("config");
+        let policy = self.settings.policy;
+        let previewed: Vec<String> = preview.json()["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .map(|c| c["opportunity_id"].as_str().unwrap_or_default().to_string())
+            .collect();
+        for ((b, id), events_before) in before.iter().zip(&self.deals).zip(trails) {
+            let a = self.deal(id);
+            if b.status == Status::Open {
+                assert_eq!(a.grade, a.grade_now(&policy), "{id} was not regraded");
+            } else {
+                assert_eq!(a, *b, "{id} is closed: its grade is the one it closed with");
+            }
+            let moved = b.status == Status::Open && a.grade.effective != b.grade.effective;
+            assert_eq!(
+                previewed.contains(id),
+                moved,
+                "{id}: the preview and the save disagree"
+            );
+            let events_after = self.trail(Entity::Opportunity, id).len();
+            assert_eq!(
+                events_after,
+                events_before + usize::from(moved),
+                "{id}'s regrade event"
+            );
+            if a != *b {
+                assert_eq!(a.version, b.version + 1, "{id}: one version up");
+            }
+        }
+    }
+
     fn transition(&mut self, who: usize, opp: &Opportunity, t: Transition, version: u64) {
         let mut body = serde_json::to_value(&t).expect("transition");
         body["version"] = json!(version);
@@ -594,12 +677,14 @@ impl<'a> World<'a> {
                     (&a, a.version, trail.len()),
                     context,
                 );
-                assert_eq!(
-                    a.grade,
-                    a.grade_now(&self.settings.policy),
-                    "the stored grade is not the policy's: {}",
-                    context()
-                );
+                if a.status == Status::Open {
+                    assert_eq!(
+                        a.grade,
+                        a.grade_now(&self.settings.policy),
+                        "the stored grade is not the policy's: {}",
+                        context()
+                    );
+                }
                 if !ok && status == 404 {
                     assert!(!b.can_read(&actor), "a 404 for a reader: {}", context());
                 }
@@ -874,7 +959,7 @@ fn random_api_sequences_keep_every_invariant() {
     let elapsed = started.elapsed();
     let s = &world.stats;
     eprintln!(
-        "model: {} steps, {} API calls ({} accepted) in {:.2?}: {:.0} calls/s; {} converted, {} moves, {} won, {} lost, {} no-op patches; refusals by code: {:?}",
+        "model: {} steps, {} API calls ({} accepted) in {:.2?}: {:.0} calls/s; {} converted, {} moves, {} won, {} lost, {} no-op patches, {} threshold changes; refusals by code: {:?}",
         ops,
         s.calls,
         s.accepted,
@@ -885,6 +970,7 @@ fn random_api_sequences_keep_every_invariant() {
         s.won,
         s.lost,
         s.noops,
+        s.threshold_changes,
         s.codes
     );
     assert!(

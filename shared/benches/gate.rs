@@ -98,7 +98,9 @@ fn grading(c: &mut Criterion) {
             },
             amount: Money::from_minor((i * 7_919) % 1_000_000_000).expect("amount"),
             override_grade: (i % 50 == 0).then_some(Grade::A),
+            computed: Grade::C,
             effective: Grade::C,
+            skipped: 0,
         })
         .collect();
     c.bench_function("grade 100,000 deals", |b| {

@@ -259,6 +259,7 @@ pub struct GradingAdmin {
     pub a_min: Money,
     pub b_min: Money,
     pub c_min: Money,
+    pub currency: Currency,
     pub version: u64,
     pub updated_by: Option<String>,
     pub updated_at: DateTime<Utc>,
@@ -279,6 +280,20 @@ pub struct GradingPreviewRequest {
     pub a_min: Money,
     pub b_min: Money,
     pub c_min: Money,
+}
+
+/// Three thresholds, as an admin types them.
+pub type Thresholds = GradingPreviewRequest;
+
+/// One version of the thresholds in `GET /api/admin/grading/history`:
+/// who set it, when, from what (none for the first) to what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GradingChange {
+    pub version: u64,
+    pub updated_by: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    pub from: Option<Thresholds>,
+    pub to: Thresholds,
 }
 
 /// `POST /api/public/registrations` → 201.

@@ -74,6 +74,10 @@ pub enum EventKind {
     Regraded {
         from: Grade,
         to: Grade,
+        /// The grading policy version that regraded it (absent when an
+        /// edit of the deal itself did).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        policy_version: Option<u64>,
     },
 }
 

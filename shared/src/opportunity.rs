@@ -296,6 +296,7 @@ impl Opportunity {
         (before != now.effective).then_some(EventKind::Regraded {
             from: before,
             to: now.effective,
+            policy_version: None,
         })
     }
 

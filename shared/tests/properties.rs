@@ -649,6 +649,7 @@ fn every_wire_type_round_trips_through_json() {
         a_min: money(3),
         b_min: money(2),
         c_min: money(1),
+        currency: shared::Currency::CNY,
         version: 2,
         updated_by: None,
         updated_at: when,
@@ -670,8 +671,26 @@ fn every_wire_type_round_trips_through_json() {
             name: "n".into(),
             from: Grade::B,
             to: Grade::C,
+            track_from: shared::Track::Full,
+            track_to: shared::Track::Fast,
         }],
         counts: [("A".to_string(), 1)].into_iter().collect(),
+        blocked_after: 0,
+    });
+    round_trip(shared::api::GradingChange {
+        version: 2,
+        updated_by: Some("u_admin".into()),
+        updated_at: when,
+        from: Some(GradingPreviewRequest {
+            a_min: money(3),
+            b_min: money(2),
+            c_min: money(1),
+        }),
+        to: GradingPreviewRequest {
+            a_min: money(4),
+            b_min: money(2),
+            c_min: money(1),
+        },
     });
     round_trip(form.clone());
     round_trip(RegistrationCreated {

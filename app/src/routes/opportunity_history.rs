@@ -160,7 +160,7 @@ fn describe_event(i18n: I18n, ctl: Ctl, kind: &EventKind) -> String {
                 to.as_str()
             )
         }
-        EventKind::Regraded { from, to } => format!(
+        EventKind::Regraded { from, to, .. } => format!(
             "{} · {} → {}",
             t(Msg::EvRegraded),
             from.as_str(),

@@ -7,6 +7,7 @@
 //! authorisation, handler, problem+json, the API headers.
 
 pub mod config;
+pub mod grading;
 pub mod leads;
 pub mod opportunities;
 pub mod session;

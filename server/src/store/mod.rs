@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod events;
+pub mod grading;
 pub mod leads;
 pub mod opportunities;
 pub mod page;

@@ -4,6 +4,8 @@
 //! in-memory database per `TestApp`; clients per role.
 #![allow(dead_code)] // each test binary uses part of the harness
 
+pub mod deals;
+
 use chrono::{DateTime, Duration, Utc};
 use dealgate_server::error::ApiError;
 use dealgate_server::http::{Method, Request, Response};
