@@ -1,0 +1,138 @@
+//! The admin's grading thresholds against the real runtime: the preview
+//! and the save's regrade in one D1 batch (`UPDATE … FROM json_each`, the
+//! statement the host's SQLite also runs). One test, in its own binary:
+//! it moves the thresholds every other test grades by, and puts them back.
+
+use dealgate_tests::{Session, sign_in_as, unique};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn call(s: &Session, method: Method, path: &str, body: Value) -> (StatusCode, Value) {
+    let r = if method == Method::GET {
+        s.get(path).send().await.unwrap()
+    } else {
+        s.send_json(method, path, &body).send().await.unwrap()
+    };
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A deal of `amount` fen, converted from a lead whose stage 1 is done.
+async fn deal(s: &Session, amount: i64) -> Value {
+    let (status, lead) = call(
+        s,
+        Method::POST,
+        "/api/leads",
+        json!({"title": format!("门槛 {}", unique("")), "customer": "明远制造",
+               "contact": {"name": "张伟", "phone": "138 0013 8000"}, "pipeline": "tender"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{lead}");
+    let id = lead["id"].as_str().unwrap().to_string();
+    let (status, mut lead) = call(
+        s,
+        Method::PATCH,
+        &format!("/api/leads/{id}"),
+        json!({"version": 1, "fields": {"need_summary": "二期扩产", "budget_status": "已落实 / Approved"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{lead}");
+    for task in ["contact_confirmed", "participation_decision"] {
+        let (status, body) = call(
+            s,
+            Method::POST,
+            &format!("/api/leads/{id}/tasks/{task}"),
+            json!({"done": true, "version": lead["version"]}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        lead = body;
+    }
+    let (status, deal) = call(
+        s,
+        Method::POST,
+        &format!("/api/leads/{id}/convert"),
+        json!({"lead_by": "us", "amount": amount, "expected_close": "2027-06-30", "version": lead["version"]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{deal}");
+    deal
+}
+
+#[tokio::test]
+async fn a_threshold_change_regrades_the_deals_its_preview_listed_and_is_kept_in_the_history() {
+    let rep = sign_in_as("rep").await;
+    let admin = sign_in_as("admin").await;
+    let b = deal(&rep, 200_000_000).await;
+    assert_eq!(b["grade"]["effective"], "B");
+    let id = b["id"].as_str().unwrap().to_string();
+    let (_, before) = call(&admin, Method::GET, "/api/admin/grading", Value::Null).await;
+    let version = before["version"].as_u64().unwrap();
+    let raised = json!({"a_min": 500_000_000, "b_min": 300_000_000, "c_min": 30_000_000});
+
+    let (status, preview) = call(
+        &admin,
+        Method::POST,
+        "/api/admin/grading/preview",
+        raised.clone(),
+    )
+    .await;
+    let mut put = raised.clone();
+    put["version"] = json!(version);
+    let (saved, after) = call(&admin, Method::PUT, "/api/admin/grading", put).await;
+    let (_, regraded) = call(
+        &rep,
+        Method::GET,
+        &format!("/api/opportunities/{id}"),
+        Value::Null,
+    )
+    .await;
+    let (_, trail) = call(
+        &rep,
+        Method::GET,
+        &format!("/api/opportunities/{id}/history"),
+        Value::Null,
+    )
+    .await;
+    // Put the defaults back for every test after this one.
+    let mut back = before.clone();
+    back["version"] = json!(version + 1);
+    let (restored, _) = call(&admin, Method::PUT, "/api/admin/grading", back).await;
+    let (_, history) = call(
+        &admin,
+        Method::GET,
+        "/api/admin/grading/history",
+        Value::Null,
+    )
+    .await;
+
+    assert_eq!(status, 200, "{preview}");
+    let change = preview["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["opportunity_id"] == id.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("{id} is not in the preview: {preview}"));
+    assert_eq!((&change["from"], &change["to"]), (&json!("B"), &json!("C")));
+    assert_eq!(saved, 200, "{after}");
+    assert_eq!(after["version"], version + 1);
+    assert_eq!(regraded["grade"]["effective"], "C");
+    assert_eq!(regraded["track"], "fast");
+    assert_eq!(regraded["version"], b["version"].as_u64().unwrap() + 1);
+    let last = trail["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (&last["kind"], &last["to"], &last["policy_version"]),
+        (&json!("regraded"), &json!("C"), &json!(version + 1))
+    );
+    assert_eq!(restored, 200);
+    let versions: Vec<u64> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(versions[..2], [version + 2, version + 1]);
+    assert_eq!(history["items"][1]["to"]["b_min"], 300_000_000);
+}
