@@ -153,14 +153,16 @@ size: build
 
 # Benchmarks: the shared gate and grading (criterion), then the list API
 # with BENCH_N seeded deals under 10 concurrent clients, on a fresh runtime;
-# then, on another fresh runtime with 1,000 open deals on one board, the
-# board's navigation-to-painted and the live verdict per edit in Chromium.
+# then, with BENCH_N open deals, the admin's grading preview and save
+# (regrading them); then, on another fresh runtime with 1,000 open deals on
+# one board, the board's navigation-to-painted and the live verdict per
+# edit in Chromium.
 # The load client is a release build, so it takes as little of the two
 # cores as it can from the server it measures.
 BENCH_N ?= 10000
 bench: build
 	cargo bench -p dealgate-shared --locked
-	cargo build -q --locked --release -p dealgate-tests --bin seed --bin loadtest --bin browserbench
+	cargo build -q --locked --release -p dealgate-tests --bin seed --bin loadtest --bin browserbench --bin gradingbench
 	tests/with-runtime.sh bash -c '\
 	  target/release/seed --deals $(BENCH_N) --leads $$(( $(BENCH_N) / 10 )) --prefix bench > "$$DEALGATE_TMP/bench.sql" && \
 	  $(WRANGLER) d1 execute DB --local --persist-to "$$DEALGATE_STATE" --file "$$DEALGATE_TMP/bench.sql" < /dev/null > /dev/null && \
@@ -168,6 +170,10 @@ bench: build
 	  target/release/loadtest --path "/api/opportunities?limit=50&status=open&pipeline=tender" --clients 10 --requests 1000 && \
 	  target/release/loadtest --path "/api/opportunities?limit=50" --clients 1 --requests 300 && \
 	  target/release/loadtest --path "/api/health" --clients 10 --requests 1000'
+	tests/with-runtime.sh bash -c '\
+	  target/release/seed --deals $(BENCH_N) --leads 0 --prefix grading --open > "$$DEALGATE_TMP/grading.sql" && \
+	  $(WRANGLER) d1 execute DB --local --persist-to "$$DEALGATE_STATE" --file "$$DEALGATE_TMP/grading.sql" < /dev/null > /dev/null && \
+	  target/release/gradingbench --runs 9'
 	tests/with-runtime.sh bash -c '\
 	  target/release/seed --deals 1000 --leads 0 --prefix board --pipeline tender --open > "$$DEALGATE_TMP/board.sql" && \
 	  $(WRANGLER) d1 execute DB --local --persist-to "$$DEALGATE_STATE" --file "$$DEALGATE_TMP/board.sql" < /dev/null > /dev/null && \

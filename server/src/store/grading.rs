@@ -170,7 +170,10 @@ pub async fn save(
         let rows = Value::from(serde_json::to_string(&rows).map_err(storage)?);
         // A deal written since it was read keeps the grade its own write
         // gave it; the gate recomputes the grade under the policy in force
-        // on every check anyway.
+        // on every check anyway. `+opportunities.status` keeps SQLite from
+        // driving the join by the status index, which would re-read the
+        // JSON parameter once per open deal (7.5 s at 10,000 deals instead
+        // of a primary-key look-up per regraded one).
         statements.push(Stmt::new(
             "UPDATE opportunities SET version = opportunities.version + 1, grade = r.effective, \
              doc = json_set(opportunities.doc, '$.version', opportunities.version + 1, \
@@ -179,7 +182,7 @@ pub async fn save(
              FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.computed') AS computed, \
                json_extract(value, '$.effective') AS effective, json_extract(value, '$.track') AS track \
                FROM json_each(?1)) AS r \
-             WHERE opportunities.id = r.id AND opportunities.status = 'open' \
+             WHERE opportunities.id = r.id AND +opportunities.status = 'open' \
              AND (SELECT last_write FROM grading_policy WHERE id = 1) = ?3",
             vec![rows.clone(), Value::from(at), Value::from(token)],
         ));
