@@ -41,6 +41,12 @@ pub enum ApiError {
         code: &'static str,
         message: Localized,
     },
+    /// A configuration change open records are in the way of.
+    InUse {
+        code: &'static str,
+        message: Localized,
+        records: Vec<shared::api::InUse>,
+    },
     /// A domain rule refused the change.
     Op(OpError),
     /// The gate refused the move; the blockers say why.
@@ -73,7 +79,7 @@ impl ApiError {
             ApiError::Forbidden => 403,
             ApiError::NotFound { .. } | ApiError::RecordNotFound => 404,
             ApiError::MethodNotAllowed { .. } | ApiError::UnsupportedMethod => 405,
-            ApiError::Conflict { .. } | ApiError::Stale(_) => 409,
+            ApiError::Conflict { .. } | ApiError::Stale(_) | ApiError::InUse { .. } => 409,
             ApiError::Blocked(_) => 422,
             ApiError::Op(e) => match e {
                 OpError::Forbidden
@@ -103,7 +109,7 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Invalid(_) => "invalid",
-            ApiError::Conflict { code, .. } => code,
+            ApiError::Conflict { code, .. } | ApiError::InUse { code, .. } => code,
             ApiError::Op(e) => e.code(),
             ApiError::Blocked(_) => "blocked",
             ApiError::Stale(_) => "version_conflict",
@@ -186,7 +192,7 @@ impl ApiError {
                 format!("Malformed request: {why}"),
             ),
             ApiError::Invalid(_) => t("部分内容填写有误", "Some fields are not valid"),
-            ApiError::Conflict { message, .. } => message.clone(),
+            ApiError::Conflict { message, .. } | ApiError::InUse { message, .. } => message.clone(),
             ApiError::Op(e) => e.message(),
             ApiError::Blocked(_) => t("未满足阶段关卡的要求", "The stage gate is not met"),
             ApiError::Stale(_) => t(
@@ -212,6 +218,9 @@ impl ApiError {
         }
         if let ApiError::Stale(current) = self {
             p.current = Some(current.clone());
+        }
+        if let ApiError::InUse { records, .. } = self {
+            p.in_use = Some(records.clone());
         }
         if let ApiError::Op(OpError::InvalidField { key, error }) = self {
             p.errors = Some(vec![FieldError {

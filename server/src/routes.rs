@@ -3,7 +3,9 @@
 //! gets the same JSON 404 and a known path with the wrong method a JSON
 //! 405. Adding an endpoint is one row here and one handler in `api/`.
 
-use crate::api::{self, ApiResult, Ctx, config, grading, leads, opportunities, session, users};
+use crate::api::{
+    self, ApiResult, Ctx, config, grading, leads, opportunities, pipelines, session, users,
+};
 use crate::auth::Access;
 use crate::http::Method;
 use crate::store::LocalFuture;
@@ -95,6 +97,31 @@ pub const ROUTES: &[Route] = &[
         grading::grading_history,
         ADMIN
     ),
+    route!(
+        Get,
+        "/api/admin/pipelines",
+        pipelines::list_pipelines,
+        ADMIN
+    ),
+    route!(
+        Post,
+        "/api/admin/pipelines",
+        pipelines::create_pipeline,
+        ADMIN
+    ),
+    route!(
+        Get,
+        "/api/admin/pipelines/{id}",
+        pipelines::get_pipeline,
+        ADMIN
+    ),
+    route!(
+        Put,
+        "/api/admin/pipelines/{id}",
+        pipelines::update_pipeline,
+        ADMIN
+    ),
+    route!(Get, "/api/admin/audit", pipelines::list_audit, ADMIN),
     route!(Get, "/api/leads", leads::list_leads, SALES),
     route!(Post, "/api/leads", leads::create_lead, SALES),
     route!(Get, "/api/leads/{id}", leads::get_lead, SALES),
@@ -336,6 +363,11 @@ mod tests {
         ("PUT", "/api/admin/grading", "admin"),
         ("POST", "/api/admin/grading/preview", "admin"),
         ("GET", "/api/admin/grading/history", "admin"),
+        ("GET", "/api/admin/pipelines", "admin"),
+        ("POST", "/api/admin/pipelines", "admin"),
+        ("GET", "/api/admin/pipelines/{id}", "admin"),
+        ("PUT", "/api/admin/pipelines/{id}", "admin"),
+        ("GET", "/api/admin/audit", "admin"),
         ("GET", "/api/leads", "rep|manager|admin"),
         ("POST", "/api/leads", "rep|manager|admin"),
         ("GET", "/api/leads/{id}", "rep|manager|admin"),

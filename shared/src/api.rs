@@ -52,6 +52,49 @@ pub struct Problem {
     /// The current record, on a 409 for a stale version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current: Option<RawRecord>,
+    /// The open records that keep a change from being made (a stage or a
+    /// field an admin removes while open deals are in it or filled it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_use: Option<Vec<InUse>>,
+}
+
+/// An open record in the way of a configuration change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InUse {
+    pub id: String,
+    pub name: String,
+    /// What of the change it is in the way of: a stage or field key.
+    pub key: String,
+}
+
+/// `GET /api/admin/pipelines`: each pipeline's id, name, version and size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelineSummary {
+    pub id: crate::pipeline::Key,
+    pub name: crate::i18n::Localized,
+    pub version: u32,
+    pub stages: usize,
+}
+
+/// `POST /api/admin/pipelines`: a new pipeline, empty-framed or copied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPipeline {
+    pub id: crate::pipeline::Key,
+    pub name: crate::i18n::Localized,
+    /// Copy the stages of this pipeline.
+    #[serde(default)]
+    pub copy_from: Option<crate::pipeline::Key>,
+}
+
+/// One configuration or user change in `GET /api/admin/audit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    /// `grading`, `pipeline:<id>`, `user:<id>`.
+    pub subject: String,
+    /// What changed, in a few words.
+    pub summary: String,
 }
 
 /// A record carried inside a problem as raw JSON: parse it into the
@@ -96,6 +139,7 @@ impl Problem {
             errors: None,
             blockers: None,
             current: None,
+            in_use: None,
         }
     }
 }

@@ -541,6 +541,18 @@ pub fn direct() -> Pipeline {
     }
 }
 
+/// A new pipeline's frame before an admin shapes it: verification on the
+/// lead, and the final stage that ends at a signed contract.
+pub fn skeleton(id: Key, name: Localized) -> Pipeline {
+    let mut frame = direct();
+    frame.id = id;
+    frame.name = name;
+    frame.version = 1;
+    let last = frame.stages.len() - 1;
+    frame.stages = vec![frame.stages[0].clone(), frame.stages[last].clone()];
+    frame
+}
+
 pub fn pipelines() -> Vec<Pipeline> {
     vec![tender(), direct()]
 }

@@ -5,6 +5,7 @@
 use crate::grade::Grade;
 use crate::i18n::Localized;
 use crate::user::Role;
+use crate::validate::FieldIssue;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::fmt;
@@ -368,6 +369,112 @@ impl Pipeline {
         self.stages
             .iter()
             .find_map(|s| s.process(key).map(|p| (s, p)))
+    }
+
+    /// The stages of `self` that `draft` no longer has (by key): a stage
+    /// that holds open deals cannot go.
+    pub fn stages_removed_by(&self, draft: &Pipeline) -> Vec<StageKey> {
+        self.stages
+            .iter()
+            .filter(|s| draft.stage(s.key.as_str()).is_none())
+            .map(|s| s.key.clone())
+            .collect()
+    }
+
+    /// The required fields of `self` that `draft` no longer has anywhere
+    /// (by key): values open deals filled in them would be orphaned, so
+    /// renaming or removing such a field is refused while any open deal or
+    /// lead holds a value for it.
+    pub fn fields_removed_by(&self, draft: &Pipeline) -> Vec<Key> {
+        self.stages
+            .iter()
+            .flat_map(|s| &s.required_fields)
+            .filter(|f| draft.find_field(f.key.as_str()).is_none())
+            .map(|f| f.key.clone())
+            .collect()
+    }
+
+    /// [`Pipeline::validate`] as the admin's 422 shows it: each problem at
+    /// the path of the item it is about (`stages[3].required_fields[1].key`),
+    /// with its code and text in both languages.
+    pub fn validate_paths(&self, team_roles: &[TeamRole]) -> Result<(), Vec<FieldIssue>> {
+        let errors = match self.validate(team_roles) {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
+        };
+        let stage_at = |key: &str| {
+            self.stages
+                .iter()
+                .rposition(|s| s.key.as_str() == key)
+                .unwrap_or(0)
+        };
+        let item_at = |i: usize, key: &str| -> String {
+            let Some(s) = self.stages.get(i) else {
+                return format!("stages[{i}]");
+            };
+            let lists: [(&str, Vec<&Key>); 4] = [
+                (
+                    "required_fields",
+                    s.required_fields.iter().map(|f| &f.key).collect(),
+                ),
+                (
+                    "required_tasks",
+                    s.required_tasks.iter().map(|t| &t.key).collect(),
+                ),
+                ("processes", s.processes.iter().map(|p| &p.key).collect()),
+                ("roles", s.roles.iter().map(|r| &r.role).collect()),
+            ];
+            for (name, keys) in lists {
+                if let Some(j) = keys.iter().rposition(|k| k.as_str() == key) {
+                    return format!("stages[{i}].{name}[{j}]");
+                }
+            }
+            format!("stages[{i}]")
+        };
+        Err(errors
+            .into_iter()
+            .map(|e| {
+                let path = match &e {
+                    PipelineError::TooFewStages => "stages".to_string(),
+                    PipelineError::DuplicateStage(k) => format!("stages[{}].key", stage_at(k)),
+                    PipelineError::MissingText(k) => format!("stages[{}].name", stage_at(k)),
+                    PipelineError::FirstStageHasProcessesOrRoles(_) => "stages[0]".to_string(),
+                    PipelineError::FinalStageSkippable(k) => {
+                        format!("stages[{}].skippable", stage_at(k))
+                    }
+                    PipelineError::ProbabilityRange(k)
+                    | PipelineError::ProbabilityDecreasing(k) => {
+                        format!("stages[{}].probability", stage_at(k))
+                    }
+                    PipelineError::DuplicateRequirement { stage, key } => {
+                        format!("{}.key", item_at(stage_at(stage), key))
+                    }
+                    PipelineError::FieldInTwoStages(key) => {
+                        let i = self
+                            .stages
+                            .iter()
+                            .rposition(|s| s.field(key).is_some())
+                            .unwrap_or(0);
+                        format!("{}.key", item_at(i, key))
+                    }
+                    PipelineError::SelectWithoutOptions { stage, field } => {
+                        format!("{}.options", item_at(stage_at(stage), field))
+                    }
+                    PipelineError::NoGrades { stage, key } => {
+                        format!("{}.grades", item_at(stage_at(stage), key))
+                    }
+                    PipelineError::UnknownTeamRole { stage, role } => {
+                        item_at(stage_at(stage), role)
+                    }
+                };
+                let text = e.to_string();
+                FieldIssue {
+                    field: path,
+                    code: e.code().to_string(),
+                    message: Localized::new(text.clone(), text),
+                }
+            })
+            .collect())
     }
 
     /// Checks every rule a pipeline must hold (DESIGN.md §2), given the

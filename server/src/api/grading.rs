@@ -44,17 +44,29 @@ pub async fn update_grading(ctx: Ctx<'_>) -> ApiResult {
     };
     let token = ctx.new_id("w_")?;
     let by = ctx.me()?.id.clone();
-    if store::save(
+    let yuan = |m: shared::Money| m.minor() / 100;
+    let summary = format!(
+        "a_min {} → {}, b_min {} → {}, c_min {} → {} ({}); {} open deals regraded",
+        yuan(current.a_min),
+        yuan(to.a_min),
+        yuan(current.b_min),
+        yuan(to.b_min),
+        yuan(current.c_min),
+        yuan(to.c_min),
+        current.currency.as_str(),
+        regrades.iter().filter(|r| r.event.is_some()).count()
+    );
+    let at = ctx.at();
+    let saved = store::save(
         ctx.db(),
         &to,
         current.version,
-        &by,
-        &ctx.at(),
+        (&at, &by, &summary),
         &token,
         &regrades,
     )
-    .await?
-    {
+    .await?;
+    if saved {
         Response::json(200, &store::current(ctx.db()).await?)
     } else {
         Err(ApiError::stale(&store::current(ctx.db()).await?))

@@ -10,6 +10,7 @@ pub mod config;
 pub mod grading;
 pub mod leads;
 pub mod opportunities;
+pub mod pipelines;
 pub mod session;
 pub mod users;
 

@@ -2,7 +2,7 @@
 //! earlier one, the open deals they grade, and a change written with the
 //! regrade of every open deal in one guarded batch.
 
-use super::{Database, Stmt, Value, all, first, run, storage};
+use super::{Database, Stmt, Value, all, audit, first, run, storage};
 use crate::error::ApiError;
 use serde::Deserialize;
 use shared::api::{GradingAdmin, GradingChange, Thresholds};
@@ -122,8 +122,7 @@ pub async fn save(
     db: &dyn Database,
     to: &Thresholds,
     previous_version: u64,
-    by: &str,
-    at: &str,
+    (at, by, summary): (&str, &str, &str),
     token: &str,
     regrades: &[Regrade],
 ) -> Result<bool, ApiError> {
@@ -146,6 +145,16 @@ pub async fn save(
              SELECT version, a_min, b_min, c_min, currency, updated_by, updated_at FROM grading_policy \
              WHERE id = 1 AND last_write = ?1",
             vec![Value::from(token)],
+        ),
+        audit::record(
+            at,
+            by,
+            "grading",
+            summary,
+            Some((
+                "(SELECT last_write FROM grading_policy WHERE id = 1) = ?5",
+                vec![Value::from(token)],
+            )),
         ),
     ];
     for chunk in regrades.chunks(REGRADES_PER_STATEMENT) {

@@ -7,12 +7,14 @@
 //! it is SQLite with the same `migrations/*.sql`. D1 is SQLite, so one set
 //! of SQL serves both; where D1 differs, the statement says so.
 
+pub mod audit;
 pub mod config;
 pub mod events;
 pub mod grading;
 pub mod leads;
 pub mod opportunities;
 pub mod page;
+pub mod pipelines;
 pub mod sessions;
 pub mod users;
 

@@ -1,4 +1,5 @@
--- Every version of the grading thresholds (issue #10): who set it, when.
+-- The admin's configuration (issue #10): every version of the grading
+-- thresholds (who set it, when), editable pipelines, the audit of changes.
 -- `grading_policy` keeps the one in force; a change writes both in one
 -- batch, stamped with a fresh `last_write` token that guards the regrade
 -- of the open deals in the same batch.
@@ -19,3 +20,16 @@ ALTER TABLE grading_policy ADD COLUMN last_write TEXT;
 
 -- The regrade reads every open deal: by status, newest first.
 CREATE INDEX opportunities_open ON opportunities(status, created_at, id);
+
+-- Pipelines an admin edits: a write stamps a token that guards its audit row.
+ALTER TABLE pipelines ADD COLUMN last_write TEXT;
+
+-- Who changed what of the configuration and the accounts, and when
+-- (`GET /api/admin/audit`, newest first). Append-only.
+CREATE TABLE config_audit (
+  seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+  at      TEXT NOT NULL,
+  by_user TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  summary TEXT NOT NULL
+) STRICT;
