@@ -234,3 +234,33 @@ fn the_audit_lists_threshold_pipeline_changes_newest_first_with_who() {
         "forbidden",
     );
 }
+
+#[test]
+fn account_changes_are_in_the_audit_with_what_changed() {
+    let app = TestApp::new();
+    let admin = session(&app, ADMIN);
+    let made = ok(
+        admin.post(
+            "/api/admin/users",
+            json!({"email": "legal@example.com", "name": "法务 Legal", "password": "a long enough password", "roles": ["rep"]}),
+        ),
+        201,
+    );
+    let path = format!("/api/admin/users/{}", id(&made));
+    ok(
+        admin.patch(&path, json!({"roles": ["rep", "manager"], "active": false})),
+        200,
+    );
+
+    let audit = ok(admin.get("/api/admin/audit"), 200);
+
+    let subject = format!("user:{}", id(&made));
+    assert_eq!(column(&audit, "subject"), [subject.clone(), subject]);
+    assert_eq!(
+        column(&audit, "summary"),
+        [
+            "roles rep → rep+manager; deactivated",
+            r#"created with roles ["rep"]"#
+        ]
+    );
+}

@@ -59,7 +59,9 @@ pub async fn create(ctx: &Ctx<'_>, new: NewUser) -> Result<Me, ApiError> {
         roles: new.roles,
         active: true,
     };
-    if users::insert(ctx.db(), &me, &hash, &ctx.at()).await? {
+    // The first admin (setup) records themselves as who made the account.
+    let by = ctx.user.as_ref().map_or(me.id.clone(), |u| u.id.clone());
+    if users::insert(ctx.db(), &me, &hash, (&ctx.at(), &by)).await? {
         Ok(me)
     } else {
         Err(email_taken())
@@ -137,6 +139,44 @@ pub async fn update_user(ctx: Ctx<'_>) -> ApiResult {
         roles,
         active,
     };
-    users::update(ctx.db(), &updated, hash.as_deref(), revoke, &ctx.at()).await?;
+    let mut changes = Vec::new();
+    if updated.name != current.name {
+        changes.push(format!("name {} → {}", current.name, updated.name));
+    }
+    if updated.roles != current.roles {
+        let names = |r: &[Role]| r.iter().map(|r| r.as_str()).collect::<Vec<_>>().join("+");
+        changes.push(format!(
+            "roles {} → {}",
+            names(&current.roles),
+            names(&updated.roles)
+        ));
+    }
+    if updated.active != current.active {
+        changes.push(
+            if updated.active {
+                "reactivated"
+            } else {
+                "deactivated"
+            }
+            .to_string(),
+        );
+    }
+    if hash.is_some() {
+        changes.push("password reset".to_string());
+    }
+    let summary = if changes.is_empty() {
+        "saved unchanged".to_string()
+    } else {
+        changes.join("; ")
+    };
+    let by = ctx.me()?.id.clone();
+    users::update(
+        ctx.db(),
+        &updated,
+        hash.as_deref(),
+        revoke,
+        (&ctx.at(), &by, &summary),
+    )
+    .await?;
     Response::json(200, &updated)
 }

@@ -1,6 +1,6 @@
 //! Accounts: look-ups, the picker list, the admin's changes.
 
-use super::{Database, Stmt, Value, all, first, run, sessions, storage};
+use super::{Database, Stmt, Value, all, audit, first, run, sessions, storage};
 use crate::error::ApiError;
 use serde::Deserialize;
 use shared::api::{Me, UserSummary};
@@ -74,8 +74,9 @@ pub async fn insert(
     db: &dyn Database,
     user: &Me,
     password_hash: &str,
-    at: &str,
+    (at, by): (&str, &str),
 ) -> Result<bool, ApiError> {
+    let summary = format!("created with roles {}", roles_json(&user.roles)?);
     let out = run(
         db,
         vec![Stmt::new(
@@ -90,6 +91,17 @@ pub async fn insert(
                 Value::Int(i64::from(user.active)),
                 Value::from(at),
             ],
+        ),
+        // Recorded only if the account was made (not a taken e-mail).
+        audit::record(
+            at,
+            by,
+            &format!("user:{}", user.id),
+            &summary,
+            Some((
+                "EXISTS (SELECT 1 FROM users WHERE id = ?5 AND created_at = ?6)",
+                vec![Value::from(&user.id), Value::from(at)],
+            )),
         )],
     )
     .await?;
@@ -162,7 +174,7 @@ pub async fn update(
     user: &Me,
     password_hash: Option<&str>,
     revoke: bool,
-    at: &str,
+    (at, by, summary): (&str, &str, &str),
 ) -> Result<(), ApiError> {
     let mut statements = vec![Stmt::new(
         "UPDATE users SET name = ?1, roles = ?2, active = ?3, updated_at = ?4 WHERE id = ?5",
@@ -183,6 +195,13 @@ pub async fn update(
     if revoke {
         statements.push(sessions::end_all_of(&user.id));
     }
+    statements.push(audit::record(
+        at,
+        by,
+        &format!("user:{}", user.id),
+        summary,
+        None,
+    ));
     run(db, statements).await?;
     Ok(())
 }
