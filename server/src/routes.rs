@@ -121,6 +121,12 @@ pub const ROUTES: &[Route] = &[
         pipelines::update_pipeline,
         ADMIN
     ),
+    route!(
+        Post,
+        "/api/admin/pipelines/{id}/preview",
+        pipelines::preview_pipeline,
+        ADMIN
+    ),
     route!(Get, "/api/admin/audit", pipelines::list_audit, ADMIN),
     route!(Get, "/api/leads", leads::list_leads, SALES),
     route!(Post, "/api/leads", leads::create_lead, SALES),
@@ -367,6 +373,7 @@ mod tests {
         ("POST", "/api/admin/pipelines", "admin"),
         ("GET", "/api/admin/pipelines/{id}", "admin"),
         ("PUT", "/api/admin/pipelines/{id}", "admin"),
+        ("POST", "/api/admin/pipelines/{id}/preview", "admin"),
         ("GET", "/api/admin/audit", "admin"),
         ("GET", "/api/leads", "rep|manager|admin"),
         ("POST", "/api/leads", "rep|manager|admin"),

@@ -264,3 +264,41 @@ fn account_changes_are_in_the_audit_with_what_changed() {
         ]
     );
 }
+
+#[test]
+fn a_drafts_preview_lists_the_deals_that_gain_blockers_before_anything_is_saved() {
+    let app = TestApp::new();
+    let rep = session(&app, REP);
+    let admin = session(&app, ADMIN);
+    let deal = converted_deal(&rep, new_lead("MES", "tender"), C_AMOUNT);
+    let mut doc = pipeline(&admin, "tender");
+    let i = stage_index(&doc, "initiate");
+    doc["stages"][i]["required_fields"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+            "key": "credit_check", "label": {"zh-CN": "信用核查", "en": "Credit check"},
+            "kind": "bool", "options": null, "grades": ["C", "D"]
+        }));
+
+    let p = ok(
+        admin.post("/api/admin/pipelines/tender/preview", doc.clone()),
+        200,
+    );
+
+    assert_eq!(p["open_deals"], 1);
+    assert_eq!(p["changes"][0]["opportunity_id"], json!(id(&deal)));
+    assert_eq!(p["changes"][0]["gained"][0]["key"], "credit_check");
+    assert_eq!(p["changes"][0]["position_to"], 2);
+    assert_eq!(
+        pipeline(&admin, "tender")["version"],
+        1,
+        "a preview saves nothing"
+    );
+    doc["stages"][i]["probability"] = json!(101);
+    let bad = admin.post("/api/admin/pipelines/tender/preview", doc);
+    assert_eq!(
+        errors(&problem(&bad, 422, "invalid"))[0].0,
+        format!("stages[{i}].probability")
+    );
+}

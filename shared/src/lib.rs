@@ -11,6 +11,7 @@ pub mod event;
 pub mod gate;
 pub mod grade;
 pub mod i18n;
+pub mod impact;
 pub mod lead;
 pub mod money;
 pub mod opportunity;

@@ -101,6 +101,29 @@ pub async fn update_pipeline(ctx: Ctx<'_>) -> ApiResult {
     }
 }
 
+/// `POST /api/admin/pipelines/{id}/preview` with a draft: which open deals
+/// would gain or lose blockers on their next move, and which would find
+/// their stage elsewhere in the order (or gone), before anything is saved.
+pub async fn preview_pipeline(ctx: Ctx<'_>) -> ApiResult {
+    let id = key_param(&ctx)?;
+    let mut draft: Pipeline = ctx.body()?;
+    let settings = config::load(ctx.db()).await?;
+    let current = settings
+        .pipelines
+        .iter()
+        .find(|p| p.id == id)
+        .ok_or(ApiError::RecordNotFound)?;
+    draft.id = id.clone();
+    draft
+        .validate_paths(&settings.team_roles)
+        .map_err(ApiError::Invalid)?;
+    let deals = crate::store::opportunities::open_in_pipeline(ctx.db(), &id).await?;
+    Response::json(
+        200,
+        &shared::impact::preview(&deals, current, &draft, &settings.policy),
+    )
+}
+
 /// A few words on what a save changed, for the audit.
 fn change_summary(before: &Pipeline, after: &Pipeline, stages: &[Key], fields: &[Key]) -> String {
     let keys = |ks: &[Key]| ks.iter().map(Key::as_str).collect::<Vec<_>>().join(", ");

@@ -60,6 +60,28 @@ pub async fn load_with_settings(
     super::load_doc_with_settings(db, TABLE, id).await
 }
 
+/// Every open deal of `pipeline`, whole (a draft's impact is checked on each).
+pub async fn open_in_pipeline(
+    db: &dyn Database,
+    pipeline: &shared::pipeline::Key,
+) -> Result<Vec<Opportunity>, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        doc: String,
+    }
+    let rows: Vec<Doc> = super::all(
+        db,
+        Stmt::new(
+            "SELECT doc FROM opportunities WHERE pipeline = ?1 AND status = 'open' ORDER BY created_at DESC, id DESC",
+            vec![Value::from(pipeline.as_str())],
+        ),
+    )
+    .await?;
+    rows.iter()
+        .map(|d| serde_json::from_str(&d.doc).map_err(storage))
+        .collect()
+}
+
 /// The list columns and the document, in the order both the insert and
 /// the update name them (`?1` … `?10`): one place to add a column.
 const COLUMNS: &str =
