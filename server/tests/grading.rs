@@ -276,3 +276,69 @@ fn a_threshold_change_with_no_open_deal_to_regrade_writes_only_the_policy() {
         (Some(500_000_000), Some(500_000_000))
     );
 }
+
+#[test]
+fn every_answer_to_a_signed_in_caller_carries_the_config_version_and_a_change_raises_it() {
+    let app = TestApp::new();
+    let rep = session(&app, REP);
+    let admin = session(&app, ADMIN);
+    let version = |r: &Resp| -> u64 {
+        r.header("x-config-version")
+            .unwrap_or_else(|| panic!("no config version on {}", r.text()))
+            .parse()
+            .unwrap()
+    };
+    let before = version(&rep.get("/api/opportunities"));
+    assert_eq!(version(&rep.get("/api/config")), before);
+    assert!(
+        app.anonymous()
+            .get("/api/health")
+            .header("x-config-version")
+            .is_none()
+    );
+
+    ok(
+        admin.put(
+            "/api/admin/grading",
+            with_version(thresholds(6_000_000, 1_000_000, 300_000), 1),
+        ),
+        200,
+    );
+
+    let after = version(&rep.get("/api/leads"));
+    assert_eq!(after, before + 1);
+    let config = rep.get("/api/config");
+    assert_eq!(version(&config), after);
+    assert_eq!(config.json()["versions"]["config"], after);
+    assert_eq!(config.json()["grading"]["a_min"], 600_000_000);
+}
+
+#[test]
+fn a_snapshot_older_than_the_version_asked_for_is_answered_from_d1_and_rebuilt() {
+    let app = TestApp::new();
+    let rep = session(&app, REP);
+    let fresh = ok(rep.get("/api/config"), 200);
+    let v = fresh["versions"]["config"].as_u64().unwrap();
+    // KV is eventually consistent: a location may still hold an older copy.
+    let mut old = fresh.clone();
+    old["grading"]["b_min"] = json!(1);
+    app.rt
+        .kv_set_raw("config:snapshot", &format!("{} {old}", v - 1));
+
+    let served = ok(rep.get("/api/config"), 200);
+    let asked = ok(rep.get(&format!("/api/config?min_version={v}")), 200);
+
+    assert_eq!(
+        served["grading"]["b_min"], 1,
+        "without a version, the copy is served"
+    );
+    assert_eq!(
+        asked["grading"]["b_min"], 100_000_000,
+        "a newer version asked for comes from D1"
+    );
+    let rebuilt = app.rt.kv_raw("config:snapshot").unwrap();
+    assert!(
+        rebuilt.starts_with(&format!("{v} ")),
+        "the snapshot is rebuilt"
+    );
+}

@@ -67,6 +67,7 @@ pub async fn update_grading(ctx: Ctx<'_>) -> ApiResult {
     )
     .await?;
     if saved {
+        super::config::republish(&ctx).await?;
         Response::json(200, &store::current(ctx.db()).await?)
     } else {
         Err(ApiError::stale(&store::current(ctx.db()).await?))

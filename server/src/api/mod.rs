@@ -104,6 +104,25 @@ pub async fn handle(rt: &dyn Runtime, req: Request, now: DateTime<Utc>) -> Respo
 }
 
 async fn serve(rt: &dyn Runtime, req: Request, now: DateTime<Utc>) -> ApiResult {
+    let (mut response, signed_in) = route(rt, req, now).await?;
+    // Signed-in callers learn the configuration's version on every answer,
+    // so an open page refetches the rules when an admin changes them.
+    if signed_in
+        && response.status < 300
+        && response.header(config::VERSION_HEADER).is_none()
+        && let Some(v) = config::current_version(rt).await
+    {
+        response = response.with_header(config::VERSION_HEADER, &v.to_string());
+    }
+    Ok(response)
+}
+
+/// The route's answer, and whether a signed-in user asked.
+async fn route(
+    rt: &dyn Runtime,
+    req: Request,
+    now: DateTime<Utc>,
+) -> Result<(Response, bool), ApiError> {
     let method = req.method.ok_or(ApiError::UnsupportedMethod)?;
     let (route, params) = match resolve(method, &req.path) {
         Resolution::Found(route, params) => (route, params),
@@ -135,7 +154,8 @@ async fn serve(rt: &dyn Runtime, req: Request, now: DateTime<Utc>) -> ApiResult 
         session_id,
         now,
     };
-    (route.handler)(ctx).await
+    let signed_in = ctx.user.is_some();
+    Ok(((route.handler)(ctx).await?, signed_in))
 }
 
 /// `GET /api/health`: the runtime and the database answer.

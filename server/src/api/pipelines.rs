@@ -94,6 +94,7 @@ pub async fn update_pipeline(ctx: Ctx<'_>) -> ApiResult {
     let by = ctx.me()?.id.clone();
     let token = ctx.new_id("w_")?;
     if store::save(ctx.db(), &draft, previous, (&at, &by, &summary), &token).await? {
+        super::config::republish(&ctx).await?;
         Response::json(200, &draft)
     } else {
         let settings = config::load(ctx.db()).await?;
@@ -195,6 +196,7 @@ pub async fn create_pipeline(ctx: Ctx<'_>) -> ApiResult {
     let by = ctx.me()?.id.clone();
     let token = ctx.new_id("w_")?;
     if store::create(ctx.db(), &pipeline, (&at, &by, &summary), &token).await? {
+        super::config::republish(&ctx).await?;
         Response::json(201, &pipeline)
     } else {
         Err(ApiError::Conflict {

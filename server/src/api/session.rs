@@ -78,7 +78,7 @@ async fn count(rt: &dyn Runtime, key: &str) -> u32 {
 
 async fn bump(rt: &dyn Runtime, key: &str, current: u32) {
     if let Err(e) = rt
-        .kv_put(key, (current + 1).to_string(), FAILURE_WINDOW_SECS)
+        .kv_put(key, (current + 1).to_string(), Some(FAILURE_WINDOW_SECS))
         .await
     {
         rt.log_error(&format!(

@@ -104,16 +104,16 @@ impl Runtime for Workers {
         &'a self,
         key: &'a str,
         value: String,
-        ttl_secs: u64,
+        ttl_secs: Option<u64>,
     ) -> LocalFuture<'a, Result<(), ApiError>> {
         Box::pin(async move {
             let kv = self.env.kv(KV).map_err(kv_error)?;
-            kv.put(key, value)
-                .map_err(kv_error)?
-                .expiration_ttl(ttl_secs)
-                .execute()
-                .await
-                .map_err(kv_error)
+            let put = kv.put(key, value).map_err(kv_error)?;
+            let put = match ttl_secs {
+                Some(ttl) => put.expiration_ttl(ttl),
+                None => put,
+            };
+            put.execute().await.map_err(kv_error)
         })
     }
 

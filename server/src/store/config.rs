@@ -16,6 +16,9 @@ use shared::{GradingPolicy, builtin};
 /// Everything a lead or deal rule needs besides the record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
+    /// One number for the whole configuration: it rises with every change
+    /// of any part (each part's version only rises, and none is removed).
+    pub version: u64,
     pub pipelines: Vec<Pipeline>,
     pub policy: GradingPolicy,
     pub grading: GradingConfig,
@@ -40,6 +43,7 @@ impl Settings {
             .map(|p| (p.id.to_string(), u64::from(p.version)))
             .collect();
         versions.insert("grading".into(), self.grading.version);
+        versions.insert(CONFIG_VERSION.into(), self.version);
         Config {
             currency: self.grading.currency,
             grading: self.grading.clone(),
@@ -54,7 +58,11 @@ impl Settings {
 const PIPELINES_SQL: &str = "SELECT doc FROM pipelines ORDER BY id DESC";
 const POLICY_SQL: &str =
     "SELECT a_min, b_min, c_min, currency, version FROM grading_policy WHERE id = 1";
-const SETTINGS_SQL: &str = "SELECT key, doc FROM settings";
+const SETTINGS_SQL: &str = "SELECT key, version, doc FROM settings";
+
+/// The key of the whole configuration's version in `Config.versions` (and
+/// the `x-config-version` header of every API response).
+pub const CONFIG_VERSION: &str = "config";
 
 /// The three reads of the configuration, for a batch.
 pub fn statements() -> Vec<Stmt> {
@@ -82,6 +90,7 @@ struct PolicyRow {
 #[derive(Deserialize)]
 struct SettingRow {
     key: String,
+    version: i64,
     doc: String,
 }
 
@@ -120,7 +129,9 @@ pub fn parse(outcomes: Vec<Outcome>) -> Result<Settings, ApiError> {
         .ok_or_else(|| storage("grading policy breaks its invariant"))?;
     let mut team_roles = None;
     let mut registration = None;
+    let mut version = grading.version + pipelines.iter().map(|p| u64::from(p.version)).sum::<u64>();
     for s in settings.parse::<SettingRow>()? {
+        version += u64::try_from(s.version).unwrap_or_default();
         match s.key.as_str() {
             TEAM_ROLES => team_roles = Some(parse_doc(&s.doc)?),
             REGISTRATION => registration = Some(parse_doc(&s.doc)?),
@@ -128,6 +139,7 @@ pub fn parse(outcomes: Vec<Outcome>) -> Result<Settings, ApiError> {
         }
     }
     Ok(Settings {
+        version,
         pipelines,
         policy,
         grading,

@@ -122,6 +122,18 @@ pub struct HostRuntime {
 }
 
 impl HostRuntime {
+    /// Sets a KV value behind the API's back (an out-of-date copy, say).
+    pub fn kv_set_raw(&self, key: &str, value: &str) {
+        self.kv.borrow_mut().insert(
+            key.to_string(),
+            (value.to_string(), DateTime::<Utc>::MAX_UTC),
+        );
+    }
+
+    pub fn kv_raw(&self, key: &str) -> Option<String> {
+        self.kv.borrow().get(key).map(|(v, _)| v.clone())
+    }
+
     fn next(&self) -> u64 {
         // Deterministic per run, distinct ids.
         let mut rng = self.rng.get();
@@ -151,9 +163,12 @@ impl Runtime for HostRuntime {
         &'a self,
         key: &'a str,
         value: String,
-        ttl_secs: u64,
+        ttl_secs: Option<u64>,
     ) -> LocalFuture<'a, Result<(), ApiError>> {
-        let until = self.now.get() + Duration::seconds(ttl_secs as i64);
+        let until = match ttl_secs {
+            Some(ttl) => self.now.get() + Duration::seconds(ttl as i64),
+            None => DateTime::<Utc>::MAX_UTC,
+        };
         self.kv.borrow_mut().insert(key.to_string(), (value, until));
         Box::pin(async { Ok(()) })
     }
