@@ -5,13 +5,14 @@ use gloo_net::http::{Request, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
-    ApprovalDecision, Config, DisqualifyRequest, GradeOverrideRequest, Health, LoginRequest, Me,
-    NewUser, Page, Problem, TaskUpdate, TeamUpdate, TransitionRequest, UserPatch, UserSummary,
-    VersionOnly,
+    ApprovalDecision, Config, DisqualifyRequest, GradeOverrideRequest, GradingAdmin, GradingChange,
+    GradingUpdate, Health, LoginRequest, Me, NewUser, Page, Problem, TaskUpdate, TeamUpdate,
+    Thresholds, TransitionRequest, UserPatch, UserSummary, VersionOnly,
 };
 use shared::event::Event;
 use shared::lead::{ConvertRequest, Lead, LeadPatch, NewLead};
 use shared::opportunity::{Opportunity, OpportunityPatch};
+use shared::regrade::PolicyPreview;
 use std::fmt;
 use std::sync::Arc;
 
@@ -193,6 +194,33 @@ pub async fn create_user(user: &NewUser) -> Result<Me, ApiError> {
 
 pub async fn update_user(id: &str, patch: &UserPatch) -> Result<Me, ApiError> {
     send_json("PATCH", &format!("/api/admin/users/{id}"), patch).await
+}
+
+/// `GET /api/admin/grading`: the thresholds in force and their version.
+pub async fn grading() -> Result<GradingAdmin, ApiError> {
+    get("/api/admin/grading").await
+}
+
+/// `POST /api/admin/grading/preview`: which open deals `thresholds` would
+/// regrade, and the deals per grade.
+pub async fn grading_preview(thresholds: &Thresholds) -> Result<PolicyPreview, ApiError> {
+    send_json("POST", "/api/admin/grading/preview", thresholds).await
+}
+
+/// `PUT /api/admin/grading`: saves (and regrades every open deal); 409 with
+/// the thresholds in force when `version` is stale. The cached config
+/// holds the old thresholds: it is asked again on its next use.
+pub async fn update_grading(update: &GradingUpdate) -> Result<GradingAdmin, ApiError> {
+    let saved = send_json("PUT", "/api/admin/grading", update).await;
+    CONFIG.with(|c| c.borrow_mut().take());
+    saved
+}
+
+/// `GET /api/admin/grading/history`: every version, newest first.
+pub async fn grading_history() -> Result<Vec<GradingChange>, ApiError> {
+    Ok(get::<Page<GradingChange>>("/api/admin/grading/history")
+        .await?
+        .items)
 }
 
 thread_local! {

@@ -230,6 +230,30 @@ messages! {
     Convert => ("转化", "Convert"),
     ConfirmDisqualify => ("确定作废这条线索？", "Disqualify this lead?"),
     Disqualify => ("作废线索", "Disqualify"),
+    // Grading thresholds (#10)
+    NavGrading => ("分级门槛", "Grading"),
+    GradingTitle => ("分级门槛", "Grading thresholds"),
+    AMinLabel => ("A 类：金额不低于", "Grade A: amount at least"),
+    BMinLabel => ("B 类（大单线）：金额不低于", "Grade B, the big-deal line: at least"),
+    CMinLabel => ("C 类：金额不低于，低于此为 D 类", "Grade C: at least; below it, D"),
+    PartnerIsE => ("合作伙伴主导的商机一律为 E 类，与金额无关。", "Partner-led deals are grade E whatever the amount."),
+    Version => ("版本", "Version"),
+    Impact => ("对进行中商机的影响", "Impact on open deals"),
+    FixToPreview => ("门槛有误，修正后显示影响。", "Fix the thresholds to see the impact."),
+    NoChanges => ("没有商机会改变等级。", "No open deal changes grade."),
+    BlockedAfter => ("其中 {n} 个将因此受阻", "{n} of them would then be blocked"),
+    Changes => ("将改变等级的商机：{n} 个", "Deals that change grade: {n}"),
+    SaveThresholds => ("保存门槛", "Save thresholds"),
+    ConfirmRegrade => ("将重新分级 {n} 个进行中的商机，确定吗？", "Regrade {n} open deals?"),
+    ConfirmSave => ("确定保存", "Confirm"),
+    Cancel => ("取消", "Cancel"),
+    SavedVersion => ("已保存为版本 {v}", "Saved as version {v}"),
+    GradingConflict => (
+        "其他人刚刚修改了门槛，已载入当前生效的版本；您输入的值仍保留，请查看影响后再保存。",
+        "Someone else just changed the thresholds. The version in force is loaded; your values are kept: check the impact and save again.",
+    ),
+    VersionHistory => ("版本历史", "Version history"),
+    InitialSetting => ("初始设置", "Initial setting"),
 }
 
 pub fn tr(lang: Lang, msg: Msg) -> &'static str {

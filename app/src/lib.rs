@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod i18n;
 pub mod model;
+pub mod thresholds;
 
 mod components;
 mod routes;
@@ -34,6 +35,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/leads") view={Lazy::<routes::LeadsPage>::new()} />
                     <Route path=path!("/leads/:id") view={Lazy::<routes::LeadPage>::new()} />
                     <Route path=path!("/admin/users") view={Lazy::<routes::AdminUsersPage>::new()} />
+                    <Route path=path!("/admin/grading") view={Lazy::<routes::AdminGradingPage>::new()} />
                 </Routes>
             </Shell>
                 }

@@ -42,6 +42,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                     </Show>
                     <Show when=move || auth.has(Role::Admin)>
                         <NavLink href="/admin/users">{i18n.t(Msg::NavUsers)}</NavLink>
+                        <NavLink href="/admin/grading">{i18n.t(Msg::NavGrading)}</NavLink>
                     </Show>
                 </Show>
                 <NavLink href="/about">{i18n.t(Msg::NavAbout)}</NavLink>

@@ -3,6 +3,7 @@
 //! page's code arrives when it is first visited.
 
 pub mod about;
+pub mod admin_grading;
 pub mod admin_users;
 pub mod board;
 pub mod lead;
@@ -68,6 +69,10 @@ lazy_page!(
 lazy_page!(
     /// `/admin/users`.
     AdminUsersPage => guarded(admin_users::AdminUsers)
+);
+lazy_page!(
+    /// `/admin/grading`.
+    AdminGradingPage => guarded(admin_grading::AdminGrading)
 );
 lazy_page!(
     /// `/opportunities/:id`.
