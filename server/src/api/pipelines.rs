@@ -32,15 +32,20 @@ fn key_param(ctx: &Ctx<'_>) -> Result<Key, ApiError> {
     Key::parse(ctx.param("id")?).map_err(|_| ApiError::RecordNotFound)
 }
 
+/// The pipeline `id` of the configuration; 404 when there is none.
+fn find<'a>(settings: &'a config::Settings, id: &Key) -> Result<&'a Pipeline, ApiError> {
+    settings
+        .pipelines
+        .iter()
+        .find(|p| p.id == *id)
+        .ok_or(ApiError::RecordNotFound)
+}
+
 /// `GET /api/admin/pipelines/{id}`: the whole document, with its version.
 pub async fn get_pipeline(ctx: Ctx<'_>) -> ApiResult {
     let id = key_param(&ctx)?;
     let settings = config::load(ctx.db()).await?;
-    let p = settings
-        .pipelines
-        .iter()
-        .find(|p| p.id == id)
-        .ok_or(ApiError::RecordNotFound)?;
+    let p = find(&settings, &id)?;
     Response::json(200, p)
 }
 
@@ -51,11 +56,7 @@ pub async fn update_pipeline(ctx: Ctx<'_>) -> ApiResult {
     let id = key_param(&ctx)?;
     let mut draft: Pipeline = ctx.body()?;
     let settings = config::load(ctx.db()).await?;
-    let current = settings
-        .pipelines
-        .iter()
-        .find(|p| p.id == id)
-        .ok_or(ApiError::RecordNotFound)?;
+    let current = find(&settings, &id)?;
     if draft.version != current.version {
         return Err(ApiError::stale(current));
     }
@@ -109,11 +110,7 @@ pub async fn preview_pipeline(ctx: Ctx<'_>) -> ApiResult {
     let id = key_param(&ctx)?;
     let mut draft: Pipeline = ctx.body()?;
     let settings = config::load(ctx.db()).await?;
-    let current = settings
-        .pipelines
-        .iter()
-        .find(|p| p.id == id)
-        .ok_or(ApiError::RecordNotFound)?;
+    let current = find(&settings, &id)?;
     draft.id = id.clone();
     draft
         .validate_paths(&settings.team_roles)

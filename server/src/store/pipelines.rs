@@ -8,6 +8,21 @@ use serde::Deserialize;
 use shared::api::InUse;
 use shared::pipeline::{Key, Pipeline};
 
+/// The audit entry of a pipeline write, stored only if the write that
+/// stamped `token` took.
+fn audited(pipeline: &Pipeline, (at, by, summary): (&str, &str, &str), token: &str) -> Stmt {
+    audit::record(
+        at,
+        by,
+        &format!("pipeline:{}", pipeline.id),
+        summary,
+        Some((
+            "(SELECT last_write FROM pipelines WHERE id = ?5) = ?6",
+            vec![Value::from(pipeline.id.as_str()), Value::from(token)],
+        )),
+    )
+}
+
 /// Writes `pipeline` (its version already bumped) over `previous_version`,
 /// with its audit entry, in one batch. `Ok(false)`: another write won.
 pub async fn save(
@@ -18,7 +33,6 @@ pub async fn save(
     token: &str,
 ) -> Result<bool, ApiError> {
     let doc = serde_json::to_string(pipeline).map_err(storage)?;
-    let subject = format!("pipeline:{}", pipeline.id);
     let outcomes = run(
         db,
         vec![
@@ -32,16 +46,7 @@ pub async fn save(
                     Value::Int(i64::from(previous_version)),
                 ],
             ),
-            audit::record(
-                at,
-                by,
-                &subject,
-                summary,
-                Some((
-                    "(SELECT last_write FROM pipelines WHERE id = ?5) = ?6",
-                    vec![Value::from(pipeline.id.as_str()), Value::from(token)],
-                )),
-            ),
+            audited(pipeline, (at, by, summary), token),
         ],
     )
     .await?;
@@ -56,7 +61,6 @@ pub async fn create(
     token: &str,
 ) -> Result<bool, ApiError> {
     let doc = serde_json::to_string(pipeline).map_err(storage)?;
-    let subject = format!("pipeline:{}", pipeline.id);
     let outcomes = run(
         db,
         vec![
@@ -69,16 +73,7 @@ pub async fn create(
                     Value::from(token),
                 ],
             ),
-            audit::record(
-                at,
-                by,
-                &subject,
-                summary,
-                Some((
-                    "(SELECT last_write FROM pipelines WHERE id = ?5) = ?6",
-                    vec![Value::from(pipeline.id.as_str()), Value::from(token)],
-                )),
-            ),
+            audited(pipeline, (at, by, summary), token),
         ],
     )
     .await?;
