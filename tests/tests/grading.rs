@@ -136,3 +136,84 @@ async fn a_threshold_change_regrades_the_deals_its_preview_listed_and_is_kept_in
     assert_eq!(versions[..2], [version + 2, version + 1]);
     assert_eq!(history["items"][1]["to"]["b_min"], 300_000_000);
 }
+
+/// The stage framework's D1 statements (`json_each`, `json_extract` on the
+/// documents) against the real runtime: a save, a refused removal of a
+/// stage holding an open deal, a draft's preview, and the audit.
+#[tokio::test]
+async fn a_pipeline_save_is_versioned_audited_and_refused_while_a_stage_it_removes_holds_a_deal() {
+    let rep = sign_in_as("rep").await;
+    let admin = sign_in_as("admin").await;
+    let deal = deal(&rep, 50_000_000).await;
+    let (_, doc) = call(
+        &admin,
+        Method::GET,
+        "/api/admin/pipelines/tender",
+        Value::Null,
+    )
+    .await;
+    let version = doc["version"].as_u64().unwrap();
+
+    let (saved, after) = call(
+        &admin,
+        Method::PUT,
+        "/api/admin/pipelines/tender",
+        doc.clone(),
+    )
+    .await;
+    let mut without_initiate = after.clone();
+    without_initiate["stages"].as_array_mut().unwrap().remove(1);
+    let (refused, problem) = call(
+        &admin,
+        Method::PUT,
+        "/api/admin/pipelines/tender",
+        without_initiate,
+    )
+    .await;
+    let mut with_field = after.clone();
+    with_field["stages"][1]["required_fields"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+            "key": "e2e_credit_check", "label": {"zh-CN": "信用核查", "en": "Credit check"},
+            "kind": "bool", "options": null, "grades": ["C", "D"]
+        }));
+    let (previewed, preview) = call(
+        &admin,
+        Method::POST,
+        "/api/admin/pipelines/tender/preview",
+        with_field,
+    )
+    .await;
+    let (_, audit) = call(&admin, Method::GET, "/api/admin/audit", Value::Null).await;
+
+    assert_eq!(saved, 200, "{after}");
+    assert_eq!(after["version"], version + 1);
+    assert_eq!(refused, 409, "{problem}");
+    assert_eq!(problem["code"], "stage_has_open_deals");
+    assert!(
+        problem["in_use"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == deal["id"] && r["key"] == "initiate"),
+        "{problem}"
+    );
+    assert_eq!(previewed, 200, "{preview}");
+    let ours = preview["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["opportunity_id"] == deal["id"])
+        .cloned()
+        .unwrap_or_else(|| panic!("the deal is not in the preview: {preview}"));
+    assert_eq!(ours["gained"][0]["key"], "e2e_credit_check");
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["subject"] == "pipeline:tender" && e["by"] == "u_admin"),
+        "{audit}"
+    );
+}
