@@ -2,6 +2,7 @@
 //! call returns a `shared` type or an [`ApiError`].
 
 use gloo_net::http::{Request, RequestBuilder};
+use leptos::prelude::{ArcRwSignal, Update};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
@@ -70,8 +71,71 @@ async fn send(request: Result<Request, gloo_net::Error>) -> Result<(u16, String)
     let network = |e: gloo_net::Error| ApiError::Network(e.to_string());
     let response = request.map_err(network)?.send().await.map_err(network)?;
     let status = response.status();
+    if let Some(Ok(v)) = response.headers().get(VERSION_HEADER).map(|v| v.parse()) {
+        config_version_seen(v);
+    }
     let text = response.text().await.map_err(network)?;
     Ok((status, text))
+}
+
+/// The header on every answer to a signed-in user: the config's version.
+const VERSION_HEADER: &str = "x-config-version";
+
+/// What an answer saying the config is at `seen` means, given the cached
+/// config's version (`None`: none cached) and the newest version any answer
+/// named before: (drop the cached config, tell the pages).
+fn config_news(seen: u64, cached: Option<u64>, newest: u64) -> (bool, bool) {
+    let stale = cached.is_some_and(|c| seen > c);
+    // Told once per version: a server answering an older config than it
+    // says cannot make the pages reload in a loop.
+    (stale, stale && seen > newest)
+}
+
+fn config_version(versions: &std::collections::BTreeMap<String, u64>) -> u64 {
+    versions.get("config").copied().unwrap_or(0)
+}
+
+fn config_version_seen(seen: u64) {
+    let cached = CONFIG.with(|c| c.borrow().as_ref().map(|(v, _)| *v));
+    let newest = MIN_VERSION.get();
+    let (stale, news) = config_news(seen, cached, newest);
+    MIN_VERSION.set(newest.max(seen));
+    if stale {
+        CONFIG.with(|c| c.borrow_mut().take());
+    }
+    if news {
+        // Set by the first page that listens (kept out of the first load).
+        if let Some(tell) = ON_NEWS.get() {
+            tell();
+        }
+    }
+}
+
+/// Rises each time an answer says the config changed (new thresholds or
+/// stage rules): pages that judge by the config read it to reload. The
+/// first use also makes a tab the user comes back to ask the server
+/// (`GET /api/me`), whose answer says the config's version.
+pub fn config_epoch() -> ArcRwSignal<u64> {
+    EPOCH.with(|e| {
+        e.get_or_init(|| {
+            let ask = |_| {
+                let hidden = leptos::prelude::document().hidden();
+                if !hidden {
+                    leptos::task::spawn_local(async {
+                        let _ = me().await;
+                    });
+                }
+            };
+            std::mem::forget(leptos::prelude::window_event_listener_untyped("focus", ask));
+            std::mem::forget(leptos::prelude::window_event_listener_untyped(
+                "visibilitychange",
+                ask,
+            ));
+            ON_NEWS.set(Some(|| config_epoch().update(|e| *e += 1)));
+            ArcRwSignal::new(0)
+        })
+        .clone()
+    })
 }
 
 fn builder(method: &str, path: &str) -> RequestBuilder {
@@ -224,18 +288,27 @@ pub async fn grading_history() -> Result<Vec<GradingChange>, ApiError> {
 }
 
 thread_local! {
-    static CONFIG: std::cell::RefCell<Option<Arc<Config>>> = const { std::cell::RefCell::new(None) };
+    /// The cached config, with its version.
+    static CONFIG: std::cell::RefCell<Option<(u64, Arc<Config>)>> = const { std::cell::RefCell::new(None) };
     static USERS: std::cell::RefCell<Option<Arc<Vec<UserSummary>>>> = const { std::cell::RefCell::new(None) };
+    /// The newest config version any answer named: the next config asked
+    /// must be at least this (KV copies lag; the server then reads D1).
+    static MIN_VERSION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static ON_NEWS: std::cell::Cell<Option<fn()>> = const { std::cell::Cell::new(None) };
+    static EPOCH: std::cell::OnceCell<ArcRwSignal<u64>> = const { std::cell::OnceCell::new() };
 }
 
-/// `GET /api/config`: pipelines, grading policy, team roles. Asked once per
-/// page load and kept: it changes only when an admin edits it.
+/// `GET /api/config`: pipelines, grading policy, team roles. Asked once and
+/// kept until an answer names a newer version (see [`config_epoch`]).
 pub async fn config() -> Result<Arc<Config>, ApiError> {
-    if let Some(c) = CONFIG.with(|c| c.borrow().clone()) {
+    if let Some((_, c)) = CONFIG.with(|c| c.borrow().clone()) {
         return Ok(c);
     }
-    let c = Arc::new(get::<Config>("/api/config").await?);
-    CONFIG.with(|slot| *slot.borrow_mut() = Some(c.clone()));
+    let c = Arc::new(match MIN_VERSION.get() {
+        0 => get::<Config>("/api/config").await?,
+        n => get::<Config>(&format!("/api/config?min_version={n}")).await?,
+    });
+    CONFIG.with(|slot| *slot.borrow_mut() = Some((config_version(&c.versions), c.clone())));
     Ok(c)
 }
 
@@ -358,6 +431,29 @@ pub async fn history(id: &str) -> Result<Vec<Event>, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_header_version_above_the_cached_config_invalidates_it() {
+        assert_eq!(config_news(4, Some(3), 3), (true, true));
+        // Already seen (e.g. the server answered an older copy): drop,
+        // but do not make the pages reload again.
+        assert_eq!(config_news(4, Some(3), 4), (true, false));
+    }
+
+    #[test]
+    fn an_equal_or_lower_header_version_or_no_cached_config_changes_nothing() {
+        assert_eq!(config_news(3, Some(3), 3), (false, false));
+        assert_eq!(config_news(2, Some(3), 3), (false, false));
+        assert_eq!(config_news(9, None, 0), (false, false));
+    }
+
+    #[test]
+    fn the_config_version_is_its_config_entry_or_zero() {
+        let mut versions = std::collections::BTreeMap::from([("grading".to_string(), 3)]);
+        assert_eq!(config_version(&versions), 0);
+        versions.insert("config".into(), 7);
+        assert_eq!(config_version(&versions), 7);
+    }
 
     #[test]
     fn a_2xx_answer_parses_into_the_shared_type() {

@@ -51,3 +51,14 @@ where
         Load::Done(Err(error)) => view! { <ErrorView error retry=reload /> }.into_any(),
     }
 }
+
+/// Runs `again` each time an answer names a newer config (new thresholds or
+/// stage rules, see [`crate::api::config_epoch`]), for as long as the
+/// calling component lives.
+pub fn on_config_change(again: impl Fn() + 'static) {
+    Effect::watch(
+        move || crate::api::config_epoch().get(),
+        move |_, _, _| again(),
+        false,
+    );
+}

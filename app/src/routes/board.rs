@@ -5,7 +5,7 @@
 
 use crate::api::{self, ApiError};
 use crate::components::error::{ErrorView, describe};
-use crate::components::fetched::{Fetched, load};
+use crate::components::fetched::{Fetched, load, on_config_change};
 use crate::components::saver::Saver;
 use crate::components::ui::{GradeBadge, loc, money, now, pipeline_options};
 use crate::i18n::{Msg, use_i18n};
@@ -50,8 +50,11 @@ async fn fetch(config: Arc<Config>, pipeline: String) -> Result<BoardData, ApiEr
 pub fn Board() -> impl IntoView {
     // The pipelines to choose from are the config's: the config first (cached).
     let (state, reload) = load(api::config);
-    let board = |config: Arc<Config>| match model::policy(&config) {
-        Ok(policy) => view! { <PipelineBoard config policy /> }.into_any(),
+    // New rules: the board again, on the pipeline chosen.
+    on_config_change(move || reload.run(()));
+    let pipeline = RwSignal::new(String::new());
+    let board = move |config: Arc<Config>| match model::policy(&config) {
+        Ok(policy) => view! { <PipelineBoard config policy pipeline /> }.into_any(),
         // No verdict on rules other than the server's.
         Err(error) => view! { <ErrorView error /> }.into_any(),
     };
@@ -64,10 +67,16 @@ pub fn Board() -> impl IntoView {
 
 /// The board of one pipeline, the config's first until another is chosen.
 #[component]
-fn PipelineBoard(config: Arc<Config>, policy: GradingPolicy) -> impl IntoView {
+fn PipelineBoard(
+    config: Arc<Config>,
+    policy: GradingPolicy,
+    pipeline: RwSignal<String>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let first = config.pipelines.first().map(|p| p.id.to_string());
-    let pipeline = RwSignal::new(first.unwrap_or_default());
+    if !pipeline.with_untracked(|id| config.pipelines.iter().any(|p| p.id.as_str() == id)) {
+        let first = config.pipelines.first().map(|p| p.id.to_string());
+        pipeline.set(first.unwrap_or_default());
+    }
     let options = pipeline_options(i18n, &config);
     let (state, reload) = load(move || fetch(config.clone(), pipeline.get_untracked()));
     let pick = move |ev: leptos::ev::Event| {

@@ -5,7 +5,7 @@
 use crate::api::{self, ApiError};
 use crate::components::checklist::{FieldRow, VerdictView};
 use crate::components::error::{ErrorView, describe};
-use crate::components::fetched::{Fetched, load};
+use crate::components::fetched::{Fetched, load, on_config_change};
 use crate::components::saver::Saver;
 use crate::components::ui::{GradeBadge, confirm, loc, today, track_label, user_name};
 use crate::i18n::{Msg, use_i18n};
@@ -43,11 +43,28 @@ pub fn LeadPage() -> impl IntoView {
             })
         }
     });
+    // New rules: the lead and its verdicts again; what is typed stays.
+    on_config_change(move || reload.run(()));
+    let typed = Typed {
+        draft: RwSignal::new(Draft::new()),
+        lead_by: RwSignal::new(LeadBy::Us),
+        amount: RwSignal::new(String::new()),
+        close: RwSignal::new(today().to_string()),
+    };
     view! {
         <section class="page lead-page">
-            <Fetched state reload view=|data: LeadData| view! { <LeadView data /> } />
+            <Fetched state reload view=move |data: LeadData| view! { <LeadView data typed /> } />
         </section>
     }
+}
+
+/// What is typed on the page: kept when the page loads again.
+#[derive(Clone, Copy)]
+struct Typed {
+    draft: RwSignal<Draft>,
+    lead_by: RwSignal<LeadBy>,
+    amount: RwSignal<String>,
+    close: RwSignal<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -78,7 +95,7 @@ impl LeadCtl {
 }
 
 #[component]
-fn LeadView(data: LeadData) -> impl IntoView {
+fn LeadView(data: LeadData, typed: Typed) -> impl IntoView {
     let i18n = use_i18n();
     let Some(pipeline) = data
         .config
@@ -98,7 +115,7 @@ fn LeadView(data: LeadData) -> impl IntoView {
     let users = data.users.clone();
     let ctl = LeadCtl {
         saver: Saver::new(data.lead),
-        draft: RwSignal::new(Draft::new()),
+        draft: typed.draft,
     };
     let Some(stage) = pipeline.first().cloned() else {
         return ().into_any();
@@ -204,7 +221,7 @@ fn LeadView(data: LeadData) -> impl IntoView {
             </div>
         </section>
         {move || lead.with(|l| l.status.is_open()).then(|| view! {
-            <Convert ctl preview pipeline=pipeline.clone() policy currency dirty />
+            <Convert ctl preview pipeline=pipeline.clone() policy currency dirty typed />
             <Disqualify ctl />
         })}
     }
@@ -221,12 +238,16 @@ fn Convert(
     policy: shared::GradingPolicy,
     currency: shared::Currency,
     dirty: Signal<bool>,
+    typed: Typed,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let navigate = use_navigate();
-    let lead_by = RwSignal::new(LeadBy::Us);
-    let amount = RwSignal::new(String::new());
-    let close = RwSignal::new(today().to_string());
+    let Typed {
+        lead_by,
+        amount,
+        close,
+        ..
+    } = typed;
     let request = move || {
         Some(ConvertRequest {
             lead_by: lead_by.get(),
@@ -282,10 +303,10 @@ fn Convert(
                 <label><span>{i18n.t(Msg::LeadBy)}</span>
                     <select name="lead_by" on:change=move |ev| lead_by.set(if event_target_value(&ev) == "partner" { LeadBy::Partner } else { LeadBy::Us })>
                         <option value="us">{i18n.t(Msg::LeadByUs)}</option>
-                        <option value="partner">{i18n.t(Msg::LeadByPartner)}</option>
+                        <option value="partner" selected=move || lead_by.get() == LeadBy::Partner>{i18n.t(Msg::LeadByPartner)}</option>
                     </select></label>
                 <label><span>{i18n.t(Msg::Amount)}</span>
-                    <input name="amount" inputmode="decimal" required on:input=move |ev| amount.set(event_target_value(&ev)) /></label>
+                    <input name="amount" inputmode="decimal" required prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) /></label>
                 <label><span>{i18n.t(Msg::ExpectedClose)}</span>
                     <input name="expected_close" type="date" required prop:value=move || close.get()
                         on:input=move |ev| close.set(event_target_value(&ev)) /></label>

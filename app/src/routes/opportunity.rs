@@ -7,7 +7,7 @@ use crate::api::{self, ApiError};
 use crate::auth::use_auth;
 use crate::components::checklist::{FieldRow, VerdictView};
 use crate::components::error::{ErrorView, describe};
-use crate::components::fetched::{Fetched, load};
+use crate::components::fetched::{Fetched, load, on_config_change};
 use crate::components::saver::Saver;
 use crate::components::ui::{GradeBadge, loc, money, status_label, track_label, user_name};
 use crate::i18n::{Msg, use_i18n};
@@ -58,7 +58,8 @@ pub struct Ctl {
     pub draft: RwSignal<Draft>,
     pub pipeline: StoredValue<Pipeline>,
     /// The config's grading policy: every verdict on the page uses it.
-    pub policy: GradingPolicy,
+    /// Replaced, with `pipeline` and `config`, when the config changes.
+    pub policy: StoredValue<GradingPolicy>,
     pub config: StoredValue<Arc<Config>>,
     pub users: StoredValue<Arc<Vec<UserSummary>>>,
     pub actor: StoredValue<Option<Actor>>,
@@ -132,12 +133,27 @@ fn Deal(data: DealData) -> impl IntoView {
         saver: Saver::new(data.opp),
         draft: RwSignal::new(Draft::new()),
         pipeline: StoredValue::new(pipeline),
-        policy,
+        policy: StoredValue::new(policy),
         config: StoredValue::new(data.config),
         users: StoredValue::new(data.users),
         actor: StoredValue::new(actor),
     };
     provide_context(ctl);
+    // New rules: take them, then the deal as the server now grades it (the
+    // views follow the record); what is typed stays.
+    on_config_change(move || {
+        let pipeline_id = ctl.opp().with_untracked(|o| o.pipeline.clone());
+        ctl.run(move |id, _| async move {
+            let config = api::config().await?;
+            let pipeline = config.pipelines.iter().find(|p| p.id == pipeline_id);
+            if let (Some(p), Ok(policy)) = (pipeline, model::policy(&config)) {
+                ctl.pipeline.set_value(p.clone());
+                ctl.policy.set_value(policy);
+                ctl.config.set_value(config.clone());
+            }
+            api::opportunity(&id).await
+        });
+    });
     let opp = ctl.opp();
     let head = move || {
         opp.with(|o| {
@@ -237,12 +253,15 @@ fn Checklist() -> impl IntoView {
         })
     });
     let progress = Signal::derive(move || {
+        opp.track();
         preview.with(|o| ctl.pipeline.with_value(|p| model::current_progress(o, p)))
     });
     let verdict = Signal::derive(move || {
+        // Every record taken, even one equal to the last: the rules may be new.
+        opp.track();
         preview.with(|o| {
             ctl.pipeline.with_value(|p| match advance_target(o, p) {
-                Some(to) => model::verdict(o, p, &ctl.policy, to),
+                Some(to) => model::verdict(o, p, &ctl.policy.get_value(), to),
                 None => shared::Verdict {
                     allowed: false,
                     blockers: vec![],

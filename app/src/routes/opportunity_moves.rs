@@ -100,7 +100,7 @@ fn SkipToFinal() -> impl IntoView {
     let verdict = Signal::derive(move || match target() {
         Some(to) => ctl.opp().with(|o| {
             ctl.pipeline
-                .with_value(|p| model::verdict(o, p, &ctl.policy, to))
+                .with_value(|p| model::verdict(o, p, &ctl.policy.get_value(), to))
         }),
         None => Verdict {
             allowed: false,
@@ -149,7 +149,7 @@ fn Win() -> impl IntoView {
         let t = transition();
         ctl.opp().with(|o| {
             ctl.pipeline
-                .with_value(|p| shared::check(o, p, &ctl.policy, &t))
+                .with_value(|p| shared::check(o, p, &ctl.policy.get_value(), &t))
         })
     });
     let progress = Signal::derive(move || {

@@ -1,0 +1,232 @@
+//! A rep's open deal page follows a config change without a reload: an
+//! admin raises `b_min` above the deal's amount through the API; the page,
+//! told by the `x-config-version` header of its next answer (here the one
+//! it asks for when the tab becomes visible again), loads the new rules and
+//! the regraded deal, shows grade C on the fast track and the fast track's
+//! verdict, and keeps what the rep had typed. One test, in its own binary:
+//! it moves the thresholds every other test grades by, and puts them back
+//! whatever happens.
+
+use dealgate_tests::{Session, browser, sign_in_as, sign_in_in_browser, unique, url, wait_text};
+use fantoccini::{Client, Locator};
+use reqwest::Method;
+use serde_json::{Value, json};
+use shared::api::{Config, GradingAdmin};
+use shared::pipeline::FieldKind;
+use shared::{Grade, Opportunity, Pipeline, Track};
+use std::time::Duration;
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+async fn call(s: &Session, method: Method, path: &str, body: Value) -> Value {
+    let answer = s
+        .send_json(method.clone(), path, &body)
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status();
+    let text = answer.text().await.unwrap();
+    assert!(status.is_success(), "{method} {path}: {status} {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn tender(s: &Session) -> Pipeline {
+    let config: Config = s.get_json("/api/config").await;
+    config
+        .pipelines
+        .into_iter()
+        .find(|p| p.id.as_str() == "tender")
+        .expect("the tender pipeline")
+}
+
+/// A deal of `amount` fen in the tender pipeline, converted from a lead
+/// whose stage 1 is done.
+async fn deal(rep: &Session, name: &str, amount: i64) -> Opportunity {
+    let tender = tender(rep).await;
+    let lead = call(
+        rep,
+        Method::POST,
+        "/api/leads",
+        json!({"title": name, "customer": "明远制造",
+               "contact": {"name": "张伟", "phone": "138 0013 8000"}, "pipeline": "tender"}),
+    )
+    .await;
+    let id = lead["id"].as_str().unwrap().to_string();
+    let stage1 = tender.first().unwrap();
+    let fields: serde_json::Map<_, _> = stage1
+        .required_fields
+        .iter()
+        .map(|f| (f.key.to_string(), shared::sample::field_value(f)))
+        .collect();
+    let mut lead = call(
+        rep,
+        Method::PATCH,
+        &format!("/api/leads/{id}"),
+        json!({"version": lead["version"], "fields": fields}),
+    )
+    .await;
+    for t in &stage1.required_tasks {
+        lead = call(
+            rep,
+            Method::POST,
+            &format!("/api/leads/{id}/tasks/{}", t.key),
+            json!({"done": true, "version": lead["version"]}),
+        )
+        .await;
+    }
+    let deal = call(
+        rep,
+        Method::POST,
+        &format!("/api/leads/{id}/convert"),
+        json!({"lead_by": "us", "amount": amount, "expected_close": "2027-06-30", "version": lead["version"]}),
+    )
+    .await;
+    serde_json::from_value(deal).unwrap()
+}
+
+async fn find(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(TIMEOUT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+}
+
+/// The browser part: the rep's page before and after the admin's change.
+async fn the_open_page_follows(
+    admin: Session,
+    before: GradingAdmin,
+    deal: Opportunity,
+    tender: Pipeline,
+) {
+    let stage = tender
+        .stage(deal.stage.as_str())
+        .expect("the deal's stage")
+        .clone();
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    client
+        .goto(&url(&format!("/opportunities/{}", deal.id)))
+        .await
+        .unwrap();
+    let grade = "[data-test=deal-head] [data-test=grade]";
+    wait_text(&client, grade, |t| t == "B").await;
+    wait_text(&client, "[data-test=deal-track]", |t| t == "Full process").await;
+    let b_total = stage.requirement_count(Some(Grade::B));
+    let c_total = stage.requirement_count(Some(Grade::C));
+    wait_text(&client, "[data-test=verdict-summary]", |t| {
+        t.ends_with(&format!(" of {b_total} met"))
+    })
+    .await;
+
+    // Something typed and not saved, in a field both grades ask for.
+    let typed = stage.required_fields.iter().find(|f| {
+        matches!(f.kind, FieldKind::Text | FieldKind::LongText)
+            && f.grades.contains(Grade::B)
+            && f.grades.contains(Grade::C)
+    });
+    let draft = "Typed before the rules changed";
+    let typed_css = typed.map(|f| {
+        format!(
+            "[data-test=field][data-key={}] input, [data-test=field][data-key={}] textarea",
+            f.key, f.key
+        )
+    });
+    if let Some(css) = &typed_css {
+        find(&client, css).await.send_keys(draft).await.unwrap();
+    }
+
+    // The admin raises b_min above the deal's 2,000,000 (the server regrades it).
+    call(
+        &admin,
+        Method::PUT,
+        "/api/admin/grading",
+        json!({"a_min": before.a_min, "b_min": 300_000_000, "c_min": before.c_min,
+               "version": before.version}),
+    )
+    .await;
+
+    // The rep comes back to the tab: no reload, no click.
+    client
+        .execute(
+            "document.dispatchEvent(new Event('visibilitychange', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_text(&client, grade, |t| t == "C").await;
+    wait_text(&client, "[data-test=deal-track]", |t| t == "Fast track").await;
+    // The fast track's verdict: its requirements, counted by the new grade.
+    let summary = wait_text(&client, "[data-test=verdict-summary]", |t| {
+        t.ends_with(&format!(" of {c_total} met"))
+    })
+    .await;
+    if let Some(css) = &typed_css {
+        assert_eq!(
+            find(&client, css)
+                .await
+                .prop("value")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(draft),
+            "the draft survives the new rules"
+        );
+        // The typed field counts as met, as before the change.
+        assert!(!summary.starts_with("0 of"), "{summary}");
+    }
+    // The page was not reloaded: the same document, now on the new rules.
+    let nav: Value = client
+        .execute(
+            "return performance.getEntriesByType('navigation').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(nav, json!(1));
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_reps_open_deal_page_shows_the_new_grade_and_verdict_after_an_admin_raises_b_min() {
+    let rep = sign_in_as("rep").await;
+    let admin = sign_in_as("admin").await;
+    let name = format!("Live config {}", unique(""));
+    let deal = deal(&rep, &name, 200_000_000).await;
+    assert_eq!(deal.grade.effective, Grade::B);
+    let tender = tender(&rep).await;
+    let before: GradingAdmin = admin.get_json("/api/admin/grading").await;
+
+    let outcome = tokio::spawn(the_open_page_follows(
+        admin.clone(),
+        before.clone(),
+        deal.clone(),
+        tender,
+    ))
+    .await;
+    // Put the thresholds back for every test after this one, whatever happened.
+    let now: GradingAdmin = admin.get_json("/api/admin/grading").await;
+    let restored: GradingAdmin = serde_json::from_value(
+        call(
+            &admin,
+            Method::PUT,
+            "/api/admin/grading",
+            json!({"a_min": before.a_min, "b_min": before.b_min, "c_min": before.c_min,
+                   "version": now.version}),
+        )
+        .await,
+    )
+    .unwrap();
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+    assert_eq!(
+        (restored.a_min, restored.b_min, restored.c_min),
+        (before.a_min, before.b_min, before.c_min)
+    );
+    let regraded: Opportunity = rep
+        .get_json(&format!("/api/opportunities/{}", deal.id))
+        .await;
+    assert_eq!(regraded.track, Track::Full);
+}
