@@ -324,3 +324,73 @@ pub fn unique(prefix: &str) -> String {
         NEXT.fetch_add(1, Ordering::SeqCst)
     )
 }
+
+/// A JSON request that must answer 2xx; its body (`null` when empty).
+pub async fn call_ok(
+    s: &Session,
+    method: reqwest::Method,
+    path: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let answer = s
+        .send_json(method.clone(), path, &body)
+        .send()
+        .await
+        .expect("reach the API");
+    let status = answer.status();
+    let text = answer.text().await.unwrap_or_default();
+    assert!(status.is_success(), "{method} {path}: {status} {text}");
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}
+
+/// A deal of `amount` fen in the tender pipeline owned by `rep`, converted
+/// from a lead whose stage 1 was filled from the config's own requirements.
+pub async fn converted_deal(rep: &Session, title: &str, amount: i64) -> shared::Opportunity {
+    use reqwest::Method;
+    use serde_json::json;
+    let config: shared::api::Config = rep.get_json("/api/config").await;
+    let tender = config
+        .pipelines
+        .into_iter()
+        .find(|p| p.id.as_str() == "tender")
+        .expect("the tender pipeline");
+    let lead = call_ok(
+        rep,
+        Method::POST,
+        "/api/leads",
+        json!({"title": title, "customer": "明远制造",
+               "contact": {"name": "张伟", "phone": "138 0013 8000"}, "pipeline": "tender"}),
+    )
+    .await;
+    let id = lead["id"].as_str().expect("a lead id").to_string();
+    let stage1 = tender.first().expect("stage 1");
+    let fields: serde_json::Map<_, _> = stage1
+        .required_fields
+        .iter()
+        .map(|f| (f.key.to_string(), shared::sample::field_value(f)))
+        .collect();
+    let mut lead = call_ok(
+        rep,
+        Method::PATCH,
+        &format!("/api/leads/{id}"),
+        json!({"version": lead["version"], "fields": fields}),
+    )
+    .await;
+    for t in &stage1.required_tasks {
+        lead = call_ok(
+            rep,
+            Method::POST,
+            &format!("/api/leads/{id}/tasks/{}", t.key),
+            json!({"done": true, "version": lead["version"]}),
+        )
+        .await;
+    }
+    let deal = call_ok(
+        rep,
+        Method::POST,
+        &format!("/api/leads/{id}/convert"),
+        json!({"lead_by": "us", "amount": amount, "expected_close": "2027-06-30", "version": lead["version"]}),
+    )
+    .await;
+    serde_json::from_value(deal).expect("the new deal")
+}

@@ -5,78 +5,18 @@
 //! test, in its own binary: it moves the thresholds every other test grades
 //! by, and puts them back whatever happens.
 
-use dealgate_tests::{Session, browser, sign_in_as, sign_in_in_browser, unique, wait_text};
+use dealgate_tests::{
+    Session, browser, call_ok, converted_deal, sign_in_as, sign_in_in_browser, unique, wait_text,
+};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use reqwest::Method;
-use serde_json::{Value, json};
-use shared::api::{Config, GradingAdmin};
+use serde_json::json;
+use shared::api::GradingAdmin;
 use shared::{Grade, Opportunity, Track};
 use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
-
-async fn call(s: &Session, method: Method, path: &str, body: Value) -> Value {
-    let answer = s
-        .send_json(method.clone(), path, &body)
-        .send()
-        .await
-        .unwrap();
-    let status = answer.status();
-    let text = answer.text().await.unwrap();
-    assert!(status.is_success(), "{method} {path}: {status} {text}");
-    serde_json::from_str(&text).unwrap()
-}
-
-/// A deal of `amount` fen in the tender pipeline, converted from a lead
-/// whose stage 1 is done.
-async fn deal(rep: &Session, name: &str, amount: i64) -> Opportunity {
-    let config: Config = rep.get_json("/api/config").await;
-    let tender = config
-        .pipelines
-        .into_iter()
-        .find(|p| p.id.as_str() == "tender")
-        .expect("the tender pipeline");
-    let lead = call(
-        rep,
-        Method::POST,
-        "/api/leads",
-        json!({"title": name, "customer": "明远制造",
-               "contact": {"name": "张伟", "phone": "138 0013 8000"}, "pipeline": "tender"}),
-    )
-    .await;
-    let id = lead["id"].as_str().unwrap().to_string();
-    let stage1 = tender.first().unwrap();
-    let fields: serde_json::Map<_, _> = stage1
-        .required_fields
-        .iter()
-        .map(|f| (f.key.to_string(), shared::sample::field_value(f)))
-        .collect();
-    let mut lead = call(
-        rep,
-        Method::PATCH,
-        &format!("/api/leads/{id}"),
-        json!({"version": lead["version"], "fields": fields}),
-    )
-    .await;
-    for t in &stage1.required_tasks {
-        lead = call(
-            rep,
-            Method::POST,
-            &format!("/api/leads/{id}/tasks/{}", t.key),
-            json!({"done": true, "version": lead["version"]}),
-        )
-        .await;
-    }
-    let deal = call(
-        rep,
-        Method::POST,
-        &format!("/api/leads/{id}/convert"),
-        json!({"lead_by": "us", "amount": amount, "expected_close": "2027-06-30", "version": lead["version"]}),
-    )
-    .await;
-    serde_json::from_value(deal).unwrap()
-}
 
 async fn find(client: &Client, css: &str) -> fantoccini::elements::Element {
     client
@@ -182,7 +122,7 @@ async fn raise_b_min_through_the_page(admin: Session, before: GradingAdmin, deal
 
     // Someone else saves meanwhile: the page says so, loads the version in
     // force and keeps what the admin typed.
-    call(
+    call_ok(
         &admin,
         Method::PUT,
         "/api/admin/grading",
@@ -221,7 +161,7 @@ async fn an_admin_previews_a_new_b_min_saves_it_after_confirming_sees_the_new_ve
     let rep = sign_in_as("rep").await;
     let admin = sign_in_as("admin").await;
     let name = format!("Threshold UI {}", unique(""));
-    let deal = deal(&rep, &name, 200_000_000).await;
+    let deal = converted_deal(&rep, &name, 200_000_000).await;
     assert_eq!(deal.grade.effective, Grade::B);
     let before: GradingAdmin = admin.get_json("/api/admin/grading").await;
 
@@ -237,7 +177,7 @@ async fn an_admin_previews_a_new_b_min_saves_it_after_confirming_sees_the_new_ve
     // Put the thresholds back for every test after this one, whatever happened.
     let now: GradingAdmin = admin.get_json("/api/admin/grading").await;
     let restored: GradingAdmin = serde_json::from_value(
-        call(
+        call_ok(
             &admin,
             Method::PUT,
             "/api/admin/grading",

@@ -7,23 +7,14 @@
 //! it moves the thresholds every other test grades by, and puts them back
 //! whatever happens.
 
-use dealgate_tests::{Session, browser, sign_in_as, sign_in_in_browser, unique, url, wait_text};
+use dealgate_tests::{
+    Session, browser, call_ok, converted_deal, sign_in_as, sign_in_in_browser, unique, url,
+    wait_text,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 use shared::api::{Config, GradingAdmin};
 use shared::{Grade, Opportunity, Pipeline, Track};
-async fn call(s: &Session, method: Method, path: &str, body: Value) -> Value {
-    let answer = s
-        .send_json(method.clone(), path, &body)
-        .send()
-        .await
-        .unwrap();
-    let status = answer.status();
-    let text = answer.text().await.unwrap();
-    assert!(status.is_success(), "{method} {path}: {status} {text}");
-    serde_json::from_str(&text).unwrap()
-}
-
 async fn tender(s: &Session) -> Pipeline {
     let config: Config = s.get_json("/api/config").await;
     config
@@ -31,51 +22,6 @@ async fn tender(s: &Session) -> Pipeline {
         .into_iter()
         .find(|p| p.id.as_str() == "tender")
         .expect("the tender pipeline")
-}
-
-/// A deal of `amount` fen in the tender pipeline, converted from a lead
-/// whose stage 1 is done.
-async fn deal(rep: &Session, name: &str, amount: i64) -> Opportunity {
-    let tender = tender(rep).await;
-    let lead = call(
-        rep,
-        Method::POST,
-        "/api/leads",
-        json!({"title": name, "customer": "明远制造",
-               "contact": {"name": "张伟", "phone": "138 0013 8000"}, "pipeline": "tender"}),
-    )
-    .await;
-    let id = lead["id"].as_str().unwrap().to_string();
-    let stage1 = tender.first().unwrap();
-    let fields: serde_json::Map<_, _> = stage1
-        .required_fields
-        .iter()
-        .map(|f| (f.key.to_string(), shared::sample::field_value(f)))
-        .collect();
-    let mut lead = call(
-        rep,
-        Method::PATCH,
-        &format!("/api/leads/{id}"),
-        json!({"version": lead["version"], "fields": fields}),
-    )
-    .await;
-    for t in &stage1.required_tasks {
-        lead = call(
-            rep,
-            Method::POST,
-            &format!("/api/leads/{id}/tasks/{}", t.key),
-            json!({"done": true, "version": lead["version"]}),
-        )
-        .await;
-    }
-    let deal = call(
-        rep,
-        Method::POST,
-        &format!("/api/leads/{id}/convert"),
-        json!({"lead_by": "us", "amount": amount, "expected_close": "2027-06-30", "version": lead["version"]}),
-    )
-    .await;
-    serde_json::from_value(deal).unwrap()
 }
 
 /// The browser part: the rep's page before and after the admin's change.
@@ -106,7 +52,7 @@ async fn the_open_page_follows(
     .await;
 
     // The admin raises b_min above the deal's 2,000,000 (the server regrades it).
-    call(
+    call_ok(
         &admin,
         Method::PUT,
         "/api/admin/grading",
@@ -147,7 +93,7 @@ async fn a_reps_open_deal_page_shows_the_new_grade_and_verdict_after_an_admin_ra
     let rep = sign_in_as("rep").await;
     let admin = sign_in_as("admin").await;
     let name = format!("Live config {}", unique(""));
-    let deal = deal(&rep, &name, 200_000_000).await;
+    let deal = converted_deal(&rep, &name, 200_000_000).await;
     assert_eq!(deal.grade.effective, Grade::B);
     let tender = tender(&rep).await;
     let before: GradingAdmin = admin.get_json("/api/admin/grading").await;
@@ -162,7 +108,7 @@ async fn a_reps_open_deal_page_shows_the_new_grade_and_verdict_after_an_admin_ra
     // Put the thresholds back for every test after this one, whatever happened.
     let now: GradingAdmin = admin.get_json("/api/admin/grading").await;
     let restored: GradingAdmin = serde_json::from_value(
-        call(
+        call_ok(
             &admin,
             Method::PUT,
             "/api/admin/grading",

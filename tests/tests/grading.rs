@@ -3,7 +3,7 @@
 //! statement the host's SQLite also runs). One test, in its own binary:
 //! it moves the thresholds every other test grades by, and puts them back.
 
-use dealgate_tests::{Session, sign_in_as, unique};
+use dealgate_tests::{Session, converted_deal, sign_in_as, unique};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -18,46 +18,10 @@ async fn call(s: &Session, method: Method, path: &str, body: Value) -> (StatusCo
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-/// A deal of `amount` fen, converted from a lead whose stage 1 is done.
+/// A deal of `amount` fen, as JSON.
 async fn deal(s: &Session, amount: i64) -> Value {
-    let (status, lead) = call(
-        s,
-        Method::POST,
-        "/api/leads",
-        json!({"title": format!("门槛 {}", unique("")), "customer": "明远制造",
-               "contact": {"name": "张伟", "phone": "138 0013 8000"}, "pipeline": "tender"}),
-    )
-    .await;
-    assert_eq!(status, 201, "{lead}");
-    let id = lead["id"].as_str().unwrap().to_string();
-    let (status, mut lead) = call(
-        s,
-        Method::PATCH,
-        &format!("/api/leads/{id}"),
-        json!({"version": 1, "fields": {"need_summary": "二期扩产", "budget_status": "已落实 / Approved"}}),
-    )
-    .await;
-    assert_eq!(status, 200, "{lead}");
-    for task in ["contact_confirmed", "participation_decision"] {
-        let (status, body) = call(
-            s,
-            Method::POST,
-            &format!("/api/leads/{id}/tasks/{task}"),
-            json!({"done": true, "version": lead["version"]}),
-        )
-        .await;
-        assert_eq!(status, 200, "{body}");
-        lead = body;
-    }
-    let (status, deal) = call(
-        s,
-        Method::POST,
-        &format!("/api/leads/{id}/convert"),
-        json!({"lead_by": "us", "amount": amount, "expected_close": "2027-06-30", "version": lead["version"]}),
-    )
-    .await;
-    assert_eq!(status, 201, "{deal}");
-    deal
+    let title = format!("门槛 {}", unique(""));
+    serde_json::to_value(converted_deal(s, &title, amount).await).expect("a deal")
 }
 
 #[tokio::test]
