@@ -175,7 +175,7 @@ fn push_contract_blockers(out: &mut Vec<Blocker>, stage: &Stage, fields: &Fields
         let listed = out
             .iter()
             .any(|b| b.kind == BlockerKind::Field && b.key.as_ref().is_some_and(|k| k == key));
-        let filled = contract_field_valid(key, fields.get(key));
+        let filled = contract_field_valid(key, fields);
         if listed || filled {
             continue;
         }
@@ -195,13 +195,26 @@ fn push_contract_blockers(out: &mut Vec<Blocker>, stage: &Stage, fields: &Fields
     }
 }
 
-fn contract_field_valid(key: &str, value: Option<&serde_json::Value>) -> bool {
-    match (key, value) {
-        (CONTRACT_NUMBER, Some(v)) => v.as_str().is_some_and(|s| !s.trim().is_empty()),
-        (CONTRACT_AMOUNT, Some(v)) => v.as_i64().is_some_and(|n| Money::from_minor(n).is_ok()),
-        (SIGNED_ON, Some(v)) => v
-            .as_str()
-            .is_some_and(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()),
+/// The contract's three parts as the deal's fields hold them, each read
+/// once here for both the win's blockers and the contract it records.
+fn contract_number(fields: &Fields) -> Option<String> {
+    let n = fields.get(CONTRACT_NUMBER)?.as_str()?.trim();
+    (!n.is_empty()).then(|| n.to_string())
+}
+
+fn contract_amount(fields: &Fields) -> Option<Money> {
+    Money::from_minor(fields.get(CONTRACT_AMOUNT)?.as_i64()?).ok()
+}
+
+fn contract_signed_on(fields: &Fields) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(fields.get(SIGNED_ON)?.as_str()?, "%Y-%m-%d").ok()
+}
+
+fn contract_field_valid(key: &str, fields: &Fields) -> bool {
+    match key {
+        CONTRACT_NUMBER => contract_number(fields).is_some(),
+        CONTRACT_AMOUNT => contract_amount(fields).is_some(),
+        SIGNED_ON => contract_signed_on(fields).is_some(),
         _ => false,
     }
 }
@@ -249,13 +262,10 @@ pub fn contract_of(fields: &Fields, sent: Option<&Contract>) -> Option<Contract>
             ..c.clone()
         });
     }
-    let number = fields.get(CONTRACT_NUMBER)?.as_str()?.trim();
-    let amount = Money::from_minor(fields.get(CONTRACT_AMOUNT)?.as_i64()?).ok()?;
-    let signed_on = NaiveDate::parse_from_str(fields.get(SIGNED_ON)?.as_str()?, "%Y-%m-%d").ok()?;
-    (!number.is_empty()).then(|| Contract {
-        number: number.to_string(),
-        amount,
-        signed_on,
+    Some(Contract {
+        number: contract_number(fields)?,
+        amount: contract_amount(fields)?,
+        signed_on: contract_signed_on(fields)?,
     })
 }
 
