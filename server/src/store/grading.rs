@@ -2,15 +2,16 @@
 //! earlier one, the open deals they grade, and a change written with the
 //! regrade of every open deal in one guarded batch.
 
-use super::{Database, Stmt, Value, all, audit, first, run, storage};
+use super::{Database, Stmt, Value, all, audit, first, storage};
 use crate::error::ApiError;
 use serde::Deserialize;
-use shared::api::{GradingAdmin, GradingChange, Thresholds};
+use shared::api::{GradingAdmin, GradingChange, GradingConfig, Thresholds};
 use shared::money::{Currency, Money};
 use shared::regrade::{GradedDeal, Regrade};
 
+/// The `grading_policy` row (also read with the rest of the configuration).
 #[derive(Deserialize)]
-struct PolicyRow {
+pub(super) struct PolicyRow {
     a_min: i64,
     b_min: i64,
     c_min: i64,
@@ -33,6 +34,18 @@ impl PolicyRow {
         })
     }
 
+    /// The thresholds as `GET /api/config` carries them.
+    pub(super) fn config(&self) -> Result<GradingConfig, ApiError> {
+        let t = self.thresholds()?;
+        Ok(GradingConfig {
+            a_min: t.a_min,
+            b_min: t.b_min,
+            c_min: t.c_min,
+            currency: Currency::parse(&self.currency).map_err(storage)?,
+            version: u64::try_from(self.version).unwrap_or_default(),
+        })
+    }
+
     fn admin(self) -> Result<GradingAdmin, ApiError> {
         let t = self.thresholds()?;
         Ok(GradingAdmin {
@@ -50,18 +63,15 @@ impl PolicyRow {
 }
 
 const COLUMNS: &str = "a_min, b_min, c_min, currency, version, updated_by, updated_at";
+/// The thresholds in force.
+pub(super) const POLICY_SQL: &str = "SELECT a_min, b_min, c_min, currency, version, updated_by, updated_at \
+     FROM grading_policy WHERE id = 1";
 
 /// The thresholds in force, with who set them and when.
 pub async fn current(db: &dyn Database) -> Result<GradingAdmin, ApiError> {
-    let row: PolicyRow = first(
-        db,
-        Stmt::new(
-            format!("SELECT {COLUMNS} FROM grading_policy WHERE id = 1"),
-            vec![],
-        ),
-    )
-    .await?
-    .ok_or_else(|| storage("grading policy row is missing"))?;
+    let row: PolicyRow = first(db, Stmt::new(POLICY_SQL, vec![]))
+        .await?
+        .ok_or_else(|| storage("grading policy row is missing"))?;
     row.admin()
 }
 
@@ -203,6 +213,5 @@ pub async fn save(
             vec![rows, Value::from(at), Value::from(by), Value::from(token)],
         ));
     }
-    let outcomes = run(db, statements).await?;
-    Ok(outcomes.first().is_some_and(|o| o.changes > 0))
+    super::guarded(db, statements).await
 }

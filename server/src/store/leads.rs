@@ -18,8 +18,12 @@ use shared::user::Actor;
 
 const TABLE: &str = "leads";
 
-/// The filters `GET /api/leads` takes.
-pub const FILTERS: &[&str] = &["status", "owner", "pipeline"];
+/// The filters `GET /api/leads` takes, and their columns.
+pub const FILTERS: page::Filters = &[
+    ("status", "status"),
+    ("owner", "owner_id"),
+    ("pipeline", "pipeline"),
+];
 
 /// One page of the leads `actor` may read (managers all, reps their own).
 pub async fn list(
@@ -31,16 +35,7 @@ pub async fn list(
     if !sees_everything(actor) {
         filter.and("owner_id = ?", Value::from(&actor.user_id));
     }
-    for (key, value) in &query.filters {
-        let fragment = match key.as_str() {
-            "status" => "status = ?",
-            "owner" => "owner_id = ?",
-            _ => "pipeline = ?",
-        };
-        filter.and(fragment, Value::from(value));
-    }
-    let stmt = page::statement(TABLE, filter, query, ("title", "customer"));
-    page::page(db, stmt, query.limit).await
+    page::list(db, TABLE, filter, FILTERS, query, ("title", "customer")).await
 }
 
 /// The lead as stored, if it exists.

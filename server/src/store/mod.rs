@@ -231,10 +231,10 @@ async fn load_doc_with_settings<T: DeserializeOwned>(
     Ok((parse_doc(rows)?, settings))
 }
 
-/// Runs a version-guarded write: its first statement updates (or inserts)
-/// the record only at the version it was read at and stamps `last_write`
-/// with a fresh token; every later statement runs only if that stamp is
-/// there (see [`Guard`]). Answers whether the guarded write took.
+/// Runs a guarded write: its first statement updates (or inserts) the
+/// record only at the version it was read at (or only if it is new) and
+/// stamps `last_write` with a fresh token; every later statement runs only
+/// if that write took (see [`Guard`]). Answers whether it did.
 pub async fn guarded(db: &dyn Database, statements: Vec<Stmt>) -> Result<bool, ApiError> {
     let outcomes = run(db, statements).await?;
     Ok(outcomes.first().is_some_and(|o| o.changes > 0))
@@ -262,11 +262,20 @@ pub struct Guard<'a> {
 
 impl Guard<'_> {
     /// `INSERT INTO <into> (<columns>) SELECT <params> WHERE <guard>`.
-    fn insert(&self, into: &str, columns: &str, mut params: Vec<Value>) -> Stmt {
+    fn insert(&self, into: &str, columns: &str, params: Vec<Value>) -> Stmt {
+        self.insert_as("INSERT", into, columns, params)
+    }
+
+    /// As [`Guard::insert`], skipping a row its keys already hold.
+    fn insert_or_ignore(&self, into: &str, columns: &str, params: Vec<Value>) -> Stmt {
+        self.insert_as("INSERT OR IGNORE", into, columns, params)
+    }
+
+    fn insert_as(&self, verb: &str, into: &str, columns: &str, mut params: Vec<Value>) -> Stmt {
         let n = params.len();
         let placeholders: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
         let sql = format!(
-            "INSERT INTO {into} ({columns}) SELECT {} WHERE {}",
+            "{verb} INTO {into} ({columns}) SELECT {} WHERE {}",
             placeholders.join(", "),
             number_guard(&guard_sql(self.table), n)
         );

@@ -16,8 +16,14 @@ use shared::user::Actor;
 
 const TABLE: &str = "opportunities";
 
-/// The filters `GET /api/opportunities` takes.
-pub const FILTERS: &[&str] = &["pipeline", "stage", "grade", "status", "owner"];
+/// The filters `GET /api/opportunities` takes, and their columns.
+pub const FILTERS: page::Filters = &[
+    ("pipeline", "pipeline"),
+    ("stage", "stage"),
+    ("grade", "grade"),
+    ("status", "status"),
+    ("owner", "owner_id"),
+];
 
 /// One page of the deals `actor` may read (`shared::access`: managers
 /// all; everyone else their own and those they are staffed on).
@@ -33,18 +39,7 @@ pub async fn list(
             Value::from(&actor.user_id),
         );
     }
-    for (key, value) in &query.filters {
-        let fragment = match key.as_str() {
-            "pipeline" => "pipeline = ?",
-            "stage" => "stage = ?",
-            "grade" => "grade = ?",
-            "status" => "status = ?",
-            _ => "owner_id = ?",
-        };
-        filter.and(fragment, Value::from(value));
-    }
-    let stmt = page::statement(TABLE, filter, query, ("name", "customer"));
-    page::page(db, stmt, query.limit).await
+    page::list(db, TABLE, filter, FILTERS, query, ("name", "customer")).await
 }
 
 /// The deal as stored, if it exists.
@@ -173,8 +168,8 @@ fn members(opp: &Opportunity, guard: Guard<'_>) -> Vec<Stmt> {
         vec![Value::from(&opp.id), Value::from(guard.token)],
     )];
     for m in &opp.team {
-        // OR IGNORE: one person may hold a role once (the primary key).
-        let mut s = guard.insert(
+        // One person holds a role once (the primary key).
+        let s = guard.insert_or_ignore(
             "deal_members",
             "opportunity_id, user_id, role",
             vec![
@@ -183,7 +178,6 @@ fn members(opp: &Opportunity, guard: Guard<'_>) -> Vec<Stmt> {
                 Value::from(m.role.as_str()),
             ],
         );
-        s.sql = s.sql.replacen("INSERT INTO", "INSERT OR IGNORE INTO", 1);
         out.push(s);
     }
     out

@@ -51,6 +51,33 @@ impl Where {
     }
 }
 
+/// A list's filters: the query key each takes, and the column it matches.
+pub type Filters = &'static [(&'static str, &'static str)];
+
+/// One newest-first page of `table`: the `visible` condition, then the
+/// query's filters as `column = ?` (their keys were checked against
+/// `filters` when the query was parsed), search and paging.
+pub async fn list(
+    db: &dyn Database,
+    table: &str,
+    mut filter: Where,
+    filters: Filters,
+    query: &ListQuery,
+    search_columns: (&str, &str),
+) -> Result<Page<Box<RawValue>>, ApiError> {
+    for (key, value) in &query.filters {
+        if let Some((_, column)) = filters.iter().find(|(k, _)| k == key) {
+            filter.and(&format!("{column} = ?"), Value::from(value));
+        }
+    }
+    page(
+        db,
+        statement(table, filter, query, search_columns),
+        query.limit,
+    )
+    .await
+}
+
 /// Rows of a list page: the record's JSON plus its paging key.
 #[derive(Deserialize)]
 struct PageRow {
@@ -62,7 +89,7 @@ struct PageRow {
 /// The statement of one newest-first page over `table` (`search_columns`
 /// are matched by `q`); it asks for one row more than the page, to know
 /// whether another follows.
-pub fn statement(
+fn statement(
     table: &str,
     mut filter: Where,
     query: &ListQuery,
@@ -93,7 +120,7 @@ pub fn statement(
 /// Runs a page query and answers `{items, next_cursor}`. The stored
 /// documents pass through as raw JSON: a page costs no parsing or
 /// re-encoding in the Worker.
-pub async fn page(
+async fn page(
     db: &dyn Database,
     stmt: Stmt,
     limit: usize,

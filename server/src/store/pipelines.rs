@@ -33,7 +33,7 @@ pub async fn save(
     token: &str,
 ) -> Result<bool, ApiError> {
     let doc = serde_json::to_string(pipeline).map_err(storage)?;
-    let outcomes = run(
+    super::guarded(
         db,
         vec![
             Stmt::new(
@@ -49,8 +49,7 @@ pub async fn save(
             audited(pipeline, (at, by, summary), token),
         ],
     )
-    .await?;
-    Ok(outcomes.first().is_some_and(|o| o.changes > 0))
+    .await
 }
 
 /// Stores a new pipeline with its audit entry. `Ok(false)`: the id is taken.
@@ -61,7 +60,7 @@ pub async fn create(
     token: &str,
 ) -> Result<bool, ApiError> {
     let doc = serde_json::to_string(pipeline).map_err(storage)?;
-    let outcomes = run(
+    super::guarded(
         db,
         vec![
             Stmt::new(
@@ -76,8 +75,7 @@ pub async fn create(
             audited(pipeline, (at, by, summary), token),
         ],
     )
-    .await?;
-    Ok(outcomes.first().is_some_and(|o| o.changes > 0))
+    .await
 }
 
 #[derive(Deserialize)]

@@ -77,7 +77,7 @@ pub async fn insert(
     (at, by): (&str, &str),
 ) -> Result<bool, ApiError> {
     let summary = format!("created with roles {}", roles_json(&user.roles)?);
-    let out = run(
+    super::guarded(
         db,
         vec![Stmt::new(
             "INSERT OR IGNORE INTO users (id, email, name, password_hash, roles, active, created_at, updated_at) \
@@ -104,8 +104,7 @@ pub async fn insert(
             )),
         )],
     )
-    .await?;
-    Ok(out.first().is_some_and(|o| o.changes > 0))
+    .await
 }
 
 #[derive(Deserialize)]
