@@ -5,7 +5,7 @@ use super::{ApiResult, Ctx};
 use crate::error::ApiError;
 use crate::http::Response;
 use crate::store::grading as store;
-use shared::api::{GradingPreviewRequest, GradingUpdate, Page};
+use shared::api::{GradingAdmin, GradingPreviewRequest, GradingUpdate, Page};
 use shared::regrade::{self, validate_thresholds};
 
 /// `GET /api/admin/grading`.
@@ -31,11 +31,10 @@ pub async fn update_grading(ctx: Ctx<'_>) -> ApiResult {
     let body: GradingUpdate = ctx.body()?;
     let policy =
         validate_thresholds(body.a_min, body.b_min, body.c_min).map_err(ApiError::Invalid)?;
-    let current = store::current(ctx.db()).await?;
+    let (current, deals) = store::current_and_open_deals(ctx.db()).await?;
     if body.version != current.version {
         return Err(ApiError::stale(&current));
     }
-    let deals = store::open_deals(ctx.db()).await?;
     let regrades = regrade::regrades(&deals, &policy, current.version + 1);
     let to = GradingPreviewRequest {
         a_min: body.a_min,
@@ -68,7 +67,17 @@ pub async fn update_grading(ctx: Ctx<'_>) -> ApiResult {
     .await?;
     if saved {
         super::config::republish(&ctx).await?;
-        Response::json(200, &store::current(ctx.db()).await?)
+        // What the save wrote: no need to read it back.
+        let saved = GradingAdmin {
+            a_min: to.a_min,
+            b_min: to.b_min,
+            c_min: to.c_min,
+            currency: current.currency,
+            version: current.version + 1,
+            updated_by: Some(by),
+            updated_at: ctx.now,
+        };
+        Response::json(200, &saved)
     } else {
         Err(ApiError::stale(&store::current(ctx.db()).await?))
     }

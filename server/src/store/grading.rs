@@ -105,18 +105,36 @@ pub async fn history(db: &dyn Database) -> Result<Vec<GradingChange>, ApiError> 
 /// What grading needs of every open deal, without their documents (a light
 /// read however many there are: the grade inputs are columns or JSON paths).
 pub async fn open_deals(db: &dyn Database) -> Result<Vec<GradedDeal>, ApiError> {
-    all(
-        db,
-        Stmt::new(
-            "SELECT id, name, amount, json_extract(doc, '$.lead_by') AS lead_by, \
-             json_extract(doc, '$.grade_override.grade') AS override_grade, \
-             json_extract(doc, '$.grade.computed') AS computed, grade AS effective, \
-             json_array_length(doc, '$.skipped') AS skipped \
-             FROM opportunities WHERE status = ?1 ORDER BY created_at DESC, id DESC",
-            vec![Value::from("open")],
-        ),
+    all(db, open_deals_stmt()).await
+}
+
+fn open_deals_stmt() -> Stmt {
+    Stmt::new(
+        "SELECT id, name, amount, json_extract(doc, '$.lead_by') AS lead_by, \
+         json_extract(doc, '$.grade_override.grade') AS override_grade, \
+         json_extract(doc, '$.grade.computed') AS computed, grade AS effective, \
+         json_array_length(doc, '$.skipped') AS skipped \
+         FROM opportunities WHERE status = ?1 ORDER BY created_at DESC, id DESC",
+        vec![Value::from("open")],
     )
-    .await
+}
+
+/// The thresholds in force and every open deal, in one round trip (what
+/// a save needs).
+pub async fn current_and_open_deals(
+    db: &dyn Database,
+) -> Result<(GradingAdmin, Vec<GradedDeal>), ApiError> {
+    let [policy, deals]: [super::Outcome; 2] =
+        super::run(db, vec![Stmt::new(POLICY_SQL, vec![]), open_deals_stmt()])
+            .await?
+            .try_into()
+            .map_err(|_| storage("grading reads answered the wrong number of results"))?;
+    let row = policy
+        .parse::<PolicyRow>()?
+        .into_iter()
+        .next()
+        .ok_or_else(|| storage("grading policy row is missing"))?;
+    Ok((row.admin()?, deals.parse()?))
 }
 
 /// Regrades per statement: each statement's JSON parameter stays far below
