@@ -394,3 +394,49 @@ pub async fn converted_deal(rep: &Session, title: &str, amount: i64) -> shared::
     .await;
     serde_json::from_value(deal).expect("the new deal")
 }
+
+/// A JSON request (GET without a body); its status and body (`null` when
+/// empty or not JSON).
+pub async fn call(
+    s: &Session,
+    method: reqwest::Method,
+    path: &str,
+    body: serde_json::Value,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let r = if method == reqwest::Method::GET {
+        s.get(path).send().await.expect("reach the API")
+    } else {
+        s.send_json(method, path, &body)
+            .send()
+            .await
+            .expect("reach the API")
+    };
+    let status = r.status();
+    let text = r.text().await.unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// Puts the grading thresholds back to `before` (tests that move them run
+/// alone in their binary; every later test grades by the defaults). Answers
+/// the thresholds as they were just before, and as restored.
+pub async fn restore_thresholds(
+    admin: &Session,
+    before: &shared::api::GradingAdmin,
+) -> (shared::api::GradingAdmin, shared::api::GradingAdmin) {
+    let now: shared::api::GradingAdmin = admin.get_json("/api/admin/grading").await;
+    let restored = call_ok(
+        admin,
+        reqwest::Method::PUT,
+        "/api/admin/grading",
+        serde_json::json!({"a_min": before.a_min, "b_min": before.b_min,
+                           "c_min": before.c_min, "version": now.version}),
+    )
+    .await;
+    (
+        now,
+        serde_json::from_value(restored).expect("the restored thresholds"),
+    )
+}

@@ -6,7 +6,8 @@
 //! by, and puts them back whatever happens.
 
 use dealgate_tests::{
-    Session, browser, call_ok, converted_deal, sign_in_as, sign_in_in_browser, unique, wait_text,
+    Session, browser, call_ok, converted_deal, restore_thresholds, sign_in_as, sign_in_in_browser,
+    unique, wait_text,
 };
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
@@ -175,18 +176,7 @@ async fn an_admin_previews_a_new_b_min_saves_it_after_confirming_sees_the_new_ve
         .get_json(&format!("/api/opportunities/{}", deal.id))
         .await;
     // Put the thresholds back for every test after this one, whatever happened.
-    let now: GradingAdmin = admin.get_json("/api/admin/grading").await;
-    let restored: GradingAdmin = serde_json::from_value(
-        call_ok(
-            &admin,
-            Method::PUT,
-            "/api/admin/grading",
-            json!({"a_min": before.a_min, "b_min": before.b_min, "c_min": before.c_min,
-                   "version": now.version}),
-        )
-        .await,
-    )
-    .unwrap();
+    let (now, restored) = restore_thresholds(&admin, &before).await;
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
     }

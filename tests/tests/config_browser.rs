@@ -8,8 +8,8 @@
 //! whatever happens.
 
 use dealgate_tests::{
-    Session, browser, call_ok, converted_deal, sign_in_as, sign_in_in_browser, unique, url,
-    wait_text,
+    Session, browser, call_ok, converted_deal, restore_thresholds, sign_in_as, sign_in_in_browser,
+    unique, url, wait_text,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -106,18 +106,7 @@ async fn a_reps_open_deal_page_shows_the_new_grade_and_verdict_after_an_admin_ra
     ))
     .await;
     // Put the thresholds back for every test after this one, whatever happened.
-    let now: GradingAdmin = admin.get_json("/api/admin/grading").await;
-    let restored: GradingAdmin = serde_json::from_value(
-        call_ok(
-            &admin,
-            Method::PUT,
-            "/api/admin/grading",
-            json!({"a_min": before.a_min, "b_min": before.b_min, "c_min": before.c_min,
-                   "version": now.version}),
-        )
-        .await,
-    )
-    .unwrap();
+    let (_, restored) = restore_thresholds(&admin, &before).await;
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
     }

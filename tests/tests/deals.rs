@@ -2,24 +2,13 @@
 //! (issue #5), against the real runtime. Every refusal is checked against
 //! what `shared::check` says for the same state.
 
-use dealgate_tests::{Session, sign_in_as, unique};
+use dealgate_tests::{Session, call, sign_in_as, unique};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shared::api::{Config, Page, Problem};
 use shared::gate::{Target, Transition, check};
 use shared::lead::Lead;
 use shared::{Key, Opportunity, Pipeline};
-
-async fn call(s: &Session, method: Method, path: &str, body: Value) -> (StatusCode, Value) {
-    let r = if method == Method::GET {
-        s.get(path).send().await.unwrap()
-    } else {
-        s.send_json(method, path, &body).send().await.unwrap()
-    };
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 async fn config(s: &Session) -> Config {
     let (status, body) = call(s, Method::GET, "/api/config", Value::Null).await;

@@ -3,20 +3,9 @@
 //! statement the host's SQLite also runs). One test, in its own binary:
 //! it moves the thresholds every other test grades by, and puts them back.
 
-use dealgate_tests::{Session, converted_deal, sign_in_as, unique};
-use reqwest::{Method, StatusCode};
+use dealgate_tests::{Session, call, converted_deal, sign_in_as, unique};
+use reqwest::Method;
 use serde_json::{Value, json};
-
-async fn call(s: &Session, method: Method, path: &str, body: Value) -> (StatusCode, Value) {
-    let r = if method == Method::GET {
-        s.get(path).send().await.unwrap()
-    } else {
-        s.send_json(method, path, &body).send().await.unwrap()
-    };
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 /// A deal of `amount` fen, as JSON.
 async fn deal(s: &Session, amount: i64) -> Value {
