@@ -4,7 +4,7 @@
 //! 405. Adding an endpoint is one row here and one handler in `api/`.
 
 use crate::api::{
-    self, ApiResult, Ctx, config, grading, leads, opportunities, pipelines, session, users,
+    self, ApiResult, Ctx, audit, config, grading, leads, opportunities, pipelines, session, users,
 };
 use crate::auth::Access;
 use crate::http::Method;
@@ -127,7 +127,7 @@ pub const ROUTES: &[Route] = &[
         pipelines::preview_pipeline,
         ADMIN
     ),
-    route!(Get, "/api/admin/audit", pipelines::list_audit, ADMIN),
+    route!(Get, "/api/admin/audit", audit::list_audit, ADMIN),
     route!(Get, "/api/leads", leads::list_leads, SALES),
     route!(Post, "/api/leads", leads::create_lead, SALES),
     route!(Get, "/api/leads/{id}", leads::get_lead, SALES),

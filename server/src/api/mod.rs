@@ -6,6 +6,7 @@
 //! [`handle`] is one request's whole path: route, media type, session,
 //! authorisation, handler, problem+json, the API headers.
 
+pub mod audit;
 pub mod config;
 pub mod grading;
 pub mod leads;
