@@ -4,7 +4,8 @@
 //! 405. Adding an endpoint is one row here and one handler in `api/`.
 
 use crate::api::{
-    self, ApiResult, Ctx, audit, config, grading, leads, opportunities, pipelines, session, users,
+    self, ApiResult, Ctx, audit, config, grading, leads, opportunities, pipelines, session,
+    settings, users,
 };
 use crate::auth::Access;
 use crate::http::Method;
@@ -128,6 +129,30 @@ pub const ROUTES: &[Route] = &[
         ADMIN
     ),
     route!(Get, "/api/admin/audit", audit::list_audit, ADMIN),
+    route!(
+        Get,
+        "/api/admin/team-roles",
+        settings::get_team_roles,
+        ADMIN
+    ),
+    route!(
+        Put,
+        "/api/admin/team-roles",
+        settings::update_team_roles,
+        ADMIN
+    ),
+    route!(
+        Get,
+        "/api/admin/registration",
+        settings::get_registration,
+        ADMIN
+    ),
+    route!(
+        Put,
+        "/api/admin/registration",
+        settings::update_registration,
+        ADMIN
+    ),
     route!(Get, "/api/leads", leads::list_leads, SALES),
     route!(Post, "/api/leads", leads::create_lead, SALES),
     route!(Get, "/api/leads/{id}", leads::get_lead, SALES),
@@ -375,6 +400,10 @@ mod tests {
         ("PUT", "/api/admin/pipelines/{id}", "admin"),
         ("POST", "/api/admin/pipelines/{id}/preview", "admin"),
         ("GET", "/api/admin/audit", "admin"),
+        ("GET", "/api/admin/team-roles", "admin"),
+        ("PUT", "/api/admin/team-roles", "admin"),
+        ("GET", "/api/admin/registration", "admin"),
+        ("PUT", "/api/admin/registration", "admin"),
         ("GET", "/api/leads", "rep|manager|admin"),
         ("POST", "/api/leads", "rep|manager|admin"),
         ("GET", "/api/leads/{id}", "rep|manager|admin"),

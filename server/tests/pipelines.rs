@@ -302,3 +302,188 @@ fn a_drafts_preview_lists_the_deals_that_gain_blockers_before_anything_is_saved(
         format!("stages[{i}].probability")
     );
 }
+
+#[test]
+fn a_key_that_is_not_snake_case_is_422_at_its_path_in_save_and_preview() {
+    let app = TestApp::new();
+    let admin = session(&app, ADMIN);
+    let mut doc = pipeline(&admin, "tender");
+    doc["stages"][2]["required_fields"][1]["key"] = json!("Main Competitors");
+
+    let saved = problem(&put(&admin, &doc), 422, "invalid");
+    let previewed = problem(
+        &admin.post("/api/admin/pipelines/tender/preview", doc.clone()),
+        422,
+        "invalid",
+    );
+
+    let expected = pairs(&[("stages[2].required_fields[1].key", "invalid_key")]);
+    assert_eq!(
+        (errors(&saved), errors(&previewed)),
+        (expected.clone(), expected)
+    );
+    assert_eq!(pipeline(&admin, "tender")["version"], 1);
+}
+
+#[test]
+fn pipeline_problems_read_in_the_callers_language() {
+    let app = TestApp::new();
+    let admin = session(&app, ADMIN);
+    let mut doc = pipeline(&admin, "direct");
+    doc["stages"][1]["name"]["zh-CN"] = json!("");
+
+    let r = admin.request_in(
+        dealgate_server::http::Method::Put,
+        "/api/admin/pipelines/direct",
+        Some(doc),
+        "zh-CN",
+    );
+
+    let p = problem(&r, 422, "invalid");
+    assert_eq!(errors(&p), pairs(&[("stages[1].name", "missing_text")]));
+    let message = p["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("中文和英文"), "{message}");
+}
+
+fn team_roles(admin: &Client<'_>) -> Value {
+    ok(admin.get("/api/admin/team-roles"), 200)
+}
+
+#[test]
+fn an_admin_adds_and_renames_deal_team_roles_and_the_config_follows() {
+    let app = TestApp::new();
+    let admin = session(&app, ADMIN);
+    let mut doc = team_roles(&admin);
+    assert_eq!(doc["version"], 1);
+    let roles = doc["roles"].as_array_mut().unwrap();
+    roles[0]["name"]["en"] = json!("Pre-sales engineer");
+    roles.push(json!({"key": "security", "name": {"zh-CN": "安全顾问", "en": "Security advisor"}}));
+
+    let saved = ok(admin.put("/api/admin/team-roles", doc.clone()), 200);
+
+    assert_eq!(saved["version"], 2);
+    let config = ok(admin.get("/api/config"), 200);
+    assert_eq!(config["team_roles"], saved["roles"]);
+    assert_eq!(config["team_roles"][0]["name"]["en"], "Pre-sales engineer");
+    // The old version is stale now: 409 with the list as it is.
+    let stale = problem(
+        &admin.put("/api/admin/team-roles", doc),
+        409,
+        "version_conflict",
+    );
+    assert_eq!(stale["current"]["version"], 2);
+    let audit = ok(admin.get("/api/admin/audit"), 200);
+    assert_eq!(audit["items"][0]["subject"], "settings:team_roles");
+    assert!(
+        audit["items"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .ends_with("delivery, security")
+    );
+}
+
+#[test]
+fn a_team_role_a_pipeline_needs_or_an_open_deal_has_staffed_cannot_be_removed() {
+    let app = TestApp::new();
+    let admin = session(&app, ADMIN);
+    let rep = session(&app, REP);
+    let deal = converted_deal(&rep, new_lead("MES", "tender"), B_AMOUNT);
+    ok(
+        set_team(
+            &rep,
+            &deal,
+            json!([{"role": "delivery", "user_id": "u_rep2"}]),
+        ),
+        200,
+    );
+    let without = |key: &str| {
+        let mut doc = team_roles(&admin);
+        doc["roles"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|r| r["key"] != key);
+        doc
+    };
+
+    let needed = problem(
+        &admin.put("/api/admin/team-roles", without("legal")),
+        422,
+        "invalid",
+    );
+    let staffed = problem(
+        &admin.put("/api/admin/team-roles", without("delivery")),
+        409,
+        "role_is_staffed",
+    );
+    let mut bad = team_roles(&admin);
+    bad["roles"][1]["key"] = json!("Solution Architect");
+    let invalid = problem(&admin.put("/api/admin/team-roles", bad), 422, "invalid");
+
+    assert!(
+        errors(&needed)
+            .iter()
+            .all(|(f, c)| f == "roles" && c == "role_in_use")
+    );
+    assert_eq!(staffed["in_use"][0]["id"], deal["id"]);
+    assert_eq!(staffed["in_use"][0]["key"], "delivery");
+    assert_eq!(errors(&invalid), pairs(&[("roles[1].key", "invalid_key")]));
+    assert_eq!(team_roles(&admin)["version"], 1);
+}
+
+#[test]
+fn an_admin_sets_the_registration_protection_days_within_range() {
+    let app = TestApp::new();
+    let admin = session(&app, ADMIN);
+    let current = ok(admin.get("/api/admin/registration"), 200);
+    assert_eq!(current, json!({"protection_days": 90, "version": 1}));
+
+    let saved = ok(
+        admin.put(
+            "/api/admin/registration",
+            json!({"protection_days": 120, "version": 1}),
+        ),
+        200,
+    );
+    let stale = problem(
+        &admin.put(
+            "/api/admin/registration",
+            json!({"protection_days": 60, "version": 1}),
+        ),
+        409,
+        "version_conflict",
+    );
+    let out_of_range: Vec<Value> = [json!(0), json!(3651), json!(1.5), json!("90")]
+        .into_iter()
+        .map(|d| {
+            problem(
+                &admin.put(
+                    "/api/admin/registration",
+                    json!({"protection_days": d, "version": 2}),
+                ),
+                422,
+                "invalid",
+            )
+        })
+        .collect();
+
+    assert_eq!(saved, json!({"protection_days": 120, "version": 2}));
+    assert_eq!(stale["current"], saved);
+    assert!(
+        out_of_range
+            .iter()
+            .all(|p| errors(p) == pairs(&[("protection_days", "protection_days_range")]))
+    );
+    assert_eq!(
+        ok(admin.get("/api/config"), 200)["registration"]["protection_days"],
+        120
+    );
+    for who in [REP, MANAGER, CHANNEL] {
+        let c = session(&app, who);
+        problem(&c.get("/api/admin/registration"), 403, "forbidden");
+        problem(
+            &c.put("/api/admin/team-roles", team_roles(&admin)),
+            403,
+            "forbidden",
+        );
+    }
+}

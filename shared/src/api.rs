@@ -67,6 +67,21 @@ pub struct InUse {
     pub key: String,
 }
 
+/// `GET/PUT /api/admin/team-roles`: the deal-team role list, versioned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamRolesAdmin {
+    pub roles: Vec<crate::pipeline::TeamRole>,
+    pub version: u64,
+}
+
+/// `GET/PUT /api/admin/registration`: how long an approved partner
+/// registration protects its deal, versioned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationAdmin {
+    pub protection_days: u16,
+    pub version: u64,
+}
+
 /// `GET /api/admin/pipelines`: each pipeline's id, name, version and size.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PipelineSummary {

@@ -7,6 +7,7 @@ pub mod access;
 pub mod api;
 pub mod builtin;
 pub mod checklist;
+pub mod draft;
 pub mod event;
 pub mod gate;
 pub mod grade;

@@ -307,6 +307,12 @@ pub enum PipelineError {
     UnknownTeamRole { stage: String, role: String },
     #[error("stage `{0}`: name, entry and exit need text in zh-CN and en")]
     MissingText(String),
+    #[error("stage `{stage}`: `{key}` needs a label in zh-CN and en")]
+    MissingLabel { stage: String, key: String },
+    #[error("a key is 1–48 characters of a–z, 0–9 and _, starting with a letter")]
+    InvalidKey,
+    #[error("max days must be a whole number from 0 (no limit) to 65535")]
+    MaxDaysRange,
 }
 
 impl PipelineError {
@@ -323,8 +329,60 @@ impl PipelineError {
             PipelineError::SelectWithoutOptions { .. } => "select_without_options",
             PipelineError::NoGrades { .. } => "requirement_without_grades",
             PipelineError::UnknownTeamRole { .. } => "unknown_team_role",
-            PipelineError::MissingText(_) => "missing_text",
+            PipelineError::MissingText(_) | PipelineError::MissingLabel { .. } => "missing_text",
+            PipelineError::InvalidKey => "invalid_key",
+            PipelineError::MaxDaysRange => "max_days_range",
         }
+    }
+
+    /// What the admin reads, in both languages (the path says where).
+    pub fn message(&self) -> Localized {
+        use PipelineError as E;
+        let (zh, en) = match self {
+            E::TooFewStages => ("流程至少需要两个阶段".to_string(), self.to_string()),
+            E::DuplicateStage(k) => (format!("阶段键 {k} 重复"), self.to_string()),
+            E::DuplicateRequirement { stage, key } => {
+                (format!("阶段 {stage} 中的键 {key} 重复"), self.to_string())
+            }
+            E::FieldInTwoStages(k) => (format!("字段 {k} 在多个阶段中必填"), self.to_string()),
+            E::FirstStageHasProcessesOrRoles(_) => (
+                "第一阶段在线索上完成，只能包含必填内容和必做之事".to_string(),
+                self.to_string(),
+            ),
+            E::FinalStageSkippable(_) => ("最后一个阶段不能跳过".to_string(), self.to_string()),
+            E::ProbabilityRange(_) => (
+                "赢单概率须为 0–100 的整数".to_string(),
+                "Probability must be a whole number from 0 to 100".to_string(),
+            ),
+            E::ProbabilityDecreasing(_) => (
+                "赢单概率不能低于前一阶段".to_string(),
+                "Probability must not be lower than the stage before".to_string(),
+            ),
+            E::SelectWithoutOptions { field, .. } => (
+                format!("选择字段 {field} 至少需要一个选项"),
+                self.to_string(),
+            ),
+            E::NoGrades { key, .. } => (format!("{key} 未适用于任何等级"), self.to_string()),
+            E::UnknownTeamRole { role, .. } => {
+                (format!("{role} 不是已定义的项目团队角色"), self.to_string())
+            }
+            E::MissingText(_) => (
+                "阶段名称、开始标志和结束标志都需要中文和英文".to_string(),
+                "Name, entry and exit need text in zh-CN and en".to_string(),
+            ),
+            E::MissingLabel { key, .. } => {
+                (format!("{key} 的名称需要中文和英文"), self.to_string())
+            }
+            E::InvalidKey => (
+                "键须为 1–48 个小写字母、数字或下划线，以字母开头".to_string(),
+                self.to_string(),
+            ),
+            E::MaxDaysRange => (
+                "最长天数须为 0（不限）到 65535 的整数".to_string(),
+                self.to_string(),
+            ),
+        };
+        Localized::new(zh, en)
     }
 }
 
@@ -466,12 +524,15 @@ impl Pipeline {
                     PipelineError::UnknownTeamRole { stage, role } => {
                         item_at(stage_at(stage), role)
                     }
+                    PipelineError::MissingLabel { stage, key } => {
+                        format!("{}.label", item_at(stage_at(stage), key))
+                    }
+                    PipelineError::InvalidKey | PipelineError::MaxDaysRange => String::new(),
                 };
-                let text = e.to_string();
                 FieldIssue {
                     field: path,
                     code: e.code().to_string(),
-                    message: Localized::new(text.clone(), text),
+                    message: e.message(),
                 }
             })
             .collect())
@@ -549,6 +610,20 @@ impl Pipeline {
                     errors.push(PipelineError::UnknownTeamRole {
                         stage: sk.clone(),
                         role: r.role.to_string(),
+                    });
+                }
+            }
+            let labels = stage
+                .required_fields
+                .iter()
+                .map(|f| (&f.key, &f.label))
+                .chain(stage.required_tasks.iter().map(|t| (&t.key, &t.label)))
+                .chain(stage.processes.iter().map(|p| (&p.key, &p.label)));
+            for (key, label) in labels {
+                if !label.is_complete() {
+                    errors.push(PipelineError::MissingLabel {
+                        stage: sk.clone(),
+                        key: key.to_string(),
                     });
                 }
             }

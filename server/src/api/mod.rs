@@ -13,6 +13,7 @@ pub mod leads;
 pub mod opportunities;
 pub mod pipelines;
 pub mod session;
+pub mod settings;
 pub mod users;
 
 use crate::auth::{Access, authorize, is_json};

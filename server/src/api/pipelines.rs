@@ -54,16 +54,17 @@ pub async fn get_pipeline(ctx: Ctx<'_>) -> ApiResult {
 /// when open deals or leads are in the way.
 pub async fn update_pipeline(ctx: Ctx<'_>) -> ApiResult {
     let id = key_param(&ctx)?;
-    let mut draft: Pipeline = ctx.body()?;
+    let body: serde_json::Value = ctx.body()?;
     let settings = config::load(ctx.db()).await?;
     let current = find(&settings, &id)?;
-    if draft.version != current.version {
+    let version = body
+        .get("version")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| ApiError::BadRequest("version: a whole number is required".into()))?;
+    if version != u64::from(current.version) {
         return Err(ApiError::stale(current));
     }
-    draft.id = id.clone();
-    draft
-        .validate_paths(&settings.team_roles)
-        .map_err(ApiError::Invalid)?;
+    let mut draft = read_draft(&body, &id, &settings)?;
     let removed_stages = current.stages_removed_by(&draft);
     let stranded = store::open_deals_in(ctx.db(), &id, &removed_stages).await?;
     if !stranded.is_empty() {
@@ -108,18 +109,30 @@ pub async fn update_pipeline(ctx: Ctx<'_>) -> ApiResult {
 /// their stage elsewhere in the order (or gone), before anything is saved.
 pub async fn preview_pipeline(ctx: Ctx<'_>) -> ApiResult {
     let id = key_param(&ctx)?;
-    let mut draft: Pipeline = ctx.body()?;
+    let body: serde_json::Value = ctx.body()?;
     let settings = config::load(ctx.db()).await?;
     let current = find(&settings, &id)?;
-    draft.id = id.clone();
-    draft
-        .validate_paths(&settings.team_roles)
-        .map_err(ApiError::Invalid)?;
+    let draft = read_draft(&body, &id, &settings)?;
     let deals = crate::store::opportunities::open_in_pipeline(ctx.db(), &id).await?;
     Response::json(
         200,
         &shared::impact::preview(&deals, current, &draft, &settings.policy),
     )
+}
+
+/// The draft pipeline of a request body, as the pipeline `id` (the path
+/// names it, whatever the body says): 422 with the path of every problem,
+/// a key that is not snake_case included.
+fn read_draft(
+    body: &serde_json::Value,
+    id: &Key,
+    settings: &config::Settings,
+) -> Result<Pipeline, ApiError> {
+    let mut body = body.clone();
+    if let Some(doc) = body.as_object_mut() {
+        doc.insert("id".into(), serde_json::Value::from(id.as_str()));
+    }
+    shared::draft::parse_pipeline(&body, &settings.team_roles).map_err(ApiError::Invalid)
 }
 
 /// A few words on what a save changed, for the audit.

@@ -23,7 +23,9 @@ pub struct Settings {
     pub policy: GradingPolicy,
     pub grading: GradingConfig,
     pub team_roles: Vec<TeamRole>,
+    pub team_roles_version: u64,
     pub registration: RegistrationConfig,
+    pub registration_version: u64,
 }
 
 impl Settings {
@@ -111,12 +113,20 @@ pub fn parse(outcomes: Vec<Outcome>) -> Result<Settings, ApiError> {
         .ok_or_else(|| storage("grading policy breaks its invariant"))?;
     let mut team_roles = None;
     let mut registration = None;
+    let (mut team_roles_version, mut registration_version) = (0, 0);
     let mut version = grading.version + pipelines.iter().map(|p| u64::from(p.version)).sum::<u64>();
     for s in settings.parse::<SettingRow>()? {
-        version += u64::try_from(s.version).unwrap_or_default();
+        let v = u64::try_from(s.version).unwrap_or_default();
+        version += v;
         match s.key.as_str() {
-            TEAM_ROLES => team_roles = Some(parse_doc(&s.doc)?),
-            REGISTRATION => registration = Some(parse_doc(&s.doc)?),
+            TEAM_ROLES => {
+                team_roles = Some(parse_doc(&s.doc)?);
+                team_roles_version = v;
+            }
+            REGISTRATION => {
+                registration = Some(parse_doc(&s.doc)?);
+                registration_version = v;
+            }
             _ => {}
         }
     }
@@ -126,7 +136,9 @@ pub fn parse(outcomes: Vec<Outcome>) -> Result<Settings, ApiError> {
         policy,
         grading,
         team_roles: team_roles.ok_or_else(|| storage("team roles are missing"))?,
+        team_roles_version,
         registration: registration.ok_or_else(|| storage("registration settings are missing"))?,
+        registration_version,
     })
 }
 
@@ -145,8 +157,80 @@ pub async fn with_settings(db: &dyn Database, stmt: Stmt) -> Result<(Outcome, Se
     Ok((first, parse(outcomes)?))
 }
 
-const TEAM_ROLES: &str = "team_roles";
-const REGISTRATION: &str = "registration";
+pub const TEAM_ROLES: &str = "team_roles";
+pub const REGISTRATION: &str = "registration";
+
+/// Writes setting `key` (its document `doc` at `version`, over
+/// `previous`) with its audit entry, in one batch. `Ok(false)`: another
+/// write won.
+pub async fn save_setting(
+    db: &dyn Database,
+    (key, doc, version, previous): (&str, String, u64, u64),
+    (at, by, summary): (&str, &str, &str),
+    token: &str,
+) -> Result<bool, ApiError> {
+    super::guarded(
+        db,
+        vec![
+            Stmt::new(
+                "UPDATE settings SET version = ?1, doc = ?2, last_write = ?3 WHERE key = ?4 AND version = ?5",
+                vec![
+                    Value::from(version),
+                    Value::from(doc),
+                    Value::from(token),
+                    Value::from(key),
+                    Value::from(previous),
+                ],
+            ),
+            super::audit::record(
+                at,
+                by,
+                &format!("settings:{key}"),
+                summary,
+                Some((
+                    "(SELECT last_write FROM settings WHERE key = ?5) = ?6",
+                    vec![Value::from(key), Value::from(token)],
+                )),
+            ),
+        ],
+    )
+    .await
+}
+
+/// The open deals that have someone staffed in any of `roles`.
+pub async fn open_deals_staffing(
+    db: &dyn Database,
+    roles: &[Key],
+) -> Result<Vec<shared::api::InUse>, ApiError> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: String,
+        name: String,
+        key: String,
+    }
+    if roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<&str> = roles.iter().map(Key::as_str).collect();
+    let rows: Vec<Row> = super::all(
+        db,
+        Stmt::new(
+            "SELECT DISTINCT o.id, o.name, m.role AS key FROM deal_members m \
+             JOIN opportunities o ON o.id = m.opportunity_id \
+             WHERE o.status = 'open' AND m.role IN (SELECT value FROM json_each(?1)) ORDER BY o.name",
+            vec![Value::from(json(&keys)?)],
+        ),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| shared::api::InUse {
+            id: r.id,
+            name: r.name,
+            key: r.key,
+        })
+        .collect())
+}
 
 /// The migration that stores the built-in configuration (the two
 /// pipelines, the deal-team roles, the registration settings). A host test

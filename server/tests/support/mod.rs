@@ -322,6 +322,17 @@ impl Client<'_> {
 
     /// `path` may carry a query string.
     pub fn request(&self, method: Method, path: &str, body: Option<serde_json::Value>) -> Resp {
+        self.request_in(method, path, body, "en")
+    }
+
+    /// As [`Client::request`], asking for answers in `lang`.
+    pub fn request_in(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        lang: &str,
+    ) -> Resp {
         let (path, query) = match path.split_once('?') {
             Some((p, q)) => (p, q),
             None => (path, ""),
@@ -335,7 +346,7 @@ impl Client<'_> {
                 (decode(k), decode(v))
             })
             .collect();
-        req.headers.push(("accept-language".into(), "en".into()));
+        req.headers.push(("accept-language".into(), lang.into()));
         if let Some(c) = &self.cookie {
             req.headers.push(("cookie".into(), c.clone()));
         }
