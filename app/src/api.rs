@@ -6,13 +6,16 @@ use leptos::prelude::{ArcRwSignal, Update};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
-    ApprovalDecision, Config, DisqualifyRequest, GradeOverrideRequest, GradingAdmin, GradingChange,
-    GradingUpdate, Health, LoginRequest, Me, NewUser, Page, Problem, TaskUpdate, TeamUpdate,
+    ApprovalDecision, AuditEntry, Config, DisqualifyRequest, GradeOverrideRequest, GradingAdmin,
+    GradingChange, GradingUpdate, Health, LoginRequest, Me, NewPipeline, NewUser, Page,
+    PipelineSummary, Problem, RegistrationAdmin, TaskUpdate, TeamRolesAdmin, TeamUpdate,
     Thresholds, TransitionRequest, UserPatch, UserSummary, VersionOnly,
 };
 use shared::event::Event;
+use shared::impact::PipelinePreview;
 use shared::lead::{ConvertRequest, Lead, LeadPatch, NewLead};
 use shared::opportunity::{Opportunity, OpportunityPatch};
+use shared::pipeline::Pipeline;
 use shared::regrade::PolicyPreview;
 use std::fmt;
 use std::sync::Arc;
@@ -276,7 +279,7 @@ pub async fn grading_preview(thresholds: &Thresholds) -> Result<PolicyPreview, A
 /// holds the old thresholds: it is asked again on its next use.
 pub async fn update_grading(update: &GradingUpdate) -> Result<GradingAdmin, ApiError> {
     let saved = send_json("PUT", "/api/admin/grading", update).await;
-    CONFIG.with(|c| c.borrow_mut().take());
+    forget_config();
     saved
 }
 
@@ -287,10 +290,107 @@ pub async fn grading_history() -> Result<Vec<GradingChange>, ApiError> {
         .items)
 }
 
+/// `GET /api/admin/pipelines`.
+pub async fn admin_pipelines() -> Result<Vec<PipelineSummary>, ApiError> {
+    Ok(get::<Page<PipelineSummary>>("/api/admin/pipelines")
+        .await?
+        .items)
+}
+
+/// `GET /api/admin/pipelines/{id}`: the whole document with its version.
+pub async fn admin_pipeline(id: &str) -> Result<Pipeline, ApiError> {
+    get(&format!("/api/admin/pipelines/{id}")).await
+}
+
+/// `POST /api/admin/pipelines`: a new pipeline (a copy, or the frame).
+pub async fn create_pipeline(new: &NewPipeline) -> Result<Pipeline, ApiError> {
+    let made = send_json("POST", "/api/admin/pipelines", new).await;
+    forget_config();
+    made
+}
+
+/// `PUT /api/admin/pipelines/{id}` with a draft as the admin typed it (the
+/// server checks it with the same `shared::draft` rules).
+pub async fn update_pipeline(id: &str, draft: &serde_json::Value) -> Result<Pipeline, ApiError> {
+    let saved = send_json("PUT", &format!("/api/admin/pipelines/{id}"), draft).await;
+    forget_config();
+    saved
+}
+
+/// `POST /api/admin/pipelines/{id}/preview`: what the draft would do to the
+/// pipeline's open deals.
+pub async fn pipeline_preview(
+    id: &str,
+    draft: &serde_json::Value,
+) -> Result<PipelinePreview, ApiError> {
+    send_json("POST", &format!("/api/admin/pipelines/{id}/preview"), draft).await
+}
+
+/// `GET /api/admin/team-roles`.
+pub async fn team_roles() -> Result<TeamRolesAdmin, ApiError> {
+    get("/api/admin/team-roles").await
+}
+
+/// `PUT /api/admin/team-roles` with the list as typed.
+pub async fn update_team_roles(body: &serde_json::Value) -> Result<TeamRolesAdmin, ApiError> {
+    let saved = send_json("PUT", "/api/admin/team-roles", body).await;
+    forget_config();
+    saved
+}
+
+/// `GET /api/admin/registration`.
+pub async fn registration() -> Result<RegistrationAdmin, ApiError> {
+    get("/api/admin/registration").await
+}
+
+/// `PUT /api/admin/registration`.
+pub async fn update_registration(body: &serde_json::Value) -> Result<RegistrationAdmin, ApiError> {
+    let saved = send_json("PUT", "/api/admin/registration", body).await;
+    forget_config();
+    saved
+}
+
+/// `GET /api/admin/audit`: configuration and account changes, newest first.
+pub async fn audit() -> Result<Vec<AuditEntry>, ApiError> {
+    Ok(get::<Page<AuditEntry>>("/api/admin/audit").await?.items)
+}
+
+/// The build's content-hashed folder, `/pkg-<hash>/` (from the `app.js`
+/// index.html preloads): where the admin pages' texts and styles are.
+pub fn pkg_base() -> Option<String> {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("link[rel=modulepreload]").ok().flatten())
+        .and_then(|l| l.get_attribute("href"))
+        .and_then(|h| h.strip_suffix("app.js").map(str::to_string))
+}
+
+/// `(zh-CN, en)` per `i18n::AdminMsg`, in key order.
+pub type AdminTexts = Arc<Vec<(String, String)>>;
+
+/// The admin pages' texts (`app/texts/admin.json`, `(zh-CN, en)` per
+/// `i18n::AdminMsg`), from the build's content-hashed folder, asked once.
+pub async fn admin_texts() -> Result<AdminTexts, ApiError> {
+    if let Some(t) = ADMIN_TEXTS.with(|t| t.borrow().clone()) {
+        return Ok(t);
+    }
+    let base = pkg_base().ok_or(ApiError::Unexpected { status: 0 })?;
+    let t: AdminTexts = Arc::new(get(&format!("{base}admin.json")).await?);
+    ADMIN_TEXTS.with(|slot| *slot.borrow_mut() = Some(t.clone()));
+    Ok(t)
+}
+
+/// After a configuration change: the cached config is asked again on its
+/// next use.
+fn forget_config() {
+    CONFIG.with(|c| c.borrow_mut().take());
+}
+
 thread_local! {
     /// The cached config, with its version.
     static CONFIG: std::cell::RefCell<Option<(u64, Arc<Config>)>> = const { std::cell::RefCell::new(None) };
     static USERS: std::cell::RefCell<Option<Arc<Vec<UserSummary>>>> = const { std::cell::RefCell::new(None) };
+    static ADMIN_TEXTS: std::cell::RefCell<Option<AdminTexts>> = const { std::cell::RefCell::new(None) };
     /// The newest config version any answer named: the next config asked
     /// must be at least this (KV copies lag; the server then reads D1).
     static MIN_VERSION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };

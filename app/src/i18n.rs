@@ -30,10 +30,6 @@ macro_rules! messages {
 
 messages! {
     AppName => ("Dealgate", "Dealgate"),
-    Tagline => (
-        "复杂销售，按阶段把关",
-        "Complex sales, gated stage by stage",
-    ),
     NavAbout => ("关于", "About"),
     Language => ("语言", "Language"),
     Loading => ("加载中…", "Loading…"),
@@ -78,25 +74,11 @@ messages! {
         "只有管理员可以访问此页面。",
         "Only admins can open this page.",
     ),
-    UsersTitle => ("用户管理", "Users"),
-    NewUser => ("新建用户", "New user"),
-    Name => ("姓名", "Name"),
     Create => ("创建", "Create"),
-    Roles => ("角色", "Roles"),
     RoleRep => ("销售", "Sales rep"),
     RoleManager => ("销售总监", "Sales director"),
     RoleChannel => ("渠道经理", "Channel manager"),
     RoleAdmin => ("管理员", "Admin"),
-    SaveRoles => ("保存角色", "Save roles"),
-    Active => ("启用", "Active"),
-    Deactivated => ("已停用", "Deactivated"),
-    Deactivate => ("停用", "Deactivate"),
-    Activate => ("启用", "Activate"),
-    ConfirmDeactivate => (
-        "确定停用该用户？其所有会话将立即结束。",
-        "Deactivate this user? All of their sessions end at once.",
-    ),
-    ConfirmActivate => ("确定重新启用该用户？", "Activate this user again?"),
     Status => ("状态", "Status"),
     SignedInAs => ("当前用户", "Signed in as"),
     // Deals and leads (#5)
@@ -232,14 +214,57 @@ messages! {
     Disqualify => ("作废线索", "Disqualify"),
     // Grading thresholds (#10)
     NavGrading => ("分级门槛", "Grading"),
+    // The stage framework and the audit (#10)
+    NavFramework => ("阶段框架", "Stage framework"),
+    NavAudit => ("变更记录", "Audit"),
+}
+
+/// The texts only the admin's configuration pages show (`/admin/*` but
+/// users and grading): not in the wasm, which every visit downloads, but in
+/// `app/texts/admin.json`, which those pages fetch once from the build's
+/// content-hashed folder (see `admin_texts`). A host test keeps the file
+/// equal to this table (`DEALGATE_BLESS=1 cargo test -p dealgate-app`
+/// rewrites it), so each text is still written once, here.
+macro_rules! admin_messages {
+    ($($name:ident => ($zh:expr, $en:expr $(,)?)),* $(,)?) => {
+        /// The keys of the admin table: an index into the loaded file.
+        #[derive(Clone, Copy, PartialEq, Eq)]
+        pub enum AdminMsg {
+            $($name,)*
+        }
+
+        impl AdminMsg {
+            pub const COUNT: usize = [$(AdminMsg::$name,)*].len();
+        }
+
+        /// `(zh-CN, en)` of every admin text, in key order (host builds:
+        /// the file is written from it).
+        #[cfg(not(target_arch = "wasm32"))]
+        pub fn admin_table() -> Vec<(&'static str, &'static str)> {
+            vec![$(($zh, $en),)*]
+        }
+    };
+}
+
+admin_messages! {
+    // Users and thresholds (#4, #10)
+    UsersTitle => ("用户管理", "Users"),
+    NewUser => ("新建用户", "New user"),
+    SaveRoles => ("保存角色", "Save roles"),
+    Active => ("启用", "Active"),
+    Deactivated => ("已停用", "Deactivated"),
+    Deactivate => ("停用", "Deactivate"),
+    Activate => ("启用", "Activate"),
+    ConfirmDeactivate => (
+        "确定停用该用户？其所有会话将立即结束。",
+        "Deactivate this user? All of their sessions end at once.",
+    ),
+    ConfirmActivate => ("确定重新启用该用户？", "Activate this user again?"),
     GradingTitle => ("分级门槛", "Grading thresholds"),
     AMinLabel => ("A 类：金额不低于", "Grade A: amount at least"),
     BMinLabel => ("B 类（大单线）：金额不低于", "Grade B, the big-deal line: at least"),
     CMinLabel => ("C 类：金额不低于，低于此为 D 类", "Grade C: at least; below it, D"),
     PartnerIsE => ("合作伙伴主导的商机一律为 E 类，与金额无关。", "Partner-led deals are grade E whatever the amount."),
-    Version => ("版本", "Version"),
-    Impact => ("对进行中商机的影响", "Impact on open deals"),
-    FixToPreview => ("门槛有误，修正后显示影响。", "Fix the thresholds to see the impact."),
     NoChanges => ("没有商机会改变等级。", "No open deal changes grade."),
     BlockedAfter => ("其中 {n} 个将因此受阻", "{n} of them would then be blocked"),
     Changes => ("将改变等级的商机：{n} 个", "Deals that change grade: {n}"),
@@ -247,13 +272,120 @@ messages! {
     ConfirmRegrade => ("将重新分级 {n} 个进行中的商机，确定吗？", "Regrade {n} open deals?"),
     ConfirmSave => ("确定保存", "Confirm"),
     Cancel => ("取消", "Cancel"),
-    SavedVersion => ("已保存为版本 {v}", "Saved as version {v}"),
     GradingConflict => (
         "其他人刚刚修改了门槛，已载入当前生效的版本；您输入的值仍保留，请查看影响后再保存。",
         "Someone else just changed the thresholds. The version in force is loaded; your values are kept: check the impact and save again.",
     ),
     VersionHistory => ("版本历史", "Version history"),
     InitialSetting => ("初始设置", "Initial setting"),
+    Name => ("姓名", "Name"),
+    Roles => ("角色", "Roles"),
+    Version => ("版本", "Version"),
+    Impact => ("对进行中商机的影响", "Impact on open deals"),
+    FixToPreview => ("门槛有误，修正后显示影响。", "Fix the thresholds to see the impact."),
+    SavedVersion => ("已保存为版本 {v}", "Saved as version {v}"),
+    PipelinesTitle => ("销售流程与阶段框架", "Pipelines and the stage framework"),
+    Stages => ("阶段", "Stages"),
+    Key => ("键", "Key"),
+    KeyHint => ("小写字母、数字、下划线", "a–z, 0–9 and _"),
+    NameZh => ("中文名称", "Name (zh-CN)"),
+    NameEn => ("英文名称", "Name (en)"),
+    TextZh => ("中文", "zh-CN"),
+    TextEn => ("英文", "en"),
+    NewPipeline => ("新建流程", "New pipeline"),
+    CopyFrom => ("复制自", "Copy from"),
+    EmptyFrame => ("空白框架（两个阶段）", "Empty frame (two stages)"),
+    Edit => ("编辑", "Edit"),
+    Walkthrough => ("各等级的推进路径", "How each grade walks it"),
+    TeamRolesTitle => ("项目团队角色", "Deal-team roles"),
+    AddRole => ("添加角色", "Add a role"),
+    Remove => ("删除", "Remove"),
+    Save => ("保存", "Save"),
+    Saved => ("已保存", "Saved"),
+    RegistrationTitle => ("伙伴报备", "Partner registrations"),
+    ProtectionDays => ("报备保护期（天）", "Protection after approval (days)"),
+    EditPipeline => ("编辑流程", "Edit pipeline"),
+    AddStage => ("添加阶段", "Add a stage"),
+    MoveUp => ("上移", "Move up"),
+    MoveDown => ("下移", "Move down"),
+    ReorderHint => (
+        "拖动阶段，或在阶段上按 Alt+↑/↓ 调整顺序。",
+        "Drag a stage, or press Alt+↑/↓ on it, to reorder.",
+    ),
+    ConfirmRemoveStage => (
+        "删除该阶段及其全部要求？保存前可以放弃草稿。",
+        "Remove this stage and all its requirements? You can still discard the draft before saving.",
+    ),
+    StageName => ("阶段名称", "Stage name"),
+    Probability => ("赢单概率（%）", "Probability (%)"),
+    MaxDays => ("最长天数（0 = 不限）", "Max days (0 = no limit)"),
+    Skippable => ("快速通道可跳过", "Fast track may skip it"),
+    RowFields => ("必填内容", "Required fields"),
+    RowTasks => ("必做之事", "Required tasks"),
+    RowProcesses => ("相关流程", "Processes (approvals)"),
+    RowRoles => ("涉及人员", "Roles involved"),
+    AddItem => ("添加", "Add"),
+    Label => ("名称", "Label"),
+    Description => ("说明", "Description"),
+    Kind => ("类型", "Kind"),
+    Options => ("选项（每行一个）", "Options (one per line)"),
+    Grades => ("适用等级", "Grades"),
+    FirstStageNote => (
+        "第一阶段在线索上完成，只能包含必填内容和必做之事。",
+        "Stage 1 lives on the lead: it holds only fields and tasks.",
+    ),
+    KindText => ("文本", "Text"),
+    KindLongText => ("长文本", "Long text"),
+    KindMoney => ("金额", "Money"),
+    KindDate => ("日期", "Date"),
+    KindSelect => ("选择", "Select"),
+    KindBool => ("是/否", "Yes/no"),
+    KindUser => ("用户", "User"),
+    KindUrl => ("链接", "Link"),
+    Problems => ("草稿中有 {n} 处问题，改正后才能保存：", "{n} problems to fix before saving:"),
+    Discard => ("放弃草稿", "Discard draft"),
+    ConfirmDiscard => ("放弃所有未保存的修改？", "Discard every unsaved change?"),
+    SavePipeline => ("保存流程", "Save pipeline"),
+    NoOpenDeals => ("该流程中没有进行中的商机。", "No open deals in this pipeline."),
+    DealsChecked => ("已检查 {n} 个进行中的商机", "{n} open deals checked"),
+    Gains => ("新增阻碍", "Gains"),
+    Lifts => ("解除阻碍", "Lifted"),
+    StageGone => ("所在阶段被删除", "its stage is removed"),
+    PositionMoves => ("阶段位置 {from} → {to}", "stage position {from} → {to}"),
+    PipelineConflict => (
+        "其他管理员已保存了新版本（v{v}）；您的草稿仍保留。对方的修改：",
+        "Another admin saved a newer version (v{v}); your draft is kept. What they changed:",
+    ),
+    SaveOverHint => (
+        "再次保存将以您的草稿覆盖该版本；或放弃草稿以载入最新版本。",
+        "Saving again replaces that version with your draft; or discard the draft to load the latest.",
+    ),
+    ChAdded => ("新增", "added"),
+    ChRemoved => ("删除", "removed"),
+    ChEdited => ("修改", "edited"),
+    ChMoved => ("移动", "moved"),
+    InTheWay => ("以下记录妨碍了此修改：", "These records are in the way:"),
+    PassRequired => ("必经", "Required"),
+    PassMaySkip => ("可跳过", "May skip"),
+    PassRegistration => ("以报备代替", "By registration"),
+    Nothing => ("—", "—"),
+    AuditTitle => ("配置与账号变更记录", "Configuration and account changes"),
+    NoAudit => ("尚无变更。", "No changes yet."),
+    When => ("时间", "When"),
+    Who => ("操作人", "Who"),
+    What => ("对象", "What"),
+    SubjectGrading => ("分级门槛", "Grading thresholds"),
+    SubjectTeamRoles => ("项目团队角色", "Deal-team roles"),
+    SubjectRegistration => ("报备设置", "Registration settings"),
+    SubjectUser => ("用户", "User"),
+    Summary => ("内容", "Summary"),
+    NothingToPreview => ("修改草稿后，这里显示它对进行中商机的影响。", "Edit the draft to see its impact on open deals here."),
+    NoImpact => ("没有商机会新增或解除阻碍。", "No open deal gains or loses a blocker."),
+    DealsAffected => ("受影响的商机：{n} 个", "Deals affected: {n}"),
+    SettingsConflict => (
+        "其他管理员刚刚修改了这项设置；您的修改仍保留，再次保存将覆盖对方的修改。",
+        "Another admin just changed this setting. Your edits are kept; saving again replaces their change.",
+    ),
 }
 
 pub fn tr(lang: Lang, msg: Msg) -> &'static str {
@@ -366,6 +498,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_admin_text_file_is_what_the_table_says() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/texts/admin.json");
+        let table = admin_table();
+        assert_eq!(table.len(), AdminMsg::COUNT);
+        assert!(
+            table
+                .iter()
+                .all(|(zh, en)| !zh.trim().is_empty() && !en.trim().is_empty())
+        );
+        let generated = serde_json::to_string(&table).unwrap() + "\n";
+        if std::env::var_os("DEALGATE_BLESS").is_some() {
+            std::fs::write(path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "app/texts/admin.json is stale: DEALGATE_BLESS=1 cargo test -p dealgate-app"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod framework;
 pub mod i18n;
 pub mod model;
 pub mod thresholds;
@@ -36,6 +37,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/leads/:id") view={Lazy::<routes::LeadPage>::new()} />
                     <Route path=path!("/admin/users") view={Lazy::<routes::AdminUsersPage>::new()} />
                     <Route path=path!("/admin/grading") view={Lazy::<routes::AdminGradingPage>::new()} />
+                    // After the two above: the first route that matches wins.
+                    <Route path=path!("/admin/*rest") view={Lazy::<routes::AdminConfigPage>::new()} />
                 </Routes>
             </Shell>
                 }

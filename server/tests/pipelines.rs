@@ -487,3 +487,34 @@ fn an_admin_sets_the_registration_protection_days_within_range() {
         );
     }
 }
+
+#[test]
+fn a_new_pipeline_with_a_key_that_is_not_snake_case_is_422_at_its_field() {
+    let app = TestApp::new();
+    let admin = session(&app, ADMIN);
+    let name = json!({"zh-CN": "新流程", "en": "New pipeline"});
+
+    let bad_id = problem(
+        &admin.post(
+            "/api/admin/pipelines",
+            json!({"id": "New Pipeline", "name": name}),
+        ),
+        422,
+        "invalid",
+    );
+    let bad_copy = problem(
+        &admin.post(
+            "/api/admin/pipelines",
+            json!({"id": "new_pipeline", "name": name, "copy_from": "Direct"}),
+        ),
+        422,
+        "invalid",
+    );
+
+    assert_eq!(errors(&bad_id), pairs(&[("id", "invalid_key")]));
+    assert_eq!(errors(&bad_copy), pairs(&[("copy_from", "invalid_key")]));
+    assert_eq!(
+        column(&ok(admin.get("/api/admin/pipelines"), 200), "id"),
+        ["tender", "direct"]
+    );
+}

@@ -96,6 +96,30 @@ pub async fn wait_text(client: &Client, css: &str, ready: impl Fn(&str) -> bool)
     }
 }
 
+/// Waits for the element matching `css` to exist.
+pub async fn find(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(UI_TIMEOUT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+}
+
+/// Clicks the element matching `css` once it is enabled (a page may still
+/// be recomputing a verdict or waiting for an answer).
+pub async fn click(client: &Client, css: &str) {
+    let deadline = Instant::now() + UI_TIMEOUT;
+    loop {
+        let el = find(client, css).await;
+        if el.is_enabled().await.unwrap_or(false) && el.click().await.is_ok() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "`{css}` never became clickable");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Waits until the page's path (with its query) satisfies `ready`; returns it.
 pub async fn wait_path(client: &Client, ready: impl Fn(&str) -> bool) -> String {
     let deadline = Instant::now() + UI_TIMEOUT;
@@ -346,20 +370,30 @@ pub async fn call_ok(
 /// A deal of `amount` fen in the tender pipeline owned by `rep`, converted
 /// from a lead whose stage 1 was filled from the config's own requirements.
 pub async fn converted_deal(rep: &Session, title: &str, amount: i64) -> shared::Opportunity {
+    converted_deal_in(rep, title, amount, "tender").await
+}
+
+/// As [`converted_deal`], in pipeline `pipeline`.
+pub async fn converted_deal_in(
+    rep: &Session,
+    title: &str,
+    amount: i64,
+    pipeline: &str,
+) -> shared::Opportunity {
     use reqwest::Method;
     use serde_json::json;
     let config: shared::api::Config = rep.get_json("/api/config").await;
     let tender = config
         .pipelines
         .into_iter()
-        .find(|p| p.id.as_str() == "tender")
-        .expect("the tender pipeline");
+        .find(|p| p.id.as_str() == pipeline)
+        .expect("the pipeline");
     let lead = call_ok(
         rep,
         Method::POST,
         "/api/leads",
         json!({"title": title, "customer": "明远制造",
-               "contact": {"name": "张伟", "phone": "138 0013 8000"}, "pipeline": "tender"}),
+               "contact": {"name": "张伟", "phone": "138 0013 8000"}, "pipeline": pipeline}),
     )
     .await;
     let id = lead["id"].as_str().expect("a lead id").to_string();

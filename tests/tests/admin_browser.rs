@@ -6,39 +6,14 @@
 //! by, and puts them back whatever happens.
 
 use dealgate_tests::{
-    Session, browser, call_ok, converted_deal, restore_thresholds, sign_in_as, sign_in_in_browser,
-    unique, wait_text,
+    Session, browser, call_ok, click, converted_deal, find, restore_thresholds, sign_in_as,
+    sign_in_in_browser, unique, wait_text,
 };
 use fantoccini::key::Key;
-use fantoccini::{Client, Locator};
 use reqwest::Method;
 use serde_json::json;
 use shared::api::GradingAdmin;
 use shared::{Grade, Opportunity, Track};
-use std::time::{Duration, Instant};
-
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-async fn find(client: &Client, css: &str) -> fantoccini::elements::Element {
-    client
-        .wait()
-        .at_most(TIMEOUT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
-}
-
-async fn click(client: &Client, css: &str) {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let el = find(client, css).await;
-        if el.is_enabled().await.unwrap_or(false) && el.click().await.is_ok() {
-            return;
-        }
-        assert!(Instant::now() < deadline, "`{css}` never became clickable");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// Text as one line: cells and badges come back on lines of their own.
 fn flat(text: &str) -> String {

@@ -3,7 +3,8 @@
 //! told by the `x-config-version` header of its next answer (here the one
 //! it asks for when the tab becomes visible again), loads the new rules and
 //! the regraded deal, shows grade C on the fast track and the fast track's
-//! verdict. One test, in its own binary:
+//! verdict, and what the rep had typed (not saved) is still in its box and
+//! still counted. One test, in its own binary:
 //! it moves the thresholds every other test grades by, and puts them back
 //! whatever happens.
 
@@ -11,10 +12,25 @@ use dealgate_tests::{
     Session, browser, call_ok, converted_deal, restore_thresholds, sign_in_as, sign_in_in_browser,
     unique, url, wait_text,
 };
+use fantoccini::{Client, Locator};
 use reqwest::Method;
 use serde_json::{Value, json};
 use shared::api::{Config, GradingAdmin};
 use shared::{Grade, Opportunity, Pipeline, Track};
+/// Waits until attribute `attr` of the element matching `css` holds `word`.
+async fn wait_attr_contains(client: &Client, css: &str, attr: &str, word: &str) {
+    for _ in 0..200 {
+        if let Ok(el) = client.find(Locator::Css(css)).await
+            && let Ok(Some(v)) = el.attr(attr).await
+            && v.split_whitespace().any(|w| w == word)
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("`{css}` never had {attr} `{word}`");
+}
+
 async fn tender(s: &Session) -> Pipeline {
     let config: Config = s.get_json("/api/config").await;
     config
@@ -51,6 +67,20 @@ async fn the_open_page_follows(
     })
     .await;
 
+    // The rep types the decision chain (asked of B and of C alike) and does
+    // not save it: the verdict counts it at once.
+    let typed = "CIO → CFO (typed, not saved)";
+    let field = "textarea[name=decision_chain]";
+    let input = client.find(Locator::Css(field)).await.unwrap();
+    input.send_keys(typed).await.unwrap();
+    wait_attr_contains(
+        &client,
+        "[data-test=field][data-key=decision_chain]",
+        "class",
+        "met",
+    )
+    .await;
+
     // The admin raises b_min above the deal's 2,000,000 (the server regrades it).
     call_ok(
         &admin,
@@ -75,6 +105,16 @@ async fn the_open_page_follows(
     wait_text(&client, "[data-test=verdict-summary]", |t| {
         t.ends_with(&format!(" of {c_total} met"))
     })
+    .await;
+    // What was typed is still in its box, and still counted.
+    let kept = client.find(Locator::Css(field)).await.unwrap();
+    assert_eq!(kept.prop("value").await.unwrap().as_deref(), Some(typed));
+    wait_attr_contains(
+        &client,
+        "[data-test=field][data-key=decision_chain]",
+        "class",
+        "met",
+    )
     .await;
     // The page was not reloaded: the same document, now on the new rules.
     let nav: Value = client

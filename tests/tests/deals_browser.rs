@@ -4,7 +4,8 @@
 //! payload shown as text.
 
 use dealgate_tests::{
-    Session, browser, sign_in_as, sign_in_in_browser, unique, url, wait_path, wait_text,
+    Session, browser, click, find, sign_in_as, sign_in_in_browser, unique, url, wait_path,
+    wait_text,
 };
 use fantoccini::{Client, Locator};
 use serde_json::json;
@@ -23,28 +24,6 @@ async fn pipeline(s: &Session, key: &str) -> Pipeline {
         .into_iter()
         .find(|p| p.id.as_str() == key)
         .expect("the pipeline")
-}
-
-async fn find(client: &Client, css: &str) -> fantoccini::elements::Element {
-    client
-        .wait()
-        .at_most(TIMEOUT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
-}
-
-async fn click(client: &Client, css: &str) {
-    // Waits for the control to be enabled (the gate may still be recomputing).
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let el = find(client, css).await;
-        if el.is_enabled().await.unwrap_or(false) && el.click().await.is_ok() {
-            return;
-        }
-        assert!(Instant::now() < deadline, "`{css}` never became clickable");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn version(client: &Client, head: &str) -> u64 {

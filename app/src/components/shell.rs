@@ -43,6 +43,8 @@ pub fn Shell(children: Children) -> impl IntoView {
                     <Show when=move || auth.has(Role::Admin)>
                         <NavLink href="/admin/users">{i18n.t(Msg::NavUsers)}</NavLink>
                         <NavLink href="/admin/grading">{i18n.t(Msg::NavGrading)}</NavLink>
+                        <NavLink href="/admin/pipelines">{i18n.t(Msg::NavFramework)}</NavLink>
+                        <NavLink href="/admin/audit">{i18n.t(Msg::NavAudit)}</NavLink>
                     </Show>
                 </Show>
                 <NavLink href="/about">{i18n.t(Msg::NavAbout)}</NavLink>

@@ -2,14 +2,14 @@
 //! with the server's rule; the impact on every open deal, asked as the admin
 //! types; save after a confirmation; every version kept, newest first.
 
+use super::admin_config::{Tx, use_tx};
 use crate::api::{self, ApiError};
-use crate::auth::use_auth;
 use crate::components::error::{ErrorView, describe};
 use crate::components::fetched::{Fetched, Load, load};
 use crate::components::loading::Loading;
 use crate::components::saver::Saver;
 use crate::components::ui::{GradeBadge, money, track_label, user_name};
-use crate::i18n::{I18n, Msg, use_i18n};
+use crate::i18n::{AdminMsg, Msg, use_i18n};
 use crate::thresholds::{
     Line, PREVIEW_DEBOUNCE, ThresholdText, grade_counts, in_force, issue_on, regrade_count, steps,
     update_request,
@@ -19,7 +19,6 @@ use leptos::task::spawn_local;
 use shared::Currency;
 use shared::api::{GradingAdmin, GradingChange, Thresholds, UserSummary};
 use shared::regrade::PolicyPreview;
-use shared::user::Role;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,20 +30,12 @@ type Users = ReadSignal<Load<Arc<Vec<UserSummary>>>>;
 
 #[component]
 pub fn AdminGrading() -> impl IntoView {
-    let i18n = use_i18n();
-    let auth = use_auth();
-    move || {
-        if !auth.has(Role::Admin) {
-            return view! { <p class="card" data-test="forbidden">{i18n.t(Msg::AdminOnly)}</p> }
-                .into_any();
-        }
-        view! { <GradingPage /> }.into_any()
-    }
+    super::admin_config::admin_page(|| view! { <GradingPage /> }.into_any())
 }
 
 #[component]
 fn GradingPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let tx = use_tx();
     // Independent: all three start at once.
     let (current, reload) = load(api::grading);
     let (history, reload_history) = load(api::grading_history);
@@ -58,7 +49,7 @@ fn GradingPage() -> impl IntoView {
     };
     view! {
         <section class="page admin-grading">
-            <h1>{i18n.t(Msg::GradingTitle)}</h1>
+            <h1>{tx.t(AdminMsg::GradingTitle)}</h1>
             <Fetched state=current reload view=page />
         </section>
     }
@@ -66,9 +57,9 @@ fn GradingPage() -> impl IntoView {
 
 /// Who set a version: a user's name, else their id; the seed's first
 /// version has no one.
-fn who(i18n: I18n, users: &Load<Arc<Vec<UserSummary>>>, by: Option<&str>) -> String {
+fn who(tx: Tx, users: &Load<Arc<Vec<UserSummary>>>, by: Option<&str>) -> String {
     match (by, users) {
-        (None, _) => i18n.t(Msg::InitialSetting).to_string(),
+        (None, _) => tx.t(AdminMsg::InitialSetting).to_string(),
         (Some(id), Load::Done(Ok(list))) => user_name(list, id),
         (Some(id), _) => id.to_string(),
     }
@@ -81,6 +72,7 @@ fn when(at: &chrono::DateTime<chrono::Utc>) -> String {
 #[component]
 fn Editor(admin: GradingAdmin, users: Users, reload_history: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
+    let tx = use_tx();
     let currency = admin.currency;
     let text = RwSignal::new(ThresholdText::of(&in_force(&admin), currency));
     let saver = Saver::new(admin);
@@ -222,7 +214,7 @@ fn Editor(admin: GradingAdmin, users: Users, reload_history: Callback<()>) -> im
     } else {
         currency.symbol().to_string()
     };
-    let input = move |line: Line, label: Msg| {
+    let input = move |line: Line, label: AdminMsg| {
         let error_id = format!("{}-error", line.field());
         let on_input = move |ev| {
             text.update(|t| t.set(line, event_target_value(&ev)));
@@ -232,7 +224,7 @@ fn Editor(admin: GradingAdmin, users: Users, reload_history: Callback<()>) -> im
         };
         view! {
             <label>
-                <span>{i18n.t(label)}" ("{unit.clone()}")"</span>
+                <span>{tx.t(label)}" ("{unit.clone()}")"</span>
                 <input name=line.field() inputmode="decimal" autocomplete="off" required
                     data-test=format!("input-{}", line.field())
                     prop:value=move || text.with(|t| t.get(line).to_string())
@@ -245,10 +237,10 @@ fn Editor(admin: GradingAdmin, users: Users, reload_history: Callback<()>) -> im
     };
     let head = move || {
         saver.record.with(|a| {
-            let by = users.with(|u| who(i18n, u, a.updated_by.as_deref()));
+            let by = users.with(|u| who(tx, u, a.updated_by.as_deref()));
             view! {
                 <p class="muted" data-test="grading-version" data-version=a.version>
-                    {i18n.t(Msg::Version)}" "{a.version}" · "{by}" · "
+                    {tx.t(AdminMsg::Version)}" "{a.version}" · "{by}" · "
                     <time datetime=a.updated_at.to_rfc3339()>{when(&a.updated_at)}</time>
                 </p>
             }
@@ -256,7 +248,7 @@ fn Editor(admin: GradingAdmin, users: Users, reload_history: Callback<()>) -> im
     };
     let impact = move || {
         if parsed.with(Result::is_err) {
-            return view! { <p class="muted" data-test="preview-invalid">{i18n.t(Msg::FixToPreview)}</p> }.into_any();
+            return view! { <p class="muted" data-test="preview-invalid">{tx.t(AdminMsg::FixToPreview)}</p> }.into_any();
         }
         if let Some(error) = preview_error.get() {
             let retry = Callback::new(move |()| schedule(None));
@@ -269,7 +261,7 @@ fn Editor(admin: GradingAdmin, users: Users, reload_history: Callback<()>) -> im
     };
     let question = move || {
         match count.get() {
-        Some(n) => view! { <p id="confirm-q">{i18n.t(Msg::ConfirmRegrade).replace("{n}", &n.to_string())}</p> }.into_any(),
+        Some(n) => view! { <p id="confirm-q">{tx.t(AdminMsg::ConfirmRegrade).replace("{n}", &n.to_string())}</p> }.into_any(),
         None => view! { <Loading /> }.into_any(),
     }
     };
@@ -280,15 +272,15 @@ fn Editor(admin: GradingAdmin, users: Users, reload_history: Callback<()>) -> im
     };
     view! {
         {head}
-        {move || saver.conflict.get().then(|| view! { <p class="notice" role="alert" data-test="conflict">{i18n.t(Msg::GradingConflict)}</p> })}
-        {move || saved.get().map(|v| view! { <p class="notice" role="status" data-test="saved">{i18n.t(Msg::SavedVersion).replace("{v}", &v.to_string())}</p> })}
+        {move || saver.conflict.get().then(|| view! { <p class="notice" role="alert" data-test="conflict">{tx.t(AdminMsg::GradingConflict)}</p> })}
+        {move || saved.get().map(|v| view! { <p class="notice" role="status" data-test="saved">{tx.t(AdminMsg::SavedVersion).replace("{v}", &v.to_string())}</p> })}
         <form class="card form" on:submit=submit data-test="grading-form" novalidate>
             <div class="grid">
-                {input(Line::A, Msg::AMinLabel)}
-                {input(Line::B, Msg::BMinLabel)}
-                {input(Line::C, Msg::CMinLabel)}
+                {input(Line::A, AdminMsg::AMinLabel)}
+                {input(Line::B, AdminMsg::BMinLabel)}
+                {input(Line::C, AdminMsg::CMinLabel)}
             </div>
-            <p class="muted">{i18n.t(Msg::PartnerIsE)}</p>
+            <p class="muted">{tx.t(AdminMsg::PartnerIsE)}</p>
             {move || {
                 saver.error.get().filter(|e| e.field_errors().is_empty()).map(|e| {
                     view! { <p class="form-error" role="alert" data-test="save-error">{describe(i18n, &e)}</p> }
@@ -296,7 +288,7 @@ fn Editor(admin: GradingAdmin, users: Users, reload_history: Callback<()>) -> im
             }}
             <div class="row">
                 <button type="submit" class="primary" data-test="save" disabled=move || !can_save()>
-                    {i18n.t(Msg::SaveThresholds)}
+                    {tx.t(AdminMsg::SaveThresholds)}
                 </button>
             </div>
             <Show when=move || confirming.get()>
@@ -305,15 +297,15 @@ fn Editor(admin: GradingAdmin, users: Users, reload_history: Callback<()>) -> im
                     <div class="row">
                         <button type="button" class="primary" data-test="confirm-save" node_ref=confirm_button
                             disabled=move || count.get().is_none() || saver.busy.get() on:click=confirm>
-                            {i18n.t(Msg::ConfirmSave)}
+                            {tx.t(AdminMsg::ConfirmSave)}
                         </button>
-                        <button type="button" data-test="cancel-save" on:click=move |_| cancel()>{i18n.t(Msg::Cancel)}</button>
+                        <button type="button" data-test="cancel-save" on:click=move |_| cancel()>{tx.t(AdminMsg::Cancel)}</button>
                     </div>
                 </div>
             </Show>
         </form>
         <section class="card impact" data-test="preview" aria-live="polite" aria-busy=move || pending.get().to_string()>
-            <h2>{i18n.t(Msg::Impact)}</h2>
+            <h2>{tx.t(AdminMsg::Impact)}</h2>
             {impact}
         </section>
     }
@@ -324,6 +316,7 @@ fn Editor(admin: GradingAdmin, users: Users, reload_history: Callback<()>) -> im
 #[component]
 fn Impact(preview: PolicyPreview) -> impl IntoView {
     let i18n = use_i18n();
+    let tx = use_tx();
     let counts = grade_counts(&preview)
         .into_iter()
         .map(|(g, n)| view! { <span data-test="count" data-grade=g.as_str()><GradeBadge grade=g />" "{n}</span> })
@@ -332,7 +325,7 @@ fn Impact(preview: PolicyPreview) -> impl IntoView {
     if changed == 0 {
         return view! {
             <p class="facts-row" data-test="counts">{counts}</p>
-            <p class="empty" data-test="no-changes">{i18n.t(Msg::NoChanges)}</p>
+            <p class="empty" data-test="no-changes">{tx.t(AdminMsg::NoChanges)}</p>
         }
         .into_any();
     }
@@ -361,9 +354,9 @@ fn Impact(preview: PolicyPreview) -> impl IntoView {
     view! {
         <p class="facts-row" data-test="counts">{counts}</p>
         <p>
-            <strong>{i18n.t(Msg::Changes).replace("{n}", &changed.to_string())}</strong>" · "
+            <strong>{tx.t(AdminMsg::Changes).replace("{n}", &changed.to_string())}</strong>" · "
             <span class:blocked-mark={preview.blocked_after > 0} data-test="blocked-after">
-                {i18n.t(Msg::BlockedAfter).replace("{n}", &preview.blocked_after.to_string())}
+                {tx.t(AdminMsg::BlockedAfter).replace("{n}", &preview.blocked_after.to_string())}
             </span>
         </p>
         <div class="table-wrap">
@@ -387,7 +380,7 @@ fn History(
     users: Users,
     currency: Currency,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let tx = use_tx();
     let list = move |items: Vec<GradingChange>| {
         let items = items
             .into_iter()
@@ -411,8 +404,8 @@ fn History(
                     <li data-test="history-item" data-version=c.version>
                         <time datetime=c.updated_at.to_rfc3339()>{when(&c.updated_at)}</time>
                         <span class="who">
-                            {i18n.t(Msg::Version)}" "{c.version}" · "
-                            {move || users.with(|u| who(i18n, u, by.as_deref()))}
+                            {tx.t(AdminMsg::Version)}" "{c.version}" · "
+                            {move || users.with(|u| who(tx, u, by.as_deref()))}
                         </span>
                         <span class="what facts-row">{what}</span>
                     </li>
@@ -423,7 +416,7 @@ fn History(
     };
     view! {
         <section class="card history" data-test="grading-history">
-            <h2>{i18n.t(Msg::VersionHistory)}</h2>
+            <h2>{tx.t(AdminMsg::VersionHistory)}</h2>
             <Fetched state reload view=list />
         </section>
     }

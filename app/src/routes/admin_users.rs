@@ -1,11 +1,11 @@
 //! `/admin/users`: every account; create one; change roles; deactivate.
 
+use super::admin_config::use_tx;
 use crate::api::{self, ApiError};
-use crate::auth::use_auth;
 use crate::components::error::describe;
 use crate::components::fetched::{Fetched, load};
 use crate::components::ui::{confirm, role_label};
-use crate::i18n::{Msg, use_i18n};
+use crate::i18n::{AdminMsg, Msg, use_i18n};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{Me, NewUser, Page, UserPatch};
@@ -13,29 +13,27 @@ use shared::user::Role;
 
 #[component]
 pub fn AdminUsers() -> impl IntoView {
-    let i18n = use_i18n();
-    let auth = use_auth();
+    super::admin_config::admin_page(|| view! { <UsersPage /> }.into_any())
+}
+
+#[component]
+fn UsersPage() -> impl IntoView {
+    let tx = use_tx();
     let (users, refresh) = load(api::admin_users);
     let table = move |page: Page<Me>| view! { <UserTable users=page.items refresh /> };
-    move || {
-        if !auth.has(Role::Admin) {
-            return view! { <p class="card" data-test="forbidden">{i18n.t(Msg::AdminOnly)}</p> }
-                .into_any();
-        }
-        view! {
-            <section class="page admin-users">
-                <h1>{i18n.t(Msg::UsersTitle)}</h1>
-                <CreateUser refresh />
-                <Fetched state=users reload=refresh view=table />
-            </section>
-        }
-        .into_any()
+    view! {
+        <section class="page admin-users">
+            <h1>{tx.t(AdminMsg::UsersTitle)}</h1>
+            <CreateUser refresh />
+            <Fetched state=users reload=refresh view=table />
+        </section>
     }
 }
 
 #[component]
 fn CreateUser(refresh: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
+    let tx = use_tx();
     let email = NodeRef::<leptos::html::Input>::new();
     let name = NodeRef::<leptos::html::Input>::new();
     let password = NodeRef::<leptos::html::Input>::new();
@@ -80,7 +78,7 @@ fn CreateUser(refresh: Callback<()>) -> impl IntoView {
     };
     view! {
         <form class="card form" on:submit=submit data-test="create-user">
-            <h2>{i18n.t(Msg::NewUser)}</h2>
+            <h2>{tx.t(AdminMsg::NewUser)}</h2>
             <div class="grid">
                 <label>
                     <span>{i18n.t(Msg::Email)}</span>
@@ -88,7 +86,7 @@ fn CreateUser(refresh: Callback<()>) -> impl IntoView {
                     {field_error("email")}
                 </label>
                 <label>
-                    <span>{i18n.t(Msg::Name)}</span>
+                    <span>{tx.t(AdminMsg::Name)}</span>
                     <input node_ref=name name="name" autocomplete="off" required />
                     {field_error("name")}
                 </label>
@@ -117,6 +115,7 @@ fn CreateUser(refresh: Callback<()>) -> impl IntoView {
 #[component]
 fn RolePicker(roles: RwSignal<Vec<Role>>) -> impl IntoView {
     let i18n = use_i18n();
+    let tx = use_tx();
     let boxes = Role::ALL
         .into_iter()
         .map(|role| {
@@ -137,12 +136,13 @@ fn RolePicker(roles: RwSignal<Vec<Role>>) -> impl IntoView {
             }
         })
         .collect_view();
-    view! { <fieldset class="roles"><legend>{i18n.t(Msg::Roles)}</legend>{boxes}</fieldset> }
+    view! { <fieldset class="roles"><legend>{tx.t(AdminMsg::Roles)}</legend>{boxes}</fieldset> }
 }
 
 #[component]
 fn UserTable(users: Vec<Me>, refresh: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
+    let tx = use_tx();
     let error = RwSignal::new(None::<ApiError>);
     let rows = users
         .into_iter()
@@ -172,8 +172,8 @@ fn UserTable(users: Vec<Me>, refresh: Callback<()>) -> impl IntoView {
             };
             let active = user.active;
             let toggle_active = move |_| {
-                let question = if active { i18n.t(Msg::ConfirmDeactivate) } else { i18n.t(Msg::ConfirmActivate) };
-                if confirm(question) {
+                let question = if active { tx.t(AdminMsg::ConfirmDeactivate) } else { tx.t(AdminMsg::ConfirmActivate) };
+                if confirm(&question) {
                     patch(UserPatch {
                         active: Some(!active),
                         ..UserPatch::default()
@@ -184,11 +184,11 @@ fn UserTable(users: Vec<Me>, refresh: Callback<()>) -> impl IntoView {
                 <tr data-test="user-row" class:inactive=!active>
                     <td>{user.name.clone()}</td>
                     <td>{user.email.clone()}</td>
-                    <td><RolePicker roles /><button type="button" on:click=save_roles>{i18n.t(Msg::SaveRoles)}</button></td>
+                    <td><RolePicker roles /><button type="button" on:click=save_roles>{tx.t(AdminMsg::SaveRoles)}</button></td>
                     <td>
-                        <span data-test="user-status">{move || if active { i18n.t(Msg::Active) } else { i18n.t(Msg::Deactivated) }}</span>
+                        <span data-test="user-status">{move || if active { tx.t(AdminMsg::Active) } else { tx.t(AdminMsg::Deactivated) }}</span>
                         <button type="button" on:click=toggle_active data-test="toggle-active">
-                            {move || if active { i18n.t(Msg::Deactivate) } else { i18n.t(Msg::Activate) }}
+                            {move || if active { tx.t(AdminMsg::Deactivate) } else { tx.t(AdminMsg::Activate) }}
                         </button>
                     </td>
                 </tr>
@@ -201,9 +201,9 @@ fn UserTable(users: Vec<Me>, refresh: Callback<()>) -> impl IntoView {
             <table class="users">
                 <thead>
                     <tr>
-                        <th>{i18n.t(Msg::Name)}</th>
+                        <th>{tx.t(AdminMsg::Name)}</th>
                         <th>{i18n.t(Msg::Email)}</th>
-                        <th>{i18n.t(Msg::Roles)}</th>
+                        <th>{tx.t(AdminMsg::Roles)}</th>
                         <th>{i18n.t(Msg::Status)}</th>
                     </tr>
                 </thead>

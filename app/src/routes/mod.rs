@@ -3,7 +3,12 @@
 //! page's code arrives when it is first visited.
 
 pub mod about;
+pub mod admin_audit;
+pub mod admin_config;
+pub mod admin_form;
 pub mod admin_grading;
+pub mod admin_pipeline;
+pub mod admin_tracks;
 pub mod admin_users;
 pub mod board;
 pub mod lead;
@@ -73,6 +78,10 @@ lazy_page!(
 lazy_page!(
     /// `/admin/grading`.
     AdminGradingPage => guarded(admin_grading::AdminGrading)
+);
+lazy_page!(
+    /// `/admin/*`: pipelines, the stage framework editor, the tracks, the audit.
+    AdminConfigPage => guarded(admin_config::AdminConfig)
 );
 lazy_page!(
     /// `/opportunities/:id`.

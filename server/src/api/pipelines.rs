@@ -169,7 +169,25 @@ fn change_summary(before: &Pipeline, after: &Pipeline, stages: &[Key], fields: &
 /// `POST /api/admin/pipelines {id, name, copy_from?}`: 201 with the new
 /// pipeline: a copy of `copy_from`'s stages, or the two-stage frame.
 pub async fn create_pipeline(ctx: Ctx<'_>) -> ApiResult {
-    let body: NewPipeline = ctx.body()?;
+    let raw: serde_json::Value = ctx.body()?;
+    // A key that is not snake_case is a 422 at its field, as in a save.
+    for field in ["id", "copy_from"] {
+        let given = raw.get(field).filter(|v| !v.is_null());
+        if (field == "id" || given.is_some())
+            && given
+                .and_then(serde_json::Value::as_str)
+                .is_none_or(|k| Key::parse(k).is_err())
+        {
+            let e = shared::pipeline::PipelineError::InvalidKey;
+            return Err(ApiError::Invalid(vec![shared::validate::FieldIssue {
+                field: field.into(),
+                code: e.code().into(),
+                message: e.message(),
+            }]));
+        }
+    }
+    let body: NewPipeline =
+        serde_json::from_value(raw).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let settings = config::load(ctx.db()).await?;
     let mut pipeline = builtin::skeleton(body.id.clone(), body.name.clone());
     if let Some(from) = &body.copy_from {
