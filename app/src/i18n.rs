@@ -342,7 +342,7 @@ admin_messages! {
     KindBool => ("是/否", "Yes/no"),
     KindUser => ("用户", "User"),
     KindUrl => ("链接", "Link"),
-    Problems => ("草稿中有 {n} 处问题，改正后才能保存：", "{n} problems to fix before saving:"),
+    Problems => ("草稿中有 {n} 处问题，改正后才能保存：", "To fix before saving ({n}):"),
     Discard => ("放弃草稿", "Discard draft"),
     ConfirmDiscard => ("放弃所有未保存的修改？", "Discard every unsaved change?"),
     SavePipeline => ("保存流程", "Save pipeline"),

@@ -23,8 +23,9 @@ async fn type_into(client: &Client, css: &str, text: &str) {
     el.send_keys(text).await.unwrap();
 }
 
+/// The input editing `path` (the problem list names paths too).
 fn at(path: &str) -> String {
-    format!("[data-path='{path}']")
+    format!(":is(input, textarea, select)[data-path='{path}']")
 }
 
 async fn attr(client: &Client, css: &str, name: &str) -> Option<String> {
@@ -94,11 +95,8 @@ async fn an_admin_edits_a_copied_pipeline_and_sees_each_problem_and_the_impact_b
         attr(&client, &new_key, "aria-invalid").await.as_deref(),
         Some("true")
     );
-    // The label is still blank: one more problem, named in the list.
-    let problems = wait_text(&client, "[data-test=problems]", |t| {
-        t.contains("2 problems")
-    })
-    .await;
+    // The problem list names it with its stage, and nothing can be saved.
+    let problems = wait_text(&client, "[data-test=problems]", |t| t.contains("(1)")).await;
     assert!(problems.contains("Stage 2"), "{problems}");
     assert!(
         !find(&client, "[data-test=save-pipeline]")
@@ -108,7 +106,25 @@ async fn an_admin_edits_a_copied_pipeline_and_sees_each_problem_and_the_impact_b
             .unwrap()
     );
 
+    // A good key; the label is still blank: that is the problem now.
     type_into(&client, &new_key, "security_review").await;
+    wait_text(
+        &client,
+        "[data-test=problem][data-path='stages[1].required_fields[2].label']",
+        |t| t.contains("zh-CN and en"),
+    )
+    .await;
+    assert_eq!(
+        attr(&client, &new_key, "aria-invalid").await.as_deref(),
+        Some("false")
+    );
+    assert!(
+        !find(&client, "[data-test=save-pipeline]")
+            .await
+            .is_enabled()
+            .await
+            .unwrap()
+    );
     type_into(
         &client,
         &at("stages[1].required_fields[2].label.zh-CN"),
@@ -136,7 +152,7 @@ async fn an_admin_edits_a_copied_pipeline_and_sees_each_problem_and_the_impact_b
     // Stage 4 (`propose`, 60 %) moved up by keyboard, before `analyze` (30 %).
     find(&client, "#stage-pick-3")
         .await
-        .send_keys(&(Key::Alt + Key::Up))
+        .send_keys(&(Key::Alt + &Key::Up))
         .await
         .unwrap();
     wait_text(&client, "#stage-pick-2", |t| t.contains("Proposal")).await;

@@ -68,6 +68,12 @@ impl Doc {
     }
 }
 
+/// A label of the main table without its trailing colon ("Entry:" as a
+/// field's name).
+pub fn bare(i18n: I18n, msg: crate::i18n::Msg) -> String {
+    i18n.t(msg).trim_end_matches([':', '：']).to_string()
+}
+
 /// An element id for the input at `path`.
 pub fn id_of(path: &str) -> String {
     let mut id = String::from("f-");

@@ -302,7 +302,7 @@ fn StageList(doc: Doc, count: Memo<usize>, selected: RwSignal<usize>) -> impl In
                         <button type="button" class="icon" title=tx.t(AdminMsg::MoveUp) aria-label=tx.t(AdminMsg::MoveUp)
                             disabled=i == 0 on:click=move |_| move_stage(i, i - 1)>"↑"</button>
                         <button type="button" class="icon" title=tx.t(AdminMsg::MoveDown) aria-label=tx.t(AdminMsg::MoveDown)
-                            disabled=move || i + 1 >= count.get() on:click=move |_| move_stage(i, i + 1)>"↓"</button>
+                            disabled=move || { i + 1 >= count.get() } on:click=move |_| move_stage(i, i + 1)>"↓"</button>
                     </li>
                 }
             })
@@ -404,8 +404,8 @@ fn StageEditor(doc: Doc, i: usize, roles: Arc<Vec<TeamRole>>) -> impl IntoView {
                 {checkbox(doc, format!("{at}.skippable"), tx.t(AdminMsg::Skippable).to_string())}
             </div>
             {localized(doc, format!("{at}.name"), tx.t(AdminMsg::StageName).to_string(), false)}
-            {localized(doc, format!("{at}.entry"), i18n.t(Msg::Entry).to_string(), true)}
-            {localized(doc, format!("{at}.exit"), i18n.t(Msg::Exit).to_string(), true)}
+            {localized(doc, format!("{at}.entry"), super::admin_form::bare(i18n, Msg::Entry), true)}
+            {localized(doc, format!("{at}.exit"), super::admin_form::bare(i18n, Msg::Exit), true)}
             {(i == 0).then(|| view! { <p class="muted">{tx.t(AdminMsg::FirstStageNote)}</p> })}
             {rows}
         </section>

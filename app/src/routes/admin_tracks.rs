@@ -148,8 +148,8 @@ fn framework_table(
             <table class="list framework-table" data-test="framework-table">
                 <thead><tr><th></th>{heads}</tr></thead>
                 <tbody>
-                    {line(i18n.t(Msg::Entry).to_string(), entries)}
-                    {line(i18n.t(Msg::Exit).to_string(), exits)}
+                    {line(super::admin_form::bare(i18n, Msg::Entry), entries)}
+                    {line(super::admin_form::bare(i18n, Msg::Exit), exits)}
                     {line(tx.t(AdminMsg::RowFields), fields)}
                     {line(tx.t(AdminMsg::RowTasks), tasks)}
                     {line(tx.t(AdminMsg::RowProcesses), processes)}
