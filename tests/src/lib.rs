@@ -106,6 +106,16 @@ pub async fn find(client: &Client, css: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
 }
 
+/// The current value of the input matching `css` (what the user sees typed).
+pub async fn value_of(client: &Client, css: &str) -> String {
+    find(client, css)
+        .await
+        .prop("value")
+        .await
+        .expect("read the input's value")
+        .unwrap_or_default()
+}
+
 /// Clicks the element matching `css` once it is enabled (a page may still
 /// be recomputing a verdict or waiting for an answer).
 pub async fn click(client: &Client, css: &str) {

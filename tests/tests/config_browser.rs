@@ -10,7 +10,7 @@
 
 use dealgate_tests::{
     Session, browser, call_ok, converted_deal, restore_thresholds, sign_in_as, sign_in_in_browser,
-    unique, url, wait_text,
+    unique, url, value_of, wait_text,
 };
 use fantoccini::{Client, Locator};
 use reqwest::Method;
@@ -71,15 +71,10 @@ async fn the_open_page_follows(
     // not save it: the verdict counts it at once.
     let typed = "CIO → CFO (typed, not saved)";
     let field = "textarea[name=decision_chain]";
+    let chain_row = "[data-test=field][data-key=decision_chain]";
     let input = client.find(Locator::Css(field)).await.unwrap();
     input.send_keys(typed).await.unwrap();
-    wait_attr_contains(
-        &client,
-        "[data-test=field][data-key=decision_chain]",
-        "class",
-        "met",
-    )
-    .await;
+    wait_attr_contains(&client, chain_row, "class", "met").await;
 
     // The admin raises b_min above the deal's 2,000,000 (the server regrades it).
     call_ok(
@@ -107,15 +102,8 @@ async fn the_open_page_follows(
     })
     .await;
     // What was typed is still in its box, and still counted.
-    let kept = client.find(Locator::Css(field)).await.unwrap();
-    assert_eq!(kept.prop("value").await.unwrap().as_deref(), Some(typed));
-    wait_attr_contains(
-        &client,
-        "[data-test=field][data-key=decision_chain]",
-        "class",
-        "met",
-    )
-    .await;
+    assert_eq!(value_of(&client, field).await, typed);
+    wait_attr_contains(&client, chain_row, "class", "met").await;
     // The page was not reloaded: the same document, now on the new rules.
     let nav: Value = client
         .execute(

@@ -10,7 +10,7 @@
 
 use dealgate_tests::{
     Session, browser, call_ok, click, converted_deal_in, find, sign_in_as, sign_in_in_browser,
-    unique, url, wait_path, wait_text,
+    unique, url, value_of, wait_path, wait_text,
 };
 use fantoccini::Client;
 use fantoccini::key::Key;
@@ -77,15 +77,7 @@ async fn an_admin_edits_a_copied_pipeline_and_sees_each_problem_and_the_impact_b
     click(&client, "#stage-pick-1").await;
     click(&client, "[data-test=add-required_fields]").await;
     let new_key = at("stages[1].required_fields[2].key");
-    assert_eq!(
-        find(&client, &new_key)
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("new_field")
-    );
+    assert_eq!(value_of(&client, &new_key).await, "new_field");
     type_into(&client, &new_key, "Security Review").await;
     wait_text(&client, "#f-stages-1--required_fields-2--key-error", |t| {
         t.contains("a–z")
@@ -216,15 +208,7 @@ async fn an_admin_edits_a_copied_pipeline_and_sees_each_problem_and_the_impact_b
         conflict.contains("Negotiation & signing: edited"),
         "{conflict}"
     );
-    assert_eq!(
-        find(&client, &name)
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("Initiation (edited)")
-    );
+    assert_eq!(value_of(&client, &name).await, "Initiation (edited)");
     click(&client, "[data-test=save-pipeline]").await;
     wait_text(&client, "[data-test=saved]", |t| t.contains('4')).await;
     let (doc, _) = stage_keys(&admin, &key).await;

@@ -1,3 +1,4 @@
+pub mod asker;
 pub mod checklist;
 pub mod error;
 pub mod fetched;

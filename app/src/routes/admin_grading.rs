@@ -3,7 +3,8 @@
 //! types; save after a confirmation; every version kept, newest first.
 
 use super::admin_config::{Tx, use_tx};
-use crate::api::{self, ApiError};
+use crate::api;
+use crate::components::asker::Asker;
 use crate::components::error::{ErrorView, describe};
 use crate::components::fetched::{Fetched, Load, load};
 use crate::components::loading::Loading;
@@ -15,7 +16,6 @@ use crate::thresholds::{
     update_request,
 };
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::Currency;
 use shared::api::{GradingAdmin, GradingChange, Thresholds, UserSummary};
 use shared::regrade::PolicyPreview;
@@ -85,60 +85,14 @@ fn Editor(admin: GradingAdmin, users: Users, reload_history: Callback<()>) -> im
     };
 
     // The impact preview: the last answer and the thresholds it is for.
-    let shown = RwSignal::new(None::<(Thresholds, PolicyPreview)>);
-    let preview_error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
-    // Only the newest question's answer is shown (answers may cross).
-    let asked = StoredValue::new(0_u64);
-    let timer = StoredValue::new(None::<TimeoutHandle>);
-    on_cleanup(move || {
-        if let Some(Some(t)) = timer.try_get_value() {
-            t.clear();
-        }
-    });
-    let ask = Callback::new(move |wanted: Thresholds| {
-        let n = asked.get_value() + 1;
-        asked.set_value(n);
-        pending.set(true);
-        spawn_local(async move {
-            let answer = api::grading_preview(&wanted).await;
-            if asked.try_get_value() != Some(n) {
-                return;
-            }
-            pending.set(false);
-            match answer {
-                Ok(p) => {
-                    preview_error.set(None);
-                    shown.set(Some((wanted, p)));
-                }
-                Err(e) => preview_error.set(Some(e)),
-            }
-        });
-    });
+    let preview =
+        Asker::new(|wanted: Thresholds| async move { api::grading_preview(&wanted).await });
+    let (shown, preview_error, pending) = (preview.shown, preview.error, preview.pending);
     // Asks for the impact of what is typed, after `pause` (none: now);
     // nothing while it is invalid.
-    let schedule = move |pause: Option<Duration>| {
-        if let Some(t) = timer.get_value() {
-            t.clear();
-            timer.set_value(None);
-        }
-        let Ok(wanted) = parsed.get_untracked() else {
-            asked.update_value(|n| *n += 1);
-            pending.set(false);
-            return;
-        };
-        match pause {
-            Some(d) => timer.set_value(
-                set_timeout_with_handle(
-                    move || {
-                        let _ = ask.try_run(wanted);
-                    },
-                    d,
-                )
-                .ok(),
-            ),
-            None => ask.run(wanted),
-        }
+    let schedule = move |pause: Option<Duration>| match parsed.get_untracked() {
+        Ok(wanted) => preview.ask(wanted, pause),
+        Err(_) => preview.forget(),
     };
     schedule(None);
 

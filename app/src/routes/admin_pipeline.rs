@@ -11,7 +11,8 @@ use super::admin_config::{Tx, use_tx};
 use super::admin_form::{
     Doc, Input, checkbox, grades, id_of, input, localized, problem_list, select,
 };
-use crate::api::{self, ApiError};
+use crate::api;
+use crate::components::asker::Asker;
 use crate::components::error::{ErrorView, describe};
 use crate::components::fetched::{Fetched, load};
 use crate::components::loading::Loading;
@@ -19,7 +20,6 @@ use crate::components::saver::Saver;
 use crate::framework::{self, PREVIEW_DEBOUNCE, Row, StageChange};
 use crate::i18n::{AdminMsg, I18n, Msg, use_i18n};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde_json::{Value, json};
 use shared::impact::PipelinePreview;
 use shared::pipeline::{Pipeline, TeamRole};
@@ -553,59 +553,20 @@ fn item_editor(
 fn PreviewPanel(id: String, doc: Doc, dirty: Memo<bool>) -> impl IntoView {
     let i18n = use_i18n();
     let tx = use_tx();
-    let shown = RwSignal::new(None::<PipelinePreview>);
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
-    let asked = StoredValue::new(0_u64);
-    let timer = StoredValue::new(None::<TimeoutHandle>);
-    on_cleanup(move || {
-        if let Some(Some(t)) = timer.try_get_value() {
-            t.clear();
-        }
-    });
-    let ask = Callback::new(move |draft: Value| {
-        let n = asked.get_value() + 1;
-        asked.set_value(n);
-        pending.set(true);
+    let preview = Asker::new(move |draft: Value| {
         let id = id.clone();
-        spawn_local(async move {
-            let answer = api::pipeline_preview(&id, &draft).await;
-            if asked.try_get_value() != Some(n) {
-                return;
-            }
-            pending.set(false);
-            match answer {
-                Ok(p) => {
-                    error.set(None);
-                    shown.set(Some(p));
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        async move { api::pipeline_preview(&id, &draft).await }
     });
     Effect::new(move |_| {
         let draft = doc.draft.get();
-        let ok = doc.issues.with(Vec::is_empty) && dirty.get();
-        if let Some(t) = timer.get_value() {
-            t.clear();
-            timer.set_value(None);
+        if doc.issues.with(Vec::is_empty) && dirty.get() {
+            preview.ask(draft, Some(PREVIEW_DEBOUNCE));
+        } else {
+            preview.forget();
+            preview.shown.set(None);
         }
-        if !ok {
-            asked.update_value(|n| *n += 1);
-            pending.set(false);
-            shown.set(None);
-            return;
-        }
-        timer.set_value(
-            set_timeout_with_handle(
-                move || {
-                    let _ = ask.try_run(draft);
-                },
-                PREVIEW_DEBOUNCE,
-            )
-            .ok(),
-        );
     });
+    let pending = preview.pending;
     let body = move || {
         if !dirty.get() {
             return view! { <p class="muted">{tx.t(AdminMsg::NothingToPreview)}</p> }.into_any();
@@ -613,14 +574,13 @@ fn PreviewPanel(id: String, doc: Doc, dirty: Memo<bool>) -> impl IntoView {
         if doc.issues.with(|i| !i.is_empty()) {
             return view! { <p class="muted" data-test="preview-invalid">{tx.t(AdminMsg::FixToPreview)}</p> }.into_any();
         }
-        if let Some(e) = error.get() {
-            let draft = doc.draft.get_untracked();
-            let retry = Callback::new(move |()| ask.run(draft.clone()));
+        if let Some(e) = preview.error.get() {
+            let retry = Callback::new(move |()| preview.ask(doc.draft.get_untracked(), None));
             return view! { <ErrorView error=e retry /> }.into_any();
         }
-        match shown.get() {
+        match preview.shown.get() {
             None => view! { <Loading /> }.into_any(),
-            Some(p) => impact((i18n, tx), p).into_any(),
+            Some((_, p)) => impact((i18n, tx), p).into_any(),
         }
     };
     view! {
