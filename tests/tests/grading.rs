@@ -1,7 +1,8 @@
-//! The admin's grading thresholds against the real runtime: the preview
-//! and the save's regrade in one D1 batch (`UPDATE … FROM json_each`, the
-//! statement the host's SQLite also runs). One test, in its own binary:
-//! it moves the thresholds every other test grades by, and puts them back.
+//! The admin's configuration against the real runtime: the thresholds'
+//! preview and the save's regrade in one D1 batch (`UPDATE … FROM
+//! json_each`, the statement the host's SQLite also runs), a pipeline save,
+//! the team roles and the protection days. In their own binary: they move
+//! the settings every other test runs by, and put them back.
 
 use dealgate_tests::{Session, call, converted_deal, sign_in_as, unique};
 use reqwest::Method;
@@ -168,5 +169,77 @@ async fn a_pipeline_save_is_versioned_audited_and_refused_while_a_stage_it_remov
             .iter()
             .any(|e| e["subject"] == "pipeline:tender" && e["by"] == "u_admin"),
         "{audit}"
+    );
+}
+
+#[tokio::test]
+async fn team_roles_and_protection_days_are_saved_versioned_and_audited_on_d1() {
+    let admin = sign_in_as("admin").await;
+    let (_, roles) = call(&admin, Method::GET, "/api/admin/team-roles", Value::Null).await;
+    let mut added = roles.clone();
+    added["roles"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"key": "security", "name": {"zh-CN": "安全顾问", "en": "Security advisor"}}));
+
+    let (status, saved) = call(&admin, Method::PUT, "/api/admin/team-roles", added.clone()).await;
+    let (stale, _) = call(&admin, Method::PUT, "/api/admin/team-roles", added).await;
+    let (needed, problem) = call(
+        &admin,
+        Method::PUT,
+        "/api/admin/team-roles",
+        json!({"roles": [], "version": saved["version"]}),
+    )
+    .await;
+    // Back as it was (another version), for every later test.
+    let mut back = roles.clone();
+    back["version"] = saved["version"].clone();
+    let (restored, _) = call(&admin, Method::PUT, "/api/admin/team-roles", back).await;
+
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["version"], roles["version"].as_u64().unwrap() + 1);
+    assert_eq!(
+        (stale.as_u16(), needed.as_u16(), restored.as_u16()),
+        (409, 422, 200)
+    );
+    assert_eq!(problem["errors"][0]["code"], "role_in_use");
+
+    let (_, days) = call(&admin, Method::GET, "/api/admin/registration", Value::Null).await;
+    let v = days["version"].as_u64().unwrap();
+    let (out_of_range, _) = call(
+        &admin,
+        Method::PUT,
+        "/api/admin/registration",
+        json!({"protection_days": 0, "version": v}),
+    )
+    .await;
+    let (_, longer) = call(
+        &admin,
+        Method::PUT,
+        "/api/admin/registration",
+        json!({"protection_days": 120, "version": v}),
+    )
+    .await;
+    let (_, config) = call(&admin, Method::GET, "/api/config", Value::Null).await;
+    call(
+        &admin,
+        Method::PUT,
+        "/api/admin/registration",
+        json!({"protection_days": days["protection_days"], "version": v + 1}),
+    )
+    .await;
+    let (_, audit) = call(&admin, Method::GET, "/api/admin/audit", Value::Null).await;
+
+    assert_eq!(out_of_range.as_u16(), 422);
+    assert_eq!(longer, json!({"protection_days": 120, "version": v + 1}));
+    assert_eq!(config["registration"]["protection_days"], 120);
+    let subjects: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["subject"].as_str())
+        .collect();
+    assert!(
+        subjects.contains(&"settings:registration") && subjects.contains(&"settings:team_roles")
     );
 }
