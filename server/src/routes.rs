@@ -4,8 +4,8 @@
 //! 405. Adding an endpoint is one row here and one handler in `api/`.
 
 use crate::api::{
-    self, ApiResult, Ctx, audit, config, grading, leads, opportunities, pipelines, session,
-    settings, users,
+    self, ApiResult, Ctx, audit, config, grading, leads, opportunities, pipelines, registrations,
+    session, settings, users,
 };
 use crate::auth::Access;
 use crate::http::Method;
@@ -79,6 +79,25 @@ pub const ROUTES: &[Route] = &[
     // Guarded by the SETUP_TOKEN secret and by "no users yet" instead.
     route!(Post, "/api/setup", session::setup, Access::Public),
     route!(Get, "/api/me", session::me, Access::SignedIn),
+    // The partners' form and status link: no account; the reference is the key.
+    route!(
+        Post,
+        "/api/public/registrations",
+        registrations::submit_registration,
+        Access::Public
+    ),
+    route!(
+        Get,
+        "/api/public/registrations/{reference}",
+        registrations::get_registration_status,
+        Access::Public
+    ),
+    route!(
+        Post,
+        "/api/public/registrations/{reference}/withdraw",
+        registrations::withdraw_registration,
+        Access::Public
+    ),
     route!(Get, "/api/users", users::list_users, Access::SignedIn),
     route!(Get, "/api/admin/users", users::list_admin_users, ADMIN),
     route!(Post, "/api/admin/users", users::create_user, ADMIN),
@@ -385,6 +404,13 @@ mod tests {
         ("POST", "/api/auth/logout", "public"),
         ("POST", "/api/setup", "public"),
         ("GET", "/api/me", "signed_in"),
+        ("POST", "/api/public/registrations", "public"),
+        ("GET", "/api/public/registrations/{reference}", "public"),
+        (
+            "POST",
+            "/api/public/registrations/{reference}/withdraw",
+            "public",
+        ),
         ("GET", "/api/users", "signed_in"),
         ("GET", "/api/admin/users", "admin"),
         ("POST", "/api/admin/users", "admin"),

@@ -311,6 +311,47 @@ pub fn find_conflicts(registration: &Registration, candidates: &[Conflict]) -> V
         .collect()
 }
 
+/// Submissions of the public form allowed per client address per hour;
+/// past it, 429 with `Retry-After` until the hour ends.
+pub const SUBMISSIONS_PER_HOUR: u64 = 10;
+
+/// `POST /api/public/registrations` → 201: the partner's private reference
+/// (256 random bits, shown once; only its hash is stored) and the page
+/// that follows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationReceipt {
+    pub reference: String,
+    pub status_url: String,
+}
+
+/// `GET /api/public/registrations/{reference}`: the status, and nothing
+/// else of the registration or of anyone else's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationStatusView {
+    pub status: RegistrationStatus,
+    pub submitted_at: chrono::DateTime<chrono::Utc>,
+    /// While approved: the last day the deal is the partner's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protected_until: Option<NaiveDate>,
+    /// When rejected: why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A registration as stored: the validated form, what it conflicted with
+/// when submitted, and its decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredRegistration {
+    #[serde(flatten)]
+    pub registration: Registration,
+    #[serde(default)]
+    pub conflicts: Vec<Conflict>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protected_until: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

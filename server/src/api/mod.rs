@@ -12,6 +12,7 @@ pub mod grading;
 pub mod leads;
 pub mod opportunities;
 pub mod pipelines;
+pub mod registrations;
 pub mod session;
 pub mod settings;
 pub mod users;

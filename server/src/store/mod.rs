@@ -15,6 +15,7 @@ pub mod leads;
 pub mod opportunities;
 pub mod page;
 pub mod pipelines;
+pub mod registrations;
 pub mod sessions;
 pub mod users;
 

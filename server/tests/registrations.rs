@@ -1,0 +1,216 @@
+//! The partners' public side of deal registration on the host: submit,
+//! follow by reference, withdraw; field errors; the honeypot; the rate
+//! limit per client address; references that are neither stored nor
+//! guessable; conflicts noted against our open deals and other
+//! registrations across name variants.
+
+mod support;
+
+use chrono::Duration;
+use dealgate_server::http::{Method, Request};
+use dealgate_server::store::{Stmt, all};
+use serde_json::{Value, json};
+use support::deals::*;
+use support::*;
+
+fn form(customer: &str, title: &str) -> Value {
+    json!({
+        "partner_company": "华信伙伴科技", "partner_contact": "王芳",
+        "partner_email": "wang@partner.cn", "partner_phone": "+86 138 0013 8000",
+        "customer_company": customer, "project_title": title,
+        "description": "二期", "amount": 80_000_000, "expected_close": "2027-06-30",
+        "website": "",
+    })
+}
+
+/// A submission from `address`, as the public form sends it (no session).
+fn submit(app: &TestApp, address: &str, body: Value) -> Resp {
+    let mut req = Request::new(Method::Post, "/api/public/registrations");
+    req.headers
+        .push(("content-type".into(), "application/json".into()));
+    req.headers
+        .push(("cf-connecting-ip".into(), address.into()));
+    req.headers.push(("accept-language".into(), "en".into()));
+    req.body = serde_json::to_vec(&body).unwrap();
+    app.send(req)
+}
+
+fn stored(app: &TestApp) -> Vec<Value> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        status: String,
+        doc: String,
+        reference_hash: String,
+    }
+    let rows: Vec<Row> = block_on(all(
+        app.db(),
+        Stmt::new(
+            "SELECT status, doc, reference_hash FROM registrations ORDER BY submitted_at, id",
+            vec![],
+        ),
+    ))
+    .unwrap();
+    rows.into_iter()
+        .map(|r| {
+            let mut doc: Value = serde_json::from_str(&r.doc).unwrap();
+            doc["status"] = json!(r.status);
+            doc["reference_hash"] = json!(r.reference_hash);
+            doc
+        })
+        .collect()
+}
+
+#[test]
+fn a_partner_submits_follows_the_status_by_reference_and_withdraws_it() {
+    let app = TestApp::new();
+    let anyone = app.anonymous();
+
+    let receipt = ok(
+        submit(
+            &app,
+            "203.0.113.7",
+            form("上海明远制造有限公司", "MES 系统升级"),
+        ),
+        201,
+    );
+    let reference = receipt["reference"].as_str().unwrap().to_string();
+    let path = format!("/api/public/registrations/{reference}");
+    let status = ok(anyone.get(&path), 200);
+    let withdrawn = ok(anyone.post(&format!("{path}/withdraw"), json!({})), 200);
+    let again = anyone.post(&format!("{path}/withdraw"), json!({}));
+
+    // 256 random bits, base64url: not a counter, not stored as such.
+    assert_eq!(reference.len(), 43);
+    assert_eq!(receipt["status_url"], format!("/register/{reference}"));
+    assert_eq!(status["status"], "submitted");
+    // The status and nothing else of the registration.
+    let keys: Vec<&str> = status
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["status", "submitted_at"]);
+    assert_eq!(withdrawn["status"], "withdrawn");
+    problem(&again, 409, "not_submitted");
+    let rows = stored(&app);
+    assert_eq!(rows.len(), 1);
+    assert_ne!(rows[0]["reference_hash"], json!(reference));
+    assert!(!rows[0].to_string().contains(&reference));
+}
+
+#[test]
+fn unknown_and_malformed_references_get_the_same_404() {
+    let app = TestApp::new();
+    ok(submit(&app, "203.0.113.7", form("明远制造", "MES")), 201);
+    let anyone = app.anonymous();
+
+    let unknown = anyone.get(&format!("/api/public/registrations/{}", "A".repeat(43)));
+    let malformed = anyone.get("/api/public/registrations/1");
+
+    assert_eq!(
+        (unknown.status(), unknown.text()),
+        (malformed.status(), malformed.text())
+    );
+    problem(&unknown, 404, "not_found");
+}
+
+#[test]
+fn bad_input_is_422_with_every_field_and_nothing_is_stored() {
+    let app = TestApp::new();
+    let mut body = form("", "");
+    body["partner_email"] = json!("not an e-mail");
+    body["amount"] = json!(0);
+    body["expected_close"] = json!("2020-01-01");
+
+    let p = problem(&submit(&app, "203.0.113.7", body), 422, "invalid");
+
+    let fields: Vec<String> = errors(&p).into_iter().map(|(f, _)| f).collect();
+    for f in [
+        "partner_email",
+        "customer_company",
+        "project_title",
+        "amount",
+        "expected_close",
+    ] {
+        assert!(fields.contains(&f.to_string()), "{f} not in {fields:?}");
+    }
+    assert!(stored(&app).is_empty());
+}
+
+#[test]
+fn a_filled_honeypot_is_answered_like_a_success_and_stored_nowhere() {
+    let app = TestApp::new();
+    let mut body = form("明远制造", "MES");
+    body["website"] = json!("http://spam.example");
+
+    let receipt = ok(submit(&app, "203.0.113.7", body), 201);
+
+    assert_eq!(receipt["reference"].as_str().map(str::len), Some(43));
+    assert!(stored(&app).is_empty());
+    let path = format!(
+        "/api/public/registrations/{}",
+        receipt["reference"].as_str().unwrap()
+    );
+    problem(&app.anonymous().get(&path), 404, "not_found");
+}
+
+#[test]
+fn past_the_hourly_limit_an_address_gets_429_with_retry_after_until_the_hour_ends() {
+    let app = TestApp::new();
+    let limit = shared::registration::SUBMISSIONS_PER_HOUR as usize;
+    for i in 0..limit {
+        ok(
+            submit(&app, "203.0.113.7", form("明远制造", &format!("项目 {i}"))),
+            201,
+        );
+    }
+
+    let refused = submit(&app, "203.0.113.7", form("明远制造", "再来一个"));
+    let other_address = submit(&app, "198.51.100.2", form("明远制造", "另一个地址"));
+    app.advance(Duration::hours(1));
+    let next_hour = submit(&app, "203.0.113.7", form("明远制造", "下一个小时"));
+
+    problem(&refused, 429, "too_many_requests");
+    let wait: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&wait), "{wait}");
+    assert_eq!((other_address.status(), next_hour.status()), (201, 201));
+    assert_eq!(stored(&app).len(), limit + 2);
+}
+
+#[test]
+fn conflicts_with_our_open_deal_and_a_pending_registration_are_noted_across_name_variants() {
+    let app = TestApp::new();
+    let rep = session(&app, REP);
+    let mut lead = new_lead("ERP升级项目", "tender");
+    lead["customer"] = json!("上海明远制造有限公司");
+    let deal = converted_deal(&rep, lead, C_AMOUNT);
+    // One second apart, so the stored order is the order of submission.
+    let send = |address: &str, customer: &str, title: &str| {
+        app.advance(Duration::seconds(1));
+        ok(submit(&app, address, form(customer, title)), 201);
+    };
+    send("203.0.113.7", "ＸＸ 有限公司", "CRM 平台建设");
+
+    send("198.51.100.2", "上海明远制造", "ERP系统升级");
+    send("198.51.100.3", "xx co., ltd.", "CRM平台建设项目");
+    send("198.51.100.4", "北京远大物流", "仓储系统");
+
+    let rows = stored(&app);
+    let kinds = |doc: &Value| -> Vec<(String, String)> {
+        doc["conflicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["kind"].as_str().unwrap().into(),
+                    c["id"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(kinds(&rows[1]), [("opportunity".to_string(), id(&deal))]);
+    assert_eq!(kinds(&rows[2])[0].0, "registration");
+    assert!(kinds(&rows[3]).is_empty());
+}

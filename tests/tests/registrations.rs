@@ -1,0 +1,66 @@
+//! The partners' public registration API against the real runtime (D1's
+//! upsert counter, the hashed reference): submit, follow, withdraw; the
+//! honeypot; field errors. A few submissions only: every test here comes
+//! from the same loopback address, and the form allows ten an hour.
+
+use dealgate_tests::{http, url};
+use serde_json::{Value, json};
+
+async fn post(path: &str, body: Value) -> (u16, Value) {
+    let r = http()
+        .post(url(path))
+        .json(&body)
+        .send()
+        .await
+        .expect("reach the API");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(path: &str) -> (u16, Value) {
+    let r = http().get(url(path)).send().await.expect("reach the API");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+fn form(website: &str) -> Value {
+    json!({
+        "partner_company": "华信伙伴科技", "partner_contact": "王芳",
+        "partner_email": "wang@partner.cn", "partner_phone": "+86 138 0013 8000",
+        "customer_company": "上海明远制造有限公司", "project_title": "MES 系统升级",
+        "description": "二期", "amount": 80_000_000, "expected_close": "2099-06-30",
+        "website": website,
+    })
+}
+
+#[tokio::test]
+async fn a_partner_submits_follows_and_withdraws_and_spam_and_bad_input_store_nothing() {
+    let (created, receipt) = post("/api/public/registrations", form("")).await;
+    let reference = receipt["reference"]
+        .as_str()
+        .expect("a reference")
+        .to_string();
+    let path = format!("/api/public/registrations/{reference}");
+    let (_, status) = get(&path).await;
+    let (_, withdrawn) = post(&format!("{path}/withdraw"), json!({})).await;
+    let (again, _) = post(&format!("{path}/withdraw"), json!({})).await;
+
+    let (spam_status, spam) = post("/api/public/registrations", form("http://spam.example")).await;
+    let (spam_lookup, _) = get(&format!(
+        "/api/public/registrations/{}",
+        spam["reference"].as_str().unwrap_or_default()
+    ))
+    .await;
+    let mut bad = form("");
+    bad["partner_email"] = json!("nope");
+    let (invalid, problem) = post("/api/public/registrations", bad).await;
+
+    assert_eq!(created, 201, "{receipt}");
+    assert_eq!(receipt["status_url"], format!("/register/{reference}"));
+    assert_eq!(status["status"], "submitted");
+    assert_eq!(withdrawn["status"], "withdrawn");
+    assert_eq!(again, 409);
+    assert_eq!((spam_status, spam_lookup), (201, 404));
+    assert_eq!(invalid, 422);
+    assert_eq!(problem["errors"][0]["field"], "partner_email");
+}
