@@ -5,7 +5,7 @@
 
 use crate::api::{
     self, ApiResult, Ctx, audit, config, grading, leads, opportunities, pipelines, registrations,
-    session, settings, users,
+    review, session, settings, users,
 };
 use crate::auth::Access;
 use crate::http::Method;
@@ -69,6 +69,8 @@ const ADMIN: Access = Access::Roles(&[Role::Admin]);
 /// record (`shared::access`).
 const SALES: Access = Access::Roles(&[Role::Rep, Role::Manager, Role::Admin]);
 const MANAGERS: Access = Access::Roles(&[Role::Manager, Role::Admin]);
+/// Who reviews partner registrations.
+const CHANNEL: Access = Access::Roles(&[Role::Channel, Role::Admin]);
 
 /// Every route the API serves.
 pub const ROUTES: &[Route] = &[
@@ -171,6 +173,24 @@ pub const ROUTES: &[Route] = &[
         "/api/admin/registration",
         settings::update_registration,
         ADMIN
+    ),
+    route!(
+        Get,
+        "/api/registrations",
+        review::list_registrations,
+        CHANNEL
+    ),
+    route!(
+        Post,
+        "/api/registrations/{id}/approve",
+        review::approve_registration,
+        CHANNEL
+    ),
+    route!(
+        Post,
+        "/api/registrations/{id}/reject",
+        review::reject_registration,
+        CHANNEL
     ),
     route!(Get, "/api/leads", leads::list_leads, SALES),
     route!(Post, "/api/leads", leads::create_lead, SALES),
@@ -430,6 +450,9 @@ mod tests {
         ("PUT", "/api/admin/team-roles", "admin"),
         ("GET", "/api/admin/registration", "admin"),
         ("PUT", "/api/admin/registration", "admin"),
+        ("GET", "/api/registrations", "channel|admin"),
+        ("POST", "/api/registrations/{id}/approve", "channel|admin"),
+        ("POST", "/api/registrations/{id}/reject", "channel|admin"),
         ("GET", "/api/leads", "rep|manager|admin"),
         ("POST", "/api/leads", "rep|manager|admin"),
         ("GET", "/api/leads/{id}", "rep|manager|admin"),

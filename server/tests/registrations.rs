@@ -214,3 +214,178 @@ fn conflicts_with_our_open_deal_and_a_pending_registration_are_noted_across_name
     assert_eq!(kinds(&rows[2])[0].0, "registration");
     assert!(kinds(&rows[3]).is_empty());
 }
+
+fn queue(c: &Client<'_>, query: &str) -> Value {
+    ok(c.get(&format!("/api/registrations{query}")), 200)
+}
+
+#[test]
+fn the_queue_is_oldest_first_with_conflicts_as_of_now_and_overdue_ones_marked() {
+    let app = TestApp::new();
+    let channel = session(&app, CHANNEL);
+    ok(
+        submit(&app, "203.0.113.7", form("上海明远制造", "ERP系统升级")),
+        201,
+    );
+    app.advance(Duration::seconds(1));
+    ok(
+        submit(&app, "198.51.100.2", form("北京远大物流", "仓储系统")),
+        201,
+    );
+    // Our own deal for the first one's customer appears after it was filed.
+    let rep = session(&app, REP);
+    let mut lead = new_lead("ERP升级项目", "tender");
+    lead["customer"] = json!("上海明远制造有限公司");
+    let deal = converted_deal(&rep, lead, C_AMOUNT);
+
+    let fresh = queue(&channel, "?status=submitted");
+    // Five calendar days hold three working days whatever the weekday (the
+    // session would not last that long: sign in again).
+    app.advance(Duration::days(5));
+    let channel = session(&app, CHANNEL);
+    let later = queue(&channel, "");
+
+    let titles: Vec<&str> = fresh["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["project_title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["ERP系统升级", "仓储系统"]);
+    assert_eq!(fresh["items"][0]["conflicts"][0]["id"], deal["id"]);
+    assert_eq!(fresh["items"][1]["conflicts"], json!([]));
+    assert_eq!(fresh["items"][0]["overdue"], false);
+    assert_eq!(later["items"][0]["overdue"], true);
+    problem(
+        &channel.get("/api/registrations?status=bogus"),
+        400,
+        "bad_request",
+    );
+    for who in [REP, MANAGER] {
+        problem(
+            &session(&app, who).get("/api/registrations"),
+            403,
+            "forbidden",
+        );
+    }
+}
+
+#[test]
+fn a_channel_manager_rejects_with_a_reason_the_partner_then_sees_once_and_for_all() {
+    let app = TestApp::new();
+    let channel = session(&app, CHANNEL);
+    let receipt = ok(submit(&app, "203.0.113.7", form("明远制造", "MES")), 201);
+    let item = &queue(&channel, "")["items"][0];
+    let path = format!("/api/registrations/{}/reject", item["id"].as_str().unwrap());
+
+    let blank = channel.post(&path, json!({"reason": " ", "version": item["version"]}));
+    let stale = channel.post(&path, json!({"reason": "重复", "version": 7}));
+    let rejected = ok(
+        channel.post(
+            &path,
+            json!({"reason": "客户已由直销跟进", "version": item["version"]}),
+        ),
+        200,
+    );
+    let again = channel.post(
+        &path,
+        json!({"reason": "再次", "version": rejected["version"]}),
+    );
+    let seen = ok(
+        app.anonymous().get(&format!(
+            "/api/public/registrations/{}",
+            receipt["reference"].as_str().unwrap()
+        )),
+        200,
+    );
+    let withdraw = app.anonymous().post(
+        &format!(
+            "/api/public/registrations/{}/withdraw",
+            receipt["reference"].as_str().unwrap()
+        ),
+        json!({}),
+    );
+
+    assert_eq!(errors(&problem(&blank, 422, "invalid"))[0].0, "reason");
+    problem(&stale, 409, "version_conflict");
+    assert_eq!(
+        (rejected["status"].as_str(), rejected["version"].as_u64()),
+        (Some("rejected"), Some(2))
+    );
+    problem(&again, 409, "already_decided");
+    assert_eq!(
+        seen,
+        json!({"status": "rejected", "submitted_at": seen["submitted_at"], "reason": "客户已由直销跟进"})
+    );
+    problem(&withdraw, 409, "not_submitted");
+    let audit = ok(session(&app, ADMIN).get("/api/admin/audit"), 200);
+    assert_eq!(
+        audit["items"][0]["subject"],
+        format!("registration:{}", item["id"].as_str().unwrap())
+    );
+    assert_eq!(audit["items"][0]["by"], channel.id());
+}
+
+#[test]
+fn approving_makes_an_e_deal_in_stage_two_owned_by_the_rep_and_the_partner_sees_its_protection() {
+    let app = TestApp::new();
+    let channel = session(&app, CHANNEL);
+    let receipt = ok(
+        submit(&app, "203.0.113.7", form("明远制造", "MES 系统升级")),
+        201,
+    );
+    let item = queue(&channel, "")["items"][0].clone();
+    let path = format!(
+        "/api/registrations/{}/approve",
+        item["id"].as_str().unwrap()
+    );
+    let body = |owner: &str| json!({"owner_id": owner, "version": item["version"]});
+
+    let not_a_rep = channel.post(&path, body("u_channel"));
+    let unknown = channel.post(
+        &path,
+        json!({"owner_id": "u_rep", "pipeline": "nope", "version": 1}),
+    );
+    let deal = ok(channel.post(&path, body("u_rep")), 201);
+    let again = channel.post(&path, body("u_rep"));
+    let status = ok(
+        app.anonymous().get(&format!(
+            "/api/public/registrations/{}",
+            receipt["reference"].as_str().unwrap()
+        )),
+        200,
+    );
+
+    assert_eq!(
+        errors(&problem(&not_a_rep, 422, "invalid"))[0].0,
+        "owner_id"
+    );
+    assert_eq!(errors(&problem(&unknown, 422, "invalid"))[0].0, "pipeline");
+    problem(&again, 409, "already_decided");
+    let until = (app.rt.now.get().date_naive() + Duration::days(90)).to_string();
+    assert_eq!(
+        (
+            &deal["stage"],
+            &deal["grade"]["effective"],
+            &deal["track"],
+            &deal["lead_by"]
+        ),
+        (
+            &json!("initiate"),
+            &json!("E"),
+            &json!("partner"),
+            &json!("partner")
+        )
+    );
+    assert_eq!(deal["owner_id"], "u_rep");
+    assert_eq!(deal["partner"]["company"], "华信伙伴科技");
+    assert_eq!(deal["partner"]["protected_until"], json!(until));
+    assert_eq!(
+        (&status["status"], &status["protected_until"]),
+        (&json!("approved"), &json!(until))
+    );
+    // The rep finds it among their deals, with its history begun.
+    let rep = session(&app, REP);
+    assert!(ids(&ok(rep.get("/api/opportunities"), 200)).contains(&id(&deal)));
+    assert_eq!(kinds(&history(&rep, &deal)), ["created"]);
+}

@@ -352,9 +352,182 @@ pub struct StoredRegistration {
     pub reason: Option<String>,
 }
 
+/// Working days (Monday to Friday) a submission may wait for review before
+/// the queue lists it as overdue.
+pub const REVIEW_WORKING_DAYS: u32 = 2;
+
+/// Whether a registration submitted on `submitted` and still undecided on
+/// `today` has waited more than [`REVIEW_WORKING_DAYS`] working days.
+pub fn is_overdue(submitted: NaiveDate, today: NaiveDate) -> bool {
+    use chrono::Datelike;
+    let waited = submitted
+        .iter_days()
+        .skip(1)
+        .take_while(|d| *d <= today)
+        .filter(|d| d.weekday().num_days_from_monday() < 5)
+        .count();
+    waited > REVIEW_WORKING_DAYS as usize
+}
+
+/// One row of the channel managers' queue (`GET /api/registrations`):
+/// the registration, its conflicts as of now, and whether it is overdue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationItem {
+    pub id: String,
+    pub version: u64,
+    pub status: RegistrationStatus,
+    pub submitted_at: chrono::DateTime<chrono::Utc>,
+    #[serde(flatten)]
+    pub registration: Registration,
+    pub conflicts: Vec<Conflict>,
+    pub overdue: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protected_until: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `POST /api/registrations/{id}/approve`: the rep who will own the deal,
+/// the pipeline it runs in (the config's first when absent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApproveRequest {
+    pub owner_id: String,
+    #[serde(default)]
+    pub pipeline: Option<crate::pipeline::Key>,
+    pub version: u64,
+}
+
+/// What approving makes of a registration: an E-class deal led by the
+/// partner, owned by `owner_id`, in `pipeline`'s stage 2 (the approval is
+/// its verification), the partner named on it and protected until
+/// `protection_days` from `now`; and the registration's document with the
+/// same end date. `None` when the pipeline has no stage 2.
+pub fn approve(
+    stored: &StoredRegistration,
+    (registration_id, opportunity_id, owner_id): (&str, &str, &str),
+    pipeline: &crate::pipeline::Pipeline,
+    (policy, currency, protection_days): (
+        &crate::grade::GradingPolicy,
+        crate::money::Currency,
+        u16,
+    ),
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<(
+    crate::opportunity::Opportunity,
+    Vec<crate::event::EventKind>,
+    StoredRegistration,
+)> {
+    use crate::grade::{GradeView, LeadBy};
+    use crate::opportunity::{Opportunity, PartnerInfo, Status};
+    let start = pipeline.opportunity_start()?;
+    let until = now.date_naive() + chrono::Duration::days(i64::from(protection_days));
+    let r = &stored.registration;
+    let grade = GradeView::new(policy.grade(LeadBy::Partner, r.amount), None);
+    let opportunity = Opportunity {
+        id: opportunity_id.to_string(),
+        version: 1,
+        name: r.project_title.clone(),
+        customer: r.customer_company.clone(),
+        pipeline: pipeline.id.clone(),
+        stage: start.key.clone(),
+        status: Status::Open,
+        lead_by: LeadBy::Partner,
+        amount: r.amount,
+        currency,
+        expected_close: r.expected_close,
+        owner_id: owner_id.to_string(),
+        grade,
+        track: grade.effective.track(),
+        grade_override: None,
+        fields: Default::default(),
+        tasks: Default::default(),
+        approvals: Default::default(),
+        team: vec![],
+        skipped: vec![],
+        stage_entered_at: now,
+        lead_id: None,
+        partner: Some(PartnerInfo {
+            company: r.partner_company.clone(),
+            contact: r.partner_contact.clone(),
+            email: r.partner_email.clone(),
+            phone: r.partner_phone.clone(),
+            registration_id: registration_id.to_string(),
+            protected_until: until,
+        }),
+        contract: None,
+        lost: None,
+        closed_at: None,
+    };
+    let mut decided = stored.clone();
+    decided.protected_until = Some(until);
+    let events = vec![crate::event::EventKind::Created {
+        stage: start.key.clone(),
+    }];
+    Some((opportunity, events, decided))
+}
+
+/// `POST /api/registrations/{id}/reject`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectRequest {
+    pub reason: String,
+    pub version: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn approving_makes_an_e_deal_in_stage_two_led_and_protected_for_the_partner() {
+        let stored = StoredRegistration {
+            registration: form().validate(today()).unwrap(),
+            conflicts: vec![],
+            protected_until: None,
+            reason: None,
+        };
+        let policy = crate::grade::GradingPolicy::new(
+            Money::from_minor(500_000_000).unwrap(),
+            Money::from_minor(100_000_000).unwrap(),
+            Money::from_minor(30_000_000).unwrap(),
+        )
+        .unwrap();
+        let now = today().and_hms_opt(9, 0, 0).unwrap().and_utc();
+        let (opp, events, decided) = approve(
+            &stored,
+            ("r_1", "o_1", "u_rep"),
+            &crate::builtin::tender(),
+            (&policy, crate::money::Currency::default(), 90),
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            (opp.stage.as_str(), opp.grade.effective, opp.track),
+            (
+                "initiate",
+                crate::grade::Grade::E,
+                crate::grade::Track::Partner
+            )
+        );
+        let until = NaiveDate::from_ymd_opt(2027, 2, 25).unwrap();
+        let partner = opp.partner.unwrap();
+        assert_eq!(
+            (partner.registration_id.as_str(), partner.protected_until),
+            ("r_1", until)
+        );
+        assert_eq!(decided.protected_until, Some(until));
+        assert_eq!(events.len(), 1);
+    }
+
+    #[test]
+    fn a_submission_is_overdue_after_two_working_days_not_counting_weekends() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        // Thursday 26 Nov: Friday and Monday are two working days.
+        assert!(!is_overdue(d(11, 26), d(11, 30)));
+        assert!(is_overdue(d(11, 26), d(12, 1)));
+        // Friday 27 Nov: the weekend does not count.
+        assert!(!is_overdue(d(11, 27), d(12, 1)));
+        assert!(is_overdue(d(11, 27), d(12, 2)));
+    }
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()

@@ -3,7 +3,8 @@
 //! honeypot; field errors. A few submissions only: every test here comes
 //! from the same loopback address, and the form allows ten an hour.
 
-use dealgate_tests::{http, url};
+use dealgate_tests::{call, http, sign_in_as, url};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 async fn post(path: &str, body: Value) -> (u16, Value) {
@@ -63,4 +64,65 @@ async fn a_partner_submits_follows_and_withdraws_and_spam_and_bad_input_store_no
     assert_eq!((spam_status, spam_lookup), (201, 404));
     assert_eq!(invalid, 422);
     assert_eq!(problem["errors"][0]["field"], "partner_email");
+}
+
+#[tokio::test]
+async fn a_channel_manager_approves_from_the_queue_and_the_rep_gets_the_e_deal() {
+    let mut body = form("");
+    body["project_title"] = json!(format!("仓储系统 {}", std::process::id()));
+    let (created, receipt) = post("/api/public/registrations", body.clone()).await;
+    let channel = sign_in_as("channel").await;
+    let (_, queue) = call(
+        &channel,
+        Method::GET,
+        "/api/registrations?status=submitted",
+        Value::Null,
+    )
+    .await;
+    let item = queue["items"]
+        .as_array()
+        .expect("the queue")
+        .iter()
+        .find(|i| i["project_title"] == body["project_title"])
+        .expect("the new registration in the queue")
+        .clone();
+
+    let (approved, deal) = call(
+        &channel,
+        Method::POST,
+        &format!(
+            "/api/registrations/{}/approve",
+            item["id"].as_str().unwrap()
+        ),
+        json!({"owner_id": "u_rep", "version": item["version"]}),
+    )
+    .await;
+    let (_, status) = get(&format!(
+        "/api/public/registrations/{}",
+        receipt["reference"].as_str().unwrap()
+    ))
+    .await;
+    let rep = sign_in_as("rep").await;
+    let (seen, _) = call(
+        &rep,
+        Method::GET,
+        &format!(
+            "/api/opportunities/{}",
+            deal["id"].as_str().unwrap_or_default()
+        ),
+        Value::Null,
+    )
+    .await;
+
+    assert_eq!((created, approved.as_u16()), (201, 201), "{deal}");
+    assert_eq!(
+        (&deal["grade"]["effective"], &deal["stage"]),
+        (&json!("E"), &json!("initiate"))
+    );
+    assert_eq!(status["status"], "approved");
+    assert_eq!(
+        status["protected_until"],
+        deal["partner"]["protected_until"]
+    );
+    assert_eq!(seen.as_u16(), 200);
 }

@@ -10,6 +10,7 @@ use crate::auth::{TOKEN_BYTES, encode_token};
 use crate::error::ApiError;
 use crate::http::Response;
 use crate::store::registrations as store;
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use shared::i18n::Localized;
 use shared::registration::{
@@ -84,17 +85,25 @@ pub async fn submit_registration(ctx: Ctx<'_>) -> ApiResult {
     Response::json(201, &receipt(reference))
 }
 
-fn view_of(row: &store::ByReference) -> Result<RegistrationStatusView, ApiError> {
+/// A stored row's status, submission time and document.
+pub fn parse_row(
+    row: &store::RegistrationRow,
+) -> Result<(RegistrationStatus, DateTime<Utc>, StoredRegistration), ApiError> {
+    let bad = |e: String| ApiError::Storage(format!("registration {}: {e}", row.id));
     let status: RegistrationStatus =
-        serde_json::from_value(serde_json::Value::from(row.status.as_str()))
-            .map_err(|e| ApiError::Storage(e.to_string()))?;
-    let doc: StoredRegistration =
-        serde_json::from_str(&row.doc).map_err(|e| ApiError::Storage(e.to_string()))?;
+        serde_json::from_str(&format!("\"{}\"", row.status)).map_err(|e| bad(e.to_string()))?;
+    let at = DateTime::parse_from_rfc3339(&row.submitted_at)
+        .map_err(|e| bad(e.to_string()))?
+        .to_utc();
+    let doc = serde_json::from_str(&row.doc).map_err(|e| bad(e.to_string()))?;
+    Ok((status, at, doc))
+}
+
+fn view_of(row: &store::RegistrationRow) -> Result<RegistrationStatusView, ApiError> {
+    let (status, submitted_at, doc) = parse_row(row)?;
     Ok(RegistrationStatusView {
         status,
-        submitted_at: chrono::DateTime::parse_from_rfc3339(&row.submitted_at)
-            .map_err(|e| ApiError::Storage(e.to_string()))?
-            .to_utc(),
+        submitted_at,
         protected_until: doc
             .protected_until
             .filter(|_| status == RegistrationStatus::Approved),
@@ -104,7 +113,7 @@ fn view_of(row: &store::ByReference) -> Result<RegistrationStatusView, ApiError>
     })
 }
 
-async fn find(ctx: &Ctx<'_>) -> Result<store::ByReference, ApiError> {
+async fn find(ctx: &Ctx<'_>) -> Result<store::RegistrationRow, ApiError> {
     let hash = reference_hash(ctx.param("reference")?);
     store::by_reference(ctx.db(), &hash)
         .await?

@@ -7,53 +7,31 @@ use crate::error::ApiError;
 use serde::Deserialize;
 use shared::registration::{Conflict, ConflictKind, StoredRegistration};
 
-/// One submission counted in `key`'s window `slot`, and the conflict
-/// candidates (open deals, registrations still pending or protected on
-/// `today`), in one round trip: the count as it now stands, the candidates.
-pub async fn count_and_candidates(
-    db: &dyn Database,
-    (key, slot): (&str, i64),
-    today: &str,
-) -> Result<(u64, Vec<Conflict>), ApiError> {
-    let outcomes = run(
-        db,
-        vec![
-            Stmt::new(
-                "INSERT INTO rate_counters (key, slot, count) VALUES (?1, ?2, 1) \
-                 ON CONFLICT (key, slot) DO UPDATE SET count = count + 1 RETURNING count",
-                vec![Value::from(key), Value::Int(slot)],
-            ),
-            Stmt::new(
-                "SELECT id, customer, name AS title FROM opportunities WHERE status = 'open'",
-                vec![],
-            ),
-            Stmt::new(
-                "SELECT id, json_extract(doc, '$.customer_company') AS customer, \
-                 json_extract(doc, '$.project_title') AS title FROM registrations \
-                 WHERE status = 'submitted' \
-                    OR (status = 'approved' AND json_extract(doc, '$.protected_until') >= ?1)",
-                vec![Value::from(today)],
-            ),
-        ],
-    )
-    .await?;
-    let [count, deals, registrations]: [Outcome; 3] = outcomes
-        .try_into()
-        .map_err(|_| storage("registration reads answered the wrong number of results"))?;
-    #[derive(Deserialize)]
-    struct Count {
-        count: i64,
-    }
+/// The two reads of the conflict candidates: open deals, and registrations
+/// still pending or protected on `today`.
+fn candidate_statements(today: &str) -> [Stmt; 2] {
+    [
+        Stmt::new(
+            "SELECT id, customer, name AS title FROM opportunities WHERE status = 'open'",
+            vec![],
+        ),
+        Stmt::new(
+            "SELECT id, json_extract(doc, '$.customer_company') AS customer, \
+             json_extract(doc, '$.project_title') AS title FROM registrations \
+             WHERE status = 'submitted' \
+                OR (status = 'approved' AND json_extract(doc, '$.protected_until') >= ?1)",
+            vec![Value::from(today)],
+        ),
+    ]
+}
+
+fn parse_candidates(deals: Outcome, registrations: Outcome) -> Result<Vec<Conflict>, ApiError> {
     #[derive(Deserialize)]
     struct Candidate {
         id: String,
         customer: String,
         title: String,
     }
-    let n = count
-        .parse::<Count>()?
-        .first()
-        .map_or(0, |c| u64::try_from(c.count).unwrap_or(0));
     let mut candidates = Vec::new();
     for (kind, rows) in [
         (ConflictKind::Opportunity, deals),
@@ -66,7 +44,160 @@ pub async fn count_and_candidates(
             title: c.title,
         }));
     }
-    Ok((n, candidates))
+    Ok(candidates)
+}
+
+/// One submission counted in `key`'s window `slot`, and the conflict
+/// candidates as of `today`, in one round trip: the count as it now
+/// stands, the candidates.
+pub async fn count_and_candidates(
+    db: &dyn Database,
+    (key, slot): (&str, i64),
+    today: &str,
+) -> Result<(u64, Vec<Conflict>), ApiError> {
+    let mut batch = vec![Stmt::new(
+        "INSERT INTO rate_counters (key, slot, count) VALUES (?1, ?2, 1) \
+         ON CONFLICT (key, slot) DO UPDATE SET count = count + 1 RETURNING count",
+        vec![Value::from(key), Value::Int(slot)],
+    )];
+    batch.extend(candidate_statements(today));
+    let [count, deals, registrations]: [Outcome; 3] = run(db, batch)
+        .await?
+        .try_into()
+        .map_err(|_| storage("registration reads answered the wrong number of results"))?;
+    #[derive(Deserialize)]
+    struct Count {
+        count: i64,
+    }
+    let n = count
+        .parse::<Count>()?
+        .first()
+        .map_or(0, |c| u64::try_from(c.count).unwrap_or(0));
+    Ok((n, parse_candidates(deals, registrations)?))
+}
+
+/// A stored registration.
+#[derive(Debug, Deserialize)]
+pub struct RegistrationRow {
+    pub id: String,
+    pub version: i64,
+    pub status: String,
+    pub submitted_at: String,
+    pub doc: String,
+}
+
+/// The queue: registrations in `status` (all when `None`), oldest first,
+/// at most `limit`; with the conflict candidates as of `today`, in one
+/// round trip.
+pub async fn queue(
+    db: &dyn Database,
+    status: Option<&str>,
+    today: &str,
+    limit: u64,
+) -> Result<(Vec<RegistrationRow>, Vec<Conflict>), ApiError> {
+    let mut batch = vec![Stmt::new(
+        "SELECT id, version, status, submitted_at, doc FROM registrations \
+         WHERE ?1 IS NULL OR status = ?1 ORDER BY submitted_at, id LIMIT ?2",
+        vec![status.map_or(Value::Null, Value::from), Value::from(limit)],
+    )];
+    batch.extend(candidate_statements(today));
+    let [rows, deals, registrations]: [Outcome; 3] = run(db, batch)
+        .await?
+        .try_into()
+        .map_err(|_| storage("queue reads answered the wrong number of results"))?;
+    Ok((rows.parse()?, parse_candidates(deals, registrations)?))
+}
+
+pub async fn by_id(db: &dyn Database, id: &str) -> Result<Option<RegistrationRow>, ApiError> {
+    first(
+        db,
+        Stmt::new(
+            "SELECT id, version, status, submitted_at, doc FROM registrations WHERE id = ?1",
+            vec![Value::from(id)],
+        ),
+    )
+    .await
+}
+
+/// The statements of a decision: `status` and `doc` over a submitted
+/// registration at `version`, stamped `token`, and its audit entry (stored
+/// only if that write took).
+fn decision(
+    (id, version, status): (&str, i64, &str),
+    doc: &StoredRegistration,
+    (at, by, summary): (&str, &str, &str),
+    token: &str,
+) -> Result<Vec<Stmt>, ApiError> {
+    let doc = serde_json::to_string(doc).map_err(storage)?;
+    Ok(vec![
+        Stmt::new(
+            "UPDATE registrations SET status = ?1, doc = ?2, version = version + 1, last_write = ?3 \
+             WHERE id = ?4 AND version = ?5 AND status = 'submitted'",
+            vec![
+                Value::from(status),
+                Value::from(doc),
+                Value::from(token),
+                Value::from(id),
+                Value::Int(version),
+            ],
+        ),
+        super::audit::record(
+            at,
+            by,
+            &format!("registration:{id}"),
+            summary,
+            Some((
+                "(SELECT last_write FROM registrations WHERE id = ?5) = ?6",
+                vec![Value::from(id), Value::from(token)],
+            )),
+        ),
+    ])
+}
+
+/// Rejects (or otherwise decides without a deal), in one batch.
+/// `Ok(false)`: it was no longer submitted at that version.
+pub async fn decide(
+    db: &dyn Database,
+    target: (&str, i64, &str),
+    doc: &StoredRegistration,
+    audit: (&str, &str, &str),
+    token: &str,
+) -> Result<bool, ApiError> {
+    super::guarded(db, decision(target, doc, audit, token)?).await
+}
+
+/// Approves: the decision, the new deal and its first events (both stored
+/// only if the decision took), in one batch. `Ok(false)`: it was no longer
+/// submitted at that version.
+pub async fn approve(
+    db: &dyn Database,
+    (id, version): (&str, i64),
+    doc: &StoredRegistration,
+    (opp, events): (&shared::Opportunity, &[shared::event::Event]),
+    audit: (&str, &str, &str),
+    token: &str,
+) -> Result<bool, ApiError> {
+    let at = audit.0;
+    let guard = super::Guard {
+        table: "registrations",
+        id,
+        token,
+    };
+    let mut statements = decision((id, version, "approved"), doc, audit, token)?;
+    statements.push(super::opportunities::insert(
+        opp,
+        at,
+        at,
+        token,
+        Some(guard),
+    )?);
+    statements.extend(super::events::append(
+        super::events::Entity::Opportunity,
+        &opp.id,
+        guard,
+        events,
+    )?);
+    super::guarded(db, statements).await
 }
 
 /// Stores a new submission.
@@ -93,20 +224,10 @@ pub async fn insert(
     Ok(())
 }
 
-/// A registration as the partner's reference finds it.
-#[derive(Debug, Deserialize)]
-pub struct ByReference {
-    pub id: String,
-    pub version: i64,
-    pub status: String,
-    pub submitted_at: String,
-    pub doc: String,
-}
-
 pub async fn by_reference(
     db: &dyn Database,
     reference_hash: &str,
-) -> Result<Option<ByReference>, ApiError> {
+) -> Result<Option<RegistrationRow>, ApiError> {
     first(
         db,
         Stmt::new(
