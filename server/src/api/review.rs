@@ -82,17 +82,8 @@ pub async fn reject_registration(ctx: Ctx<'_>) -> ApiResult {
     if !issues.is_empty() {
         return Err(ApiError::Invalid(issues));
     }
-    let row = store::by_id(ctx.db(), ctx.param("id")?)
-        .await?
-        .ok_or(ApiError::RecordNotFound)?;
+    let row = pending(&ctx, body.version).await?;
     let today = ctx.now.date_naive();
-    let current = item(&row, &[], today)?;
-    if current.status != RegistrationStatus::Submitted {
-        return Err(decided());
-    }
-    if current.version != body.version {
-        return Err(ApiError::stale(&current));
-    }
     let (_, _, mut doc) = parse_row(&row)?;
     doc.reason = Some(reason.clone());
     let by = ctx.me()?.id.clone();
@@ -121,17 +112,7 @@ pub async fn reject_registration(ctx: Ctx<'_>) -> ApiResult {
 /// pipeline is unknown; 409 when stale or already decided.
 pub async fn approve_registration(ctx: Ctx<'_>) -> ApiResult {
     let body: ApproveRequest = ctx.body()?;
-    let row = store::by_id(ctx.db(), ctx.param("id")?)
-        .await?
-        .ok_or(ApiError::RecordNotFound)?;
-    let today = ctx.now.date_naive();
-    let current = item(&row, &[], today)?;
-    if current.status != RegistrationStatus::Submitted {
-        return Err(decided());
-    }
-    if current.version != body.version {
-        return Err(ApiError::stale(&current));
-    }
+    let row = pending(&ctx, body.version).await?;
     let owner = crate::store::users::by_id(ctx.db(), &body.owner_id)
         .await?
         .map(crate::store::users::UserRow::into_me)
@@ -189,6 +170,22 @@ pub async fn approve_registration(ctx: Ctx<'_>) -> ApiResult {
         return Err(decided());
     }
     Response::json(201, &opp)
+}
+
+/// The registration the path names, still submitted and at `version`:
+/// 409 once decided (or withdrawn), 409 with it as it is when stale.
+async fn pending(ctx: &Ctx<'_>, version: u64) -> Result<store::RegistrationRow, ApiError> {
+    let row = store::by_id(ctx.db(), ctx.param("id")?)
+        .await?
+        .ok_or(ApiError::RecordNotFound)?;
+    let current = item(&row, &[], ctx.now.date_naive())?;
+    if current.status != RegistrationStatus::Submitted {
+        return Err(decided());
+    }
+    if current.version != version {
+        return Err(ApiError::stale(&current));
+    }
+    Ok(row)
 }
 
 fn decided() -> ApiError {
