@@ -311,6 +311,26 @@ pub fn find_conflicts(registration: &Registration, candidates: &[Conflict]) -> V
         .collect()
 }
 
+/// The longest protection an admin may set: ten years.
+pub const MAX_PROTECTION_DAYS: u16 = 3650;
+
+/// The protection period an admin typed (`protection_days`, any JSON): the
+/// days, or the problem to show at that field.
+pub fn protection_days(value: Option<&serde_json::Value>) -> Result<u16, FieldIssue> {
+    value
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|d| u16::try_from(d).ok())
+        .filter(|d| (1..=MAX_PROTECTION_DAYS).contains(d))
+        .ok_or_else(|| {
+            FieldIssue::new(
+                "protection_days",
+                "protection_days_range",
+                "保护期须为 1–3650 天的整数",
+                "Protection must be a whole number of days from 1 to 3650",
+            )
+        })
+}
+
 /// Submissions of the public form allowed per client address per hour;
 /// past it, 429 with `Retry-After` until the hour ends.
 pub const SUBMISSIONS_PER_HOUR: u64 = 10;
@@ -516,6 +536,20 @@ mod tests {
         );
         assert_eq!(decided.protected_until, Some(until));
         assert_eq!(events.len(), 1);
+    }
+
+    #[test]
+    fn protection_is_a_whole_number_of_days_from_one_to_ten_years() {
+        use serde_json::json;
+        assert_eq!(protection_days(Some(&json!(90))), Ok(90));
+        assert_eq!(protection_days(Some(&json!(3650))), Ok(3650));
+        for bad in [json!(0), json!(3651), json!(1.5), json!("90"), json!(70000)] {
+            assert_eq!(
+                protection_days(Some(&bad)).unwrap_err().code,
+                "protection_days_range"
+            );
+        }
+        assert!(protection_days(None).is_err());
     }
 
     #[test]

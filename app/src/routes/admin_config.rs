@@ -374,19 +374,10 @@ pub fn in_the_way(e: &api::ApiError) -> Option<impl IntoView + use<>> {
 }
 
 fn check_protection(doc: &Value) -> Vec<FieldIssue> {
-    let ok = doc["protection_days"]
-        .as_u64()
-        .is_some_and(|d| (1..=3650).contains(&d));
-    if ok {
-        Vec::new()
-    } else {
-        vec![FieldIssue::new(
-            "protection_days",
-            "protection_days_range",
-            "保护期须为 1–3650 天的整数",
-            "Protection must be a whole number of days from 1 to 3650",
-        )]
-    }
+    shared::registration::protection_days(doc.get("protection_days"))
+        .err()
+        .into_iter()
+        .collect()
 }
 
 /// How long an approved registration protects its deal.

@@ -100,10 +100,12 @@ pub async fn reject_registration(ctx: Ctx<'_>) -> ApiResult {
     {
         return Err(decided());
     }
-    let row = store::by_id(ctx.db(), &row.id)
-        .await?
-        .ok_or(ApiError::RecordNotFound)?;
-    Response::json(200, &item(&row, &[], today)?)
+    // What was written, without reading it back.
+    let mut answer = item(&row, &[], today)?;
+    answer.status = RegistrationStatus::Rejected;
+    answer.version += 1;
+    answer.reason = Some(reason);
+    Response::json(200, &answer)
 }
 
 /// `POST /api/registrations/{id}/approve {owner_id, pipeline?, version}`:

@@ -12,10 +12,6 @@ use serde_json::Value;
 use shared::api::{RegistrationAdmin, TeamRolesAdmin};
 use shared::i18n::Localized;
 use shared::pipeline::Key;
-use shared::validate::FieldIssue;
-
-/// The longest protection an admin may set: ten years.
-pub const MAX_PROTECTION_DAYS: u64 = 3650;
 
 fn team_roles_of(s: &Settings) -> TeamRolesAdmin {
     TeamRolesAdmin {
@@ -102,18 +98,8 @@ pub async fn get_registration(ctx: Ctx<'_>) -> ApiResult {
 pub async fn update_registration(ctx: Ctx<'_>) -> ApiResult {
     let body: Value = ctx.body()?;
     let version = version_of(&body)?;
-    let days = body
-        .get("protection_days")
-        .and_then(Value::as_u64)
-        .filter(|d| (1..=MAX_PROTECTION_DAYS).contains(d))
-        .ok_or_else(|| {
-            ApiError::Invalid(vec![FieldIssue::new(
-                "protection_days",
-                "protection_days_range",
-                "保护期须为 1–3650 天的整数",
-                "Protection must be a whole number of days from 1 to 3650",
-            )])
-        })?;
+    let days = shared::registration::protection_days(body.get("protection_days"))
+        .map_err(|issue| ApiError::Invalid(vec![issue]))?;
     let settings = config::load(ctx.db()).await?;
     if version != settings.registration_version {
         return Err(ApiError::stale(&registration_of(&settings)));
