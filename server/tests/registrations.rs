@@ -389,3 +389,234 @@ fn approving_makes_an_e_deal_in_stage_two_owned_by_the_rep_and_the_partner_sees_
     assert!(ids(&ok(rep.get("/api/opportunities"), 200)).contains(&id(&deal)));
     assert_eq!(kinds(&history(&rep, &deal)), ["created"]);
 }
+
+/// A submitted registration approved for `u_rep` now: its reference and the deal.
+fn approved(app: &TestApp, channel: &Client<'_>, title: &str) -> (String, Value) {
+    let receipt = ok(submit(app, "203.0.113.9", form("明远制造", title)), 201);
+    let items = queue(channel, "?status=submitted")["items"].clone();
+    let item = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["project_title"] == title)
+        .unwrap()
+        .clone();
+    let deal = ok(
+        channel.post(
+            &format!(
+                "/api/registrations/{}/approve",
+                item["id"].as_str().unwrap()
+            ),
+            json!({"owner_id": "u_rep", "version": item["version"]}),
+        ),
+        201,
+    );
+    (receipt["reference"].as_str().unwrap().to_string(), deal)
+}
+
+fn expire_now(app: &TestApp) -> usize {
+    block_on(dealgate_server::api::review::expire_protections(
+        &app.rt,
+        app.rt.now.get(),
+    ))
+    .unwrap()
+}
+
+#[test]
+fn the_scheduled_expiry_ends_the_protection_of_open_deals_the_day_after_it_ran_out() {
+    let app = TestApp::new();
+    let channel = session(&app, CHANNEL);
+    let (reference, deal) = approved(&app, &channel, "MES 系统升级");
+    let (_, won) = approved(&app, &channel, "仓储管理系统");
+    // The second deal closes inside its protection: it keeps it.
+    block_on(all::<Value>(
+        app.db(),
+        Stmt::new(
+            "UPDATE opportunities SET status = 'won', \
+             doc = json_set(doc, '$.status', 'won') WHERE id = ?1",
+            vec![dealgate_server::store::Value::from(
+                won["id"].as_str().unwrap(),
+            )],
+        ),
+    ))
+    .unwrap();
+    let status_of = |app: &TestApp| {
+        ok(
+            app.anonymous()
+                .get(&format!("/api/public/registrations/{reference}")),
+            200,
+        )["status"]
+            .clone()
+    };
+
+    app.advance(Duration::days(90));
+    let on_the_last_day = expire_now(&app);
+    let still = status_of(&app);
+    app.advance(Duration::days(1));
+    let the_day_after = expire_now(&app);
+    let again = expire_now(&app);
+
+    assert_eq!((on_the_last_day, &still), (0, &json!("approved")));
+    assert_eq!((the_day_after, again), (1, 0), "expires once");
+    assert_eq!(status_of(&app), json!("expired"));
+    let (rep, channel) = (session(&app, REP), session(&app, CHANNEL));
+    let now = ok(rep.get(&format!("/api/opportunities/{}", id(&deal))), 200);
+    assert_eq!(now["partner"]["protected_until"], Value::Null);
+    assert_eq!(now["version"], json!(deal["version"].as_u64().unwrap() + 1));
+    assert_eq!(
+        kinds(&history(&rep, &deal)),
+        ["created", "protection_expired"]
+    );
+    let kept = ok(rep.get(&format!("/api/opportunities/{}", id(&won))), 200);
+    assert!(kept["partner"]["protected_until"].is_string());
+    let expired = queue(&channel, "?status=expired")["items"].clone();
+    assert_eq!(expired.as_array().unwrap().len(), 1);
+    assert_eq!(expired[0]["opportunity_id"], deal["id"]);
+}
+
+/// A public page as the Worker renders it, asked in `lang`.
+fn page(app: &TestApp, method: Method, path_and_query: &str, lang: &str) -> (u16, String, Resp) {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let mut req = Request::new(method, path);
+    req.query = query
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    req.headers.push(("accept-language".into(), lang.into()));
+    let r = block_on(dealgate_server::pages::handle(
+        &app.rt,
+        &req,
+        app.rt.now.get(),
+    ));
+    (
+        r.status,
+        String::from_utf8(r.body.clone()).unwrap(),
+        Resp(r),
+    )
+}
+
+#[test]
+fn the_form_page_is_plain_html_in_the_callers_language_with_every_field_and_the_honeypot() {
+    let app = TestApp::new();
+
+    let (status, en, resp) = page(&app, Method::Get, "/register", "en-GB,en;q=0.8");
+    let (_, zh, _) = page(&app, Method::Get, "/register/", "zh-CN");
+    let (_, chosen, _) = page(&app, Method::Get, "/register?lang=en", "zh-CN");
+    let (head_status, head, _) = page(&app, Method::Head, "/register", "en");
+    let (post, _, post_resp) = page(&app, Method::Post, "/register", "en");
+
+    assert_eq!(status, 200);
+    assert!(en.starts_with("<!doctype html><html lang=\"en\">"));
+    assert!(en.contains("Register a deal as our partner"));
+    assert!(zh.contains("<html lang=\"zh-CN\">") && zh.contains("合作伙伴商机报备"));
+    assert!(
+        chosen.contains("<html lang=\"en\">"),
+        "?lang= wins over the header"
+    );
+    for field in [
+        "partner_company",
+        "partner_contact",
+        "partner_email",
+        "partner_phone",
+        "customer_company",
+        "project_title",
+        "description",
+        "amount",
+        "expected_close",
+        "website",
+    ] {
+        assert!(en.contains(&format!("name=\"{field}\"")), "{field}");
+    }
+    // The date picker starts today; the honeypot is out of the tab order.
+    assert!(en.contains("type=\"date\" min=\"2026-12-01\""));
+    assert!(en.contains("name=\"website\" type=\"text\" tabindex=\"-1\""));
+    assert_eq!(resp.header("cache-control"), Some("no-store"));
+    assert!(
+        resp.header("content-security-policy")
+            .unwrap()
+            .contains("script-src 'self' 'wasm-unsafe-eval'")
+    );
+    assert_eq!((head_status, head.as_str()), (200, ""));
+    assert_eq!(post, 405);
+    assert_eq!(post_resp.header("allow"), Some("GET, HEAD"));
+}
+
+#[test]
+fn the_status_page_shows_the_status_only_and_follows_each_decision() {
+    let app = TestApp::new();
+    let channel = session(&app, CHANNEL);
+    let first = ok(
+        submit(&app, "203.0.113.7", form("明远制造", "MES 系统升级")),
+        201,
+    );
+    let second = ok(
+        submit(&app, "203.0.113.7", form("远东物流", "仓储<b>管理</b>")),
+        201,
+    );
+    let url = |r: &Value| r["status_url"].as_str().unwrap().to_string();
+
+    let (_, submitted, resp) = page(&app, Method::Get, &url(&first), "en");
+    let items = queue(&channel, "?status=submitted")["items"].clone();
+    let id_of = |title: &str| {
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["project_title"] == title)
+            .unwrap()
+            .clone()
+    };
+    let (mes, other) = (id_of("MES 系统升级"), id_of("仓储<b>管理</b>"));
+    ok(
+        channel.post(
+            &format!("/api/registrations/{}/approve", mes["id"].as_str().unwrap()),
+            json!({"owner_id": "u_rep", "version": mes["version"]}),
+        ),
+        201,
+    );
+    ok(
+        channel.post(
+            &format!(
+                "/api/registrations/{}/reject",
+                other["id"].as_str().unwrap()
+            ),
+            json!({"reason": "<i>重复</i> 报备", "version": other["version"]}),
+        ),
+        200,
+    );
+    let (_, approved, _) = page(&app, Method::Get, &url(&first), "en");
+    let (_, rejected, _) = page(&app, Method::Get, &url(&second), "zh-CN");
+
+    assert!(submitted.contains("data-status=\"submitted\""));
+    assert!(submitted.contains("id=\"withdraw\""));
+    assert_eq!(resp.header("referrer-policy"), Some("no-referrer"));
+    assert!(approved.contains("data-status=\"approved\""));
+    assert!(approved.contains("data-days=\"90\""), "{approved}");
+    assert!(approved.contains("2027-03-01"));
+    assert!(!approved.contains("id=\"withdraw\""));
+    assert!(rejected.contains("data-status=\"rejected\""));
+    assert!(rejected.contains("&lt;i&gt;重复&lt;/i&gt; 报备"));
+    // Nothing of the registration but its status: not the project, not the partner.
+    for page in [&submitted, &approved, &rejected] {
+        assert!(!page.contains("MES") && !page.contains("华信") && !page.contains("wang@"));
+    }
+}
+
+#[test]
+fn unknown_and_malformed_status_links_get_the_same_404_page() {
+    let app = TestApp::new();
+    let (unknown, a, _) = page(
+        &app,
+        Method::Get,
+        "/register/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "en",
+    );
+    let (malformed, b, _) = page(&app, Method::Get, "/register/%3Cscript%3E", "en");
+
+    assert_eq!((unknown, malformed), (404, 404));
+    assert_eq!(a, b);
+    assert!(a.contains("No registration found"));
+}

@@ -5,7 +5,7 @@ use crate::checklist::TeamMember;
 use crate::grade::Grade;
 use crate::opportunity::Contract;
 use crate::pipeline::StageKey;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,13 +79,22 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         policy_version: Option<u64>,
     },
+    /// The partner's registration protection ended while the deal was
+    /// still open: the deal is no longer reserved for them.
+    ProtectionExpired {
+        registration_id: String,
+        ended_on: NaiveDate,
+    },
 }
+
+/// The author of what no user did (the scheduled expiry of a protection).
+pub const SYSTEM: &str = "system";
 
 /// An event with its author and time, as the history endpoint lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub at: DateTime<Utc>,
-    /// A user id, or `system` for regrading after a policy change.
+    /// A user id, or [`SYSTEM`] for what ran on a schedule.
     pub by: String,
     #[serde(flatten)]
     pub kind: EventKind,

@@ -73,7 +73,10 @@ pub struct PartnerInfo {
     pub email: String,
     pub phone: String,
     pub registration_id: String,
-    pub protected_until: NaiveDate,
+    /// The last day the deal is the partner's; `None` once that protection
+    /// has expired while the deal was still open (the scheduled expiry).
+    #[serde(default)]
+    pub protected_until: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -312,6 +315,26 @@ impl Opportunity {
 
     fn bump(&mut self) {
         self.version += 1;
+    }
+
+    /// The scheduled expiry of a partner's registration protection: an
+    /// open deal whose protection ended before `today` is no longer
+    /// reserved for the partner. Answers the event, or `None` when there is
+    /// nothing to expire (closed, not a partner's, still protected, or
+    /// already expired).
+    pub fn expire_protection(&mut self, today: NaiveDate) -> Option<EventKind> {
+        let partner = self
+            .partner
+            .as_mut()
+            .filter(|_| self.status == Status::Open)?;
+        let ended_on = partner.protected_until.filter(|until| *until < today)?;
+        partner.protected_until = None;
+        let registration_id = partner.registration_id.clone();
+        self.bump();
+        Some(EventKind::ProtectionExpired {
+            registration_id,
+            ended_on,
+        })
     }
 
     /// Applies a PATCH (the version is the caller's to check). Regrades when

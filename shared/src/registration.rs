@@ -164,6 +164,39 @@ impl RegistrationForm {
     }
 }
 
+/// The estimated amount as a partner types it on the public form (major
+/// units: `1200000`, `1,200,000`, `¥300000`, `0.5`) in the form's minor
+/// units; an empty box is `None`, which the form's own check calls required.
+pub fn amount_from_text(
+    text: &str,
+    currency: crate::money::Currency,
+) -> Result<Option<i64>, FieldIssue> {
+    use crate::money::MoneyError;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    match Money::parse_major(text, currency) {
+        Ok(m) => Ok(Some(m.minor())),
+        Err(e) => Err(match e {
+            MoneyError::Negative => FieldIssue::new(
+                "amount",
+                e.code(),
+                "请填写大于零的金额",
+                "Give an amount above zero",
+            ),
+            MoneyError::TooLarge => {
+                FieldIssue::new("amount", e.code(), "金额过大", "That amount is too large")
+            }
+            MoneyError::Invalid | MoneyError::Currency => FieldIssue::new(
+                "amount",
+                e.code(),
+                "请填写金额数字，例如 1,200,000（最多两位小数）",
+                "Give the amount in figures, e.g. 1,200,000 (at most two decimals)",
+            ),
+        }),
+    }
+}
+
 /// Folds full-width forms to half width and the ideographic space to a space.
 fn fold_width(c: char) -> char {
     match c {
@@ -366,6 +399,9 @@ pub struct StoredRegistration {
     pub registration: Registration,
     #[serde(default)]
     pub conflicts: Vec<Conflict>,
+    /// Once approved: the E deal it made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opportunity_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protected_until: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -401,6 +437,9 @@ pub struct RegistrationItem {
     pub registration: Registration,
     pub conflicts: Vec<Conflict>,
     pub overdue: bool,
+    /// Once approved: the E deal it made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opportunity_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protected_until: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -472,7 +511,7 @@ pub fn approve(
             email: r.partner_email.clone(),
             phone: r.partner_phone.clone(),
             registration_id: registration_id.to_string(),
-            protected_until: until,
+            protected_until: Some(until),
         }),
         contract: None,
         lost: None,
@@ -480,6 +519,7 @@ pub fn approve(
     };
     let mut decided = stored.clone();
     decided.protected_until = Some(until);
+    decided.opportunity_id = Some(opportunity_id.to_string());
     let events = vec![crate::event::EventKind::Created {
         stage: start.key.clone(),
     }];
@@ -502,6 +542,7 @@ mod tests {
         let stored = StoredRegistration {
             registration: form().validate(today()).unwrap(),
             conflicts: vec![],
+            opportunity_id: None,
             protected_until: None,
             reason: None,
         };
@@ -532,10 +573,69 @@ mod tests {
         let partner = opp.partner.unwrap();
         assert_eq!(
             (partner.registration_id.as_str(), partner.protected_until),
-            ("r_1", until)
+            ("r_1", Some(until))
         );
         assert_eq!(decided.protected_until, Some(until));
+        assert_eq!(decided.opportunity_id.as_deref(), Some("o_1"));
         assert_eq!(events.len(), 1);
+    }
+
+    fn approved_deal() -> crate::opportunity::Opportunity {
+        let stored = StoredRegistration {
+            registration: form().validate(today()).unwrap(),
+            conflicts: vec![],
+            opportunity_id: None,
+            protected_until: None,
+            reason: None,
+        };
+        let policy = crate::grade::GradingPolicy::new(
+            Money::from_minor(500_000_000).unwrap(),
+            Money::from_minor(100_000_000).unwrap(),
+            Money::from_minor(30_000_000).unwrap(),
+        )
+        .unwrap();
+        let now = today().and_hms_opt(9, 0, 0).unwrap().and_utc();
+        approve(
+            &stored,
+            ("r_1", "o_1", "u_rep"),
+            &crate::builtin::tender(),
+            (&policy, crate::money::Currency::default(), 90),
+            now,
+        )
+        .unwrap()
+        .0
+    }
+
+    #[test]
+    fn protection_expires_the_day_after_its_last_day_on_an_open_deal() {
+        let until = NaiveDate::from_ymd_opt(2027, 2, 25).unwrap();
+        let mut deal = approved_deal();
+        assert_eq!(
+            deal.expire_protection(until),
+            None,
+            "its last day is still protected"
+        );
+        assert_eq!(deal.version, 1);
+        let next_day = until.succ_opt().unwrap();
+        assert_eq!(
+            deal.expire_protection(next_day),
+            Some(crate::event::EventKind::ProtectionExpired {
+                registration_id: "r_1".into(),
+                ended_on: until,
+            })
+        );
+        assert_eq!(deal.partner.as_ref().unwrap().protected_until, None);
+        assert_eq!(deal.version, 2);
+        assert_eq!(deal.expire_protection(next_day), None, "expires once");
+    }
+
+    #[test]
+    fn a_closed_deal_keeps_its_protection_date() {
+        let mut deal = approved_deal();
+        deal.status = crate::opportunity::Status::Won;
+        let later = NaiveDate::from_ymd_opt(2028, 1, 1).unwrap();
+        assert_eq!(deal.expire_protection(later), None);
+        assert_eq!(deal.version, 1);
     }
 
     #[test]
@@ -580,6 +680,19 @@ mod tests {
             expected_close: "2027-03-31".into(),
             website: String::new(),
         }
+    }
+
+    #[test]
+    fn a_typed_amount_becomes_minor_units_or_says_what_is_wrong() {
+        let cny = crate::money::Currency::CNY;
+        assert_eq!(amount_from_text("1,200,000", cny), Ok(Some(120_000_000)));
+        assert_eq!(amount_from_text("¥300000.5", cny), Ok(Some(30_000_050)));
+        assert_eq!(amount_from_text("  ", cny), Ok(None));
+        let code = |t: &str| amount_from_text(t, cny).unwrap_err().code;
+        assert_eq!(code("-5"), "amount_negative");
+        assert_eq!(code("1.234"), "amount_invalid");
+        assert_eq!(code("lots"), "amount_invalid");
+        assert_eq!(code("99999999999999999999"), "amount_too_large");
     }
 
     #[test]

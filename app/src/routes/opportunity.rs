@@ -168,6 +168,7 @@ fn Deal(data: DealData) -> impl IntoView {
                     <span class=format!("status status-{}", o.status.as_str()) data-test="deal-status">{status}</span>
                     <span>{i18n.t(Msg::Owner)}": "{ctl.user(&o.owner_id)}</span>
                 </p>
+                {o.partner.clone().map(|p| view! { <PartnerLine partner=p /> })}
             }
         })
     };
@@ -192,6 +193,26 @@ fn Deal(data: DealData) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// An E deal's partner (from its approved registration) and how long the
+/// deal stays theirs.
+#[component]
+fn PartnerLine(partner: shared::opportunity::PartnerInfo) -> impl IntoView {
+    let i18n = use_i18n();
+    let protection = match partner.protected_until {
+        Some(until) => i18n
+            .t(Msg::ProtectedUntil)
+            .replace("{date}", &until.to_string()),
+        None => i18n.t(Msg::ProtectionEnded).to_string(),
+    };
+    view! {
+        <p class="meta partner" data-test="deal-partner">
+            <span>{i18n.t(Msg::Partner)}": "<b>{partner.company}</b></span>
+            <span>{partner.contact}" · "<a href=format!("mailto:{}", partner.email)>{partner.email.clone()}</a>" · "{partner.phone}</span>
+            <span data-test="deal-protection">{protection}</span>
+        </p>
+    }
 }
 
 /// Every stage across the top: done, current, skipped or ahead, with its

@@ -35,7 +35,7 @@ pub fn History() -> impl IntoView {
                 view! {
                     <li data-test="event" data-kind=kind_name(&e.kind)>
                         <time datetime=e.at.to_rfc3339()>{e.at.format("%Y-%m-%d %H:%M").to_string()}</time>
-                        <span class="who">{ctl.user(&e.by)}</span>
+                        <span class="who">{if e.by == shared::event::SYSTEM { i18n.t(Msg::AppName).to_string() } else { ctl.user(&e.by) }}</span>
                         <span class="what">{describe_event(i18n, ctl, &e.kind)}</span>
                     </li>
                 }
@@ -166,5 +166,8 @@ fn describe_event(i18n: I18n, ctl: Ctl, kind: &EventKind) -> String {
             from.as_str(),
             to.as_str()
         ),
+        EventKind::ProtectionExpired { ended_on, .. } => {
+            format!("{} · {ended_on}", t(Msg::EvProtectionExpired))
+        }
     }
 }

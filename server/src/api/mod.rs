@@ -79,13 +79,18 @@ impl<'a> Ctx<'a> {
 
     /// A fresh opaque id: `prefix` + 20 hex digits (80 random bits).
     pub fn new_id(&self, prefix: &str) -> Result<String, ApiError> {
-        let mut bytes = [0u8; 10];
-        self.rt.random_bytes(&mut bytes)?;
-        Ok(bytes.iter().fold(prefix.to_string(), |mut s, b| {
-            s.push_str(&format!("{b:02x}"));
-            s
-        }))
+        new_id(self.rt, prefix)
     }
+}
+
+/// A fresh opaque id: `prefix` + 20 hex digits (80 random bits).
+pub fn new_id(rt: &dyn Runtime, prefix: &str) -> Result<String, ApiError> {
+    let mut bytes = [0u8; 10];
+    rt.random_bytes(&mut bytes)?;
+    Ok(bytes.iter().fold(prefix.to_string(), |mut s, b| {
+        s.push_str(&format!("{b:02x}"));
+        s
+    }))
 }
 
 /// Answers one API request. Never fails: every error becomes problem+json

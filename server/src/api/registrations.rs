@@ -71,6 +71,7 @@ pub async fn submit_registration(ctx: Ctx<'_>) -> ApiResult {
     let doc = StoredRegistration {
         conflicts: find_conflicts(&registration, &candidates),
         registration,
+        opportunity_id: None,
         protected_until: None,
         reason: None,
     };
@@ -104,9 +105,13 @@ fn view_of(row: &store::RegistrationRow) -> Result<RegistrationStatusView, ApiEr
     Ok(RegistrationStatusView {
         status,
         submitted_at,
-        protected_until: doc
-            .protected_until
-            .filter(|_| status == RegistrationStatus::Approved),
+        // While approved, the last protected day; once expired, the day it ended.
+        protected_until: doc.protected_until.filter(|_| {
+            matches!(
+                status,
+                RegistrationStatus::Approved | RegistrationStatus::Expired
+            )
+        }),
         reason: doc
             .reason
             .filter(|_| status == RegistrationStatus::Rejected),
@@ -120,10 +125,25 @@ async fn find(ctx: &Ctx<'_>) -> Result<store::RegistrationRow, ApiError> {
         .ok_or(ApiError::RecordNotFound)
 }
 
+/// The status of the registration `reference` names (`None` for an unknown
+/// or malformed one, after the same work): the API's answer and the
+/// partner's status page.
+pub async fn status_by_reference(
+    db: &dyn crate::store::Database,
+    reference: &str,
+) -> Result<Option<RegistrationStatusView>, ApiError> {
+    store::by_reference(db, &reference_hash(reference))
+        .await?
+        .map(|row| view_of(&row))
+        .transpose()
+}
+
 /// `GET /api/public/registrations/{reference}`: its status only.
 pub async fn get_registration_status(ctx: Ctx<'_>) -> ApiResult {
-    let row = find(&ctx).await?;
-    Response::json(200, &view_of(&row)?)
+    let view = status_by_reference(ctx.db(), ctx.param("reference")?)
+        .await?
+        .ok_or(ApiError::RecordNotFound)?;
+    Response::json(200, &view)
 }
 
 /// `POST /api/public/registrations/{reference}/withdraw`: while submitted

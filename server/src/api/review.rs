@@ -47,6 +47,7 @@ fn item(
         overdue: status == RegistrationStatus::Submitted
             && is_overdue(submitted_at.date_naive(), today),
         registration: doc.registration,
+        opportunity_id: doc.opportunity_id,
         protected_until: doc.protected_until,
         reason: doc.reason,
     })
@@ -198,4 +199,38 @@ fn decided() -> ApiError {
             "This registration was already decided or withdrawn",
         ),
     }
+}
+
+/// The scheduled expiry (a cron trigger, `wrangler.toml`): every approved
+/// registration whose protection ended before `now`'s day while its deal is
+/// still open becomes `expired`, and the deal loses the protection with a
+/// `protection_expired` event, each pair in one guarded batch. Answers how
+/// many expired; one that lost a race to another write waits for the next run.
+pub async fn expire_protections(
+    rt: &dyn crate::runtime::Runtime,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, ApiError> {
+    let today = now.date_naive();
+    let at = now.to_rfc3339();
+    let mut expired = 0;
+    for found in store::expiring(rt.db(), &today.to_string()).await? {
+        let mut deal = found.deal;
+        let previous = deal.version;
+        let Some(kind) = deal.expire_protection(today) else {
+            continue;
+        };
+        let events = Event::stamp(vec![kind], shared::event::SYSTEM, now);
+        if store::expire(
+            rt.db(),
+            (&deal, previous, &events),
+            (&found.registration_id, found.registration_version),
+            &at,
+            &super::new_id(rt, "w_")?,
+        )
+        .await?
+        {
+            expired += 1;
+        }
+    }
+    Ok(expired)
 }

@@ -10,7 +10,7 @@ use crate::http::{self, Method, is_api_path};
 use crate::runtime::Runtime;
 use crate::store::{Database, LocalFuture};
 use chrono::{DateTime, Utc};
-use worker::{Context, Env, Headers, Request, Response, event};
+use worker::{Context, Env, Headers, Request, Response, ScheduleContext, ScheduledEvent, event};
 
 /// Bindings named in wrangler.toml.
 const ASSETS: &str = "ASSETS";
@@ -27,7 +27,9 @@ fn now() -> DateTime<Utc> {
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    if !is_api_path(&req.path()) {
+    let path = req.path();
+    let page = crate::pages::is_page_path(&path);
+    if !page && !is_api_path(&path) {
         // Reached only when the asset layer passed the request on; let it answer.
         return env.assets(ASSETS)?.fetch_request(req).await;
     }
@@ -36,8 +38,29 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         db: d1::D1(env.d1(d1::BINDING)?),
         env,
     };
-    let response = crate::api::handle(&rt, request, now()).await;
+    let response = if page {
+        crate::pages::handle(&rt, &request, now()).await
+    } else {
+        crate::api::handle(&rt, request, now()).await
+    };
     from_response(response)
+}
+
+/// The cron trigger (`wrangler.toml` `[triggers]`): expires partner
+/// protections that ended, as of the time the run was scheduled for (which
+/// wrangler's local trigger endpoint lets a test set).
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let at = DateTime::from_timestamp_millis(event.schedule() as i64).unwrap_or_else(now);
+    let db = match env.d1(d1::BINDING) {
+        Ok(db) => d1::D1(db),
+        Err(e) => return worker::console_error!("scheduled: no database: {e}"),
+    };
+    let rt = Workers { db, env };
+    match crate::api::review::expire_protections(&rt, at).await {
+        Ok(n) => worker::console_log!("scheduled: {n} registration protections expired"),
+        Err(e) => worker::console_error!("scheduled: expiry failed: {e:?}"),
+    }
 }
 
 async fn to_request(req: &mut Request) -> worker::Result<http::Request> {

@@ -193,6 +193,22 @@ pub async fn save(
     at: &str,
     token: &str,
 ) -> Result<bool, ApiError> {
+    super::guarded(
+        db,
+        save_statements(opp, previous_version, events, at, token)?,
+    )
+    .await
+}
+
+/// The statements of [`save`], for a batch that writes more besides (each
+/// later statement guarded by `token`, as in `save`).
+pub fn save_statements(
+    opp: &Opportunity,
+    previous_version: u64,
+    events: &[Event],
+    at: &str,
+    token: &str,
+) -> Result<Vec<Stmt>, ApiError> {
     let guard = Guard {
         table: TABLE,
         id: &opp.id,
@@ -201,7 +217,7 @@ pub async fn save(
     let mut statements = vec![update(opp, previous_version, at, token)?];
     statements.extend(members(opp, guard));
     statements.extend(events::append(Entity::Opportunity, &opp.id, guard, events)?);
-    super::guarded(db, statements).await
+    Ok(statements)
 }
 
 /// The statements that store a deal created elsewhere (the demo seed)

@@ -252,3 +252,74 @@ pub async fn withdraw(db: &dyn Database, id: &str, version: i64) -> Result<bool,
     .await?;
     Ok(outcomes.first().is_some_and(|o| o.changes > 0))
 }
+
+/// An approved registration whose protection ended before `today` while
+/// its deal is still open: the registration's id and version, and the deal.
+pub struct Expiring {
+    pub registration_id: String,
+    pub registration_version: i64,
+    pub deal: shared::Opportunity,
+}
+
+/// Every approved registration whose protection ended before `today` and
+/// whose deal is still open (the deal found by its primary key).
+pub async fn expiring(db: &dyn Database, today: &str) -> Result<Vec<Expiring>, ApiError> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: String,
+        version: i64,
+        deal: String,
+    }
+    let rows: Vec<Row> = run(
+        db,
+        vec![Stmt::new(
+            "SELECT r.id, r.version, o.doc AS deal FROM registrations r \
+             JOIN opportunities o ON o.id = json_extract(r.doc, '$.opportunity_id') \
+             WHERE r.status = 'approved' AND json_extract(r.doc, '$.protected_until') < ?1 \
+               AND o.status = 'open'",
+            vec![Value::from(today)],
+        )],
+    )
+    .await?
+    .into_iter()
+    .next()
+    .map(Outcome::parse)
+    .transpose()?
+    .unwrap_or_default();
+    rows.into_iter()
+        .map(|r| {
+            Ok(Expiring {
+                registration_id: r.id,
+                registration_version: r.version,
+                deal: serde_json::from_str(&r.deal).map_err(storage)?,
+            })
+        })
+        .collect()
+}
+
+/// Expires one registration: the deal without its protection (over
+/// `previous_version`) and its event, and the registration marked
+/// `expired`, in one batch guarded by the deal's write. `Ok(false)`:
+/// another write won; the next run tries again.
+pub async fn expire(
+    db: &dyn Database,
+    (deal, previous_version, events): (&shared::Opportunity, u64, &[shared::event::Event]),
+    (registration_id, registration_version): (&str, i64),
+    at: &str,
+    token: &str,
+) -> Result<bool, ApiError> {
+    let mut statements =
+        super::opportunities::save_statements(deal, previous_version, events, at, token)?;
+    statements.push(Stmt::new(
+        "UPDATE registrations SET status = 'expired', version = version + 1, last_write = ?1 \
+         WHERE id = ?2 AND version = ?3 AND status = 'approved' \
+           AND (SELECT last_write FROM opportunities WHERE id = ?4) = ?1",
+        vec![
+            Value::from(token),
+            Value::from(registration_id),
+            Value::Int(registration_version),
+            Value::from(&deal.id),
+        ],
+    ));
+    super::guarded(db, statements).await
+}
