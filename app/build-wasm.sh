@@ -102,6 +102,29 @@ for js in app.js __wasm_split.js; do
     --log-override:duplicate-object-key=silent --outfile="$work/out/$js" --allow-overwrite
 done
 
+# The partners' public pages (server/src/pages.rs renders them): their own
+# small wasm from partner/ (shared's form rules, no Leptos), never the app's.
+# Fixed names in dist/partner/, which the Worker's HTML names; browsers
+# revalidate them (they are not in a content-hashed folder).
+pflags=(--locked -p dealgate-partner --lib --target wasm32-unknown-unknown)
+[ "$profile" = release ] && pflags+=(--release)
+cargo build "${pflags[@]}"
+pwork=$target_dir/partner-web
+rm -rf "$pwork" && mkdir -p "$pwork" "$staging/partner"
+"$bindgen" --target web --no-typescript --out-name register --out-dir "$pwork" \
+  "$target_dir/wasm32-unknown-unknown/$profile/dealgate_partner.wasm"
+if [ "$profile" = release ]; then
+  "$wasm_opt" -Oz --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --strip-producers --strip-target-features "$pwork/register_bg.wasm" -o "$pwork/register_bg.wasm" \
+    2> >(grep -v 'unknown name subsection' >&2)
+fi
+# One module: the glue and the call that starts it (no inline script: CSP).
+echo 'import init from "./register.js"; init();' > "$pwork/boot.js"
+"$esbuild" "$pwork/boot.js" --bundle --minify --format=esm --log-level=warning \
+  --outfile="$staging/partner/register.js"
+cp "$pwork/register_bg.wasm" "$staging/partner/register_bg.wasm"
+"$esbuild" "$root/partner/register.css" --minify --log-level=warning --outfile="$staging/partner/register.css"
+
 hash=$(cd "$work/out" && cat $(ls | sort) | sha256sum | cut -c1-16)
 pkg=pkg-$hash
 rm -rf "$staging"/pkg-*

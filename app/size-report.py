@@ -8,7 +8,12 @@ Reports the entry, then every page as entry + its own chunk + the shared
 chunks it needs (read from the loader's dependency lists), and fails when
 the entry or any page is over its budget.
 
-usage: size-report.py DIST LOADER ENTRY_BUDGET PAGE_BUDGET [WORKER_WASM]
+usage: size-report.py DIST LOADER ENTRY_BUDGET PAGE_BUDGET [WORKER_WASM
+                      [PUBLIC_HTML PUBLIC_BUDGET]]
+
+PUBLIC_HTML is the partners' /register page as the Worker renders it
+(tests/src/bin/publicpage.rs); its cold load is that HTML plus what it links
+in DIST/partner/ (css, the script and its wasm), within PUBLIC_BUDGET.
 
 LOADER is the unminified chunk loader the build leaves beside its work
 (target/wasm-split/__wasm_split.js): the shipped one is minified.
@@ -75,6 +80,21 @@ def main():
         raw, gz = sizes(sys.argv[5])
         print()
         print(row.format("worker (" + sys.argv[5] + ")", raw, gz))
+    if len(sys.argv) > 7:
+        public_budget = int(sys.argv[7])
+        files = [sys.argv[6]] + [
+            os.path.join(dist, "partner", f) for f in ("register.css", "register.js", "register_bg.wasm")
+        ]
+        print()
+        print(row.format("public /register (cold: html + css + js + wasm)", "raw", "gzip"))
+        total_raw = total_gz = 0
+        for f in files:
+            raw, gz = sizes(f)
+            total_raw, total_gz = total_raw + raw, total_gz + gz
+            print(row.format("  " + os.path.basename(f), raw, gz))
+        print(row.format("/register cold load", total_raw, total_gz))
+        if total_gz > public_budget:
+            over.append(f"/register is {total_gz} bytes gzip: over the {public_budget}-byte public page budget")
     if entry_gz > entry_budget:
         over.append(f"entry is {entry_gz} bytes gzip: over the {entry_budget}-byte budget")
     if over:

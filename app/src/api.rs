@@ -350,6 +350,42 @@ pub async fn update_registration(body: &serde_json::Value) -> Result<Registratio
     saved
 }
 
+/// `GET /api/registrations?status=`: the review queue, oldest first
+/// (every status when `status` is empty).
+pub async fn registrations(
+    status: &str,
+) -> Result<Vec<shared::registration::RegistrationItem>, ApiError> {
+    let q = query(&[("status", status)]);
+    Ok(
+        get::<Page<shared::registration::RegistrationItem>>(&format!("/api/registrations{q}"))
+            .await?
+            .items,
+    )
+}
+
+/// How many registrations wait for review (the navigation's badge): the
+/// queue's rows counted, not read.
+pub async fn pending_registrations() -> Result<usize, ApiError> {
+    let page: Page<serde::de::IgnoredAny> = get("/api/registrations?status=submitted").await?;
+    Ok(page.items.len())
+}
+
+/// `POST /api/registrations/{id}/approve`: 201 with the E deal.
+pub async fn approve_registration(
+    id: &str,
+    body: &shared::registration::ApproveRequest,
+) -> Result<Opportunity, ApiError> {
+    send_json("POST", &format!("/api/registrations/{id}/approve"), body).await
+}
+
+/// `POST /api/registrations/{id}/reject`.
+pub async fn reject_registration(
+    id: &str,
+    body: &shared::registration::RejectRequest,
+) -> Result<shared::registration::RegistrationItem, ApiError> {
+    send_json("POST", &format!("/api/registrations/{id}/reject"), body).await
+}
+
 /// `GET /api/admin/audit`: configuration and account changes, newest first.
 pub async fn audit() -> Result<Vec<AuditEntry>, ApiError> {
     Ok(get::<Page<AuditEntry>>("/api/admin/audit").await?.items)

@@ -221,6 +221,12 @@ messages! {
     // The stage framework and the audit (#10)
     NavFramework => ("阶段框架", "Stage framework"),
     NavAudit => ("变更记录", "Audit"),
+    // Partner registrations (#11)
+    NavRegistrations => ("报备审核", "Registrations"),
+    ReviewersOnly => (
+        "只有渠道经理和管理员可以审核伙伴报备。",
+        "Only channel managers and admins review partner registrations.",
+    ),
 }
 
 /// The texts only the admin's configuration pages show (`/admin/*` but
@@ -390,6 +396,39 @@ admin_messages! {
         "其他管理员刚刚修改了这项设置；您的修改仍保留，再次保存将覆盖对方的修改。",
         "Another admin just changed this setting. Your edits are kept; saving again replaces their change.",
     ),
+    // The channel managers' review queue (#11)
+    QueueIntro => (
+        "伙伴提交的商机报备，最早的在前。批准即为该伙伴创建 E 类商机，并在保护期内归其主导。",
+        "Deals partners registered, oldest first. Approving makes an E-class deal the partner leads for the protection period.",
+    ),
+    StSubmitted => ("待审核", "Waiting for review"),
+    StApproved => ("已批准", "Approved"),
+    StRejected => ("已驳回", "Rejected"),
+    StExpired => ("保护期已过", "Protection ended"),
+    StWithdrawn => ("伙伴已撤回", "Withdrawn by the partner"),
+    StAll => ("全部", "All"),
+    QueueEmpty => ("没有待审核的报备。", "No registrations are waiting for review."),
+    QueueEmptyOther => ("此状态下没有报备。", "No registrations in this status."),
+    Overdue => ("超过两个工作日未审核", "Waiting over two working days"),
+    SubmittedAt => ("提交于", "Submitted"),
+    PartnerCol => ("伙伴", "Partner"),
+    CustomerCol => ("客户", "Customer"),
+    AmountCol => ("预计金额", "Estimated amount"),
+    CloseCol => ("预计签约", "Expected close"),
+    ConflictsFound => ("可能冲突：", "Possible conflicts:"),
+    NoConflicts => ("未发现与我方商机或其他报备冲突。", "No conflict with our deals or other registrations."),
+    ConflictDeal => ("我方商机", "Our deal"),
+    ConflictRegistration => ("其他报备", "Another registration"),
+    OwnerPick => ("负责销售", "Owning rep"),
+    PipelinePick => ("销售流程", "Pipeline"),
+    ApproveAction => ("批准并创建商机", "Approve and create the deal"),
+    RejectReason => ("驳回原因（伙伴可见）", "Reason (the partner sees it)"),
+    RejectAction => ("驳回", "Reject"),
+    ApprovedNotice => ("已批准，E 类商机已创建。", "Approved: the E-class deal is created."),
+    OpenDeal => ("查看商机", "Open the deal"),
+    RejectedBecause => ("驳回原因：", "Rejected because:"),
+    ProtectionTill => ("保护期至", "Protected until"),
+    ChooseRep => ("请选择负责的销售", "Choose the rep who owns it"),
 }
 
 pub fn tr(lang: Lang, msg: Msg) -> &'static str {

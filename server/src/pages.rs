@@ -152,7 +152,7 @@ pub async fn handle(rt: &dyn Runtime, req: &Request, now: DateTime<Utc>) -> Resp
         .unwrap_or_default()
         .trim_matches('/');
     let mut response = if reference.is_empty() {
-        page(200, lang, T::FormTitle, form(lang, today))
+        form_page(lang, today)
     } else {
         match status_by_reference(rt.db(), reference).await {
             Ok(Some(view)) => page(200, lang, T::StatusTitle, status(lang, &view, today)),
@@ -172,6 +172,11 @@ pub async fn handle(rt: &dyn Runtime, req: &Request, now: DateTime<Utc>) -> Resp
         response.body.clear();
     }
     response
+}
+
+/// `/register` in `lang` on `today` (also what `make size` weighs).
+pub fn form_page(lang: Lang, today: NaiveDate) -> Response {
+    page(200, lang, T::FormTitle, form(lang, today))
 }
 
 /// Text for HTML: `&`, `<`, `>`, `"` and `'` escaped.

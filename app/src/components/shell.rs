@@ -26,6 +26,15 @@ pub fn Shell(children: Children) -> impl IntoView {
         navigate(&login_url(&here), Default::default());
     });
     let signed_in = move || auth.user.with(Option::is_some);
+    let reviewer = move || auth.has(Role::Channel) || auth.has(Role::Admin);
+    // Registrations waiting for review: the badge beside the queue's link,
+    // asked when a reviewer signs in; the queue page keeps it current.
+    let pending = provide_pending();
+    Effect::new(move |_| {
+        if reviewer() {
+            spawn_local(async move { pending.0.set(api::pending_registrations().await.ok()) });
+        }
+    });
     view! {
         <a class="skip" href="#main">{i18n.t(Msg::SkipToContent)}</a>
         <header class="topbar">
@@ -39,6 +48,14 @@ pub fn Shell(children: Children) -> impl IntoView {
                         <NavLink href="/">{i18n.t(Msg::NavBoard)}</NavLink>
                         <NavLink href="/opportunities">{i18n.t(Msg::NavOpportunities)}</NavLink>
                         <NavLink href="/leads">{i18n.t(Msg::NavLeads)}</NavLink>
+                    </Show>
+                    <Show when=reviewer>
+                        <NavLink href="/registrations">
+                            {i18n.t(Msg::NavRegistrations)}
+                            {move || pending.0.get().filter(|n| *n > 0).map(|n| view! {
+                                <span class="badge" data-test="pending-registrations">{n}</span>
+                            })}
+                        </NavLink>
                     </Show>
                     <Show when=move || auth.has(Role::Admin)>
                         <NavLink href="/admin/users">{i18n.t(Msg::NavUsers)}</NavLink>
@@ -106,4 +123,14 @@ fn LanguageSwitch() -> impl IntoView {
             {button(Lang::En, "EN")}
         </div>
     }
+}
+
+/// How many partner registrations wait for review (`None` until asked).
+#[derive(Debug, Clone, Copy)]
+pub struct Pending(pub RwSignal<Option<usize>>);
+
+fn provide_pending() -> Pending {
+    let pending = Pending(RwSignal::new(None));
+    provide_context(pending);
+    pending
 }

@@ -47,11 +47,22 @@ pub fn use_tx() -> Tx {
 /// An admin page: only for admins, and drawn once the admin texts are
 /// loaded (they are not in the wasm every visit downloads).
 pub fn admin_page(page: fn() -> AnyView) -> impl IntoView {
+    back_office_page(&[Role::Admin], Msg::AdminOnly, page)
+}
+
+/// A back-office page (admins', channel managers'): only for the holders of
+/// `roles` (others read `forbidden`), drawn once the admin texts and styles
+/// are loaded.
+pub fn back_office_page(
+    roles: &'static [Role],
+    forbidden: Msg,
+    page: fn() -> AnyView,
+) -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
     move || {
-        if !auth.has(Role::Admin) {
-            return view! { <p class="card" data-test="forbidden">{i18n.t(Msg::AdminOnly)}</p> }
+        if !roles.iter().any(|r| auth.has(*r)) {
+            return view! { <p class="card" data-test="forbidden">{i18n.t(forbidden)}</p> }
                 .into_any();
         }
         let (texts, reload) = load(api::admin_texts);

@@ -48,6 +48,27 @@ async fn fetch(config: Arc<Config>, pipeline: String) -> Result<BoardData, ApiEr
 
 #[component]
 pub fn Board() -> impl IntoView {
+    // A channel manager's home is the registrations queue, not the board.
+    let auth = crate::auth::use_auth();
+    if auth.has(shared::Role::Channel)
+        && ![
+            shared::Role::Rep,
+            shared::Role::Manager,
+            shared::Role::Admin,
+        ]
+        .iter()
+        .any(|r| auth.has(*r))
+    {
+        let navigate = leptos_router::hooks::use_navigate();
+        navigate(
+            "/registrations",
+            leptos_router::NavigateOptions {
+                replace: true,
+                ..Default::default()
+            },
+        );
+        return ().into_any();
+    }
     // The pipelines to choose from are the config's: the config first (cached).
     let (state, reload) = load(api::config);
     // New rules: the board again, on the pipeline chosen.
@@ -63,6 +84,7 @@ pub fn Board() -> impl IntoView {
             <Fetched state reload view=board />
         </section>
     }
+    .into_any()
 }
 
 /// The board of one pipeline, the config's first until another is chosen.

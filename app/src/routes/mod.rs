@@ -20,6 +20,7 @@ pub mod opportunity;
 pub mod opportunity_history;
 pub mod opportunity_moves;
 pub mod opportunity_rows;
+pub mod registrations;
 
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
@@ -82,6 +83,10 @@ lazy_page!(
 lazy_page!(
     /// `/admin/*`: pipelines, the stage framework editor, the tracks, the audit.
     AdminConfigPage => guarded(admin_config::AdminConfig)
+);
+lazy_page!(
+    /// `/registrations`: the channel managers' review queue.
+    RegistrationsPage => guarded(registrations::Registrations)
 );
 lazy_page!(
     /// `/opportunities/:id`.
