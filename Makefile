@@ -144,7 +144,9 @@ e2e: build browser-deps
 # + js + css before any page) must stay within ENTRY_BUDGET; each page, the
 # entry plus its lazily loaded chunks, within PAGE_BUDGET. Why these figures
 # (the entry was 150 KB for the skeleton): README, "How the app is built".
-ENTRY_BUDGET := 160000
+# 162 KB since the registrations queue (#11): its route and the badge cost
+# the entry 1.7 KB (README, "How the app is built"); #14 cuts it to 150.
+ENTRY_BUDGET := 162000
 PAGE_BUDGET := 420000
 # The partners' /register page, cold (html + css + js + wasm): issue #11's
 # goal for a first-time visitor on a phone.

@@ -363,19 +363,20 @@ pub async fn registrations(
     )
 }
 
-/// How many registrations wait for review (the navigation's badge): the
-/// queue's rows counted, not read.
-pub async fn pending_registrations() -> Result<usize, ApiError> {
-    let page: Page<serde::de::IgnoredAny> = get("/api/registrations?status=submitted").await?;
-    Ok(page.items.len())
-}
-
-/// `POST /api/registrations/{id}/approve`: 201 with the E deal.
+/// `POST /api/registrations/{id}/approve`: 201 with the E deal, of which
+/// the queue needs the id only (reading the whole deal here would put its
+/// deserialiser in the queue page's wasm).
 pub async fn approve_registration(
     id: &str,
     body: &shared::registration::ApproveRequest,
-) -> Result<Opportunity, ApiError> {
-    send_json("POST", &format!("/api/registrations/{id}/approve"), body).await
+) -> Result<String, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Created {
+        id: String,
+    }
+    let created: Created =
+        send_json("POST", &format!("/api/registrations/{id}/approve"), body).await?;
+    Ok(created.id)
 }
 
 /// `POST /api/registrations/{id}/reject`.

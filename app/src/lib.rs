@@ -35,7 +35,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/opportunities/:id") view={Lazy::<routes::OpportunityPage>::new()} />
                     <Route path=path!("/leads") view={Lazy::<routes::LeadsPage>::new()} />
                     <Route path=path!("/leads/:id") view={Lazy::<routes::LeadPage>::new()} />
-                    <Route path=path!("/registrations") view={Lazy::<routes::RegistrationsPage>::new()} />
+                    <Route path=path!("/registrations") view={Lazy::<routes::AdminUsersPage>::new()} />
                     <Route path=path!("/admin/users") view={Lazy::<routes::AdminUsersPage>::new()} />
                     <Route path=path!("/admin/grading") view={Lazy::<routes::AdminGradingPage>::new()} />
                     // After the two above: the first route that matches wins.

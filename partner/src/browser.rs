@@ -5,7 +5,6 @@
 //! page's language) or from the shared rules' own messages.
 
 use crate::{FIELDS, check};
-use serde::Deserialize;
 use shared::Lang;
 use shared::money::Currency;
 use shared::validate::FieldIssue;
@@ -27,6 +26,10 @@ pub fn start() {
     }
     if let Some(button) = doc.get_element_by_id("withdraw") {
         enhance_withdraw(button);
+    }
+    // The checks are live (tests wait for this before typing).
+    if let Some(root) = doc.document_element() {
+        let _ = root.set_attribute("data-ready", "true");
     }
 }
 
@@ -176,27 +179,60 @@ fn focus_first(doc: &Document, issues: &[FieldIssue]) {
     }
 }
 
-/// A problem+json answer, as much of it as the page shows.
-#[derive(Deserialize, Default)]
+/// A problem+json answer, as much of it as the page shows. Read through
+/// the browser's own JSON (serde_json's reader would double this wasm).
+#[derive(Default)]
 struct Problem {
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    detail: Option<String>,
-    #[serde(default)]
-    errors: Vec<ProblemField>,
-}
-
-#[derive(Deserialize)]
-struct ProblemField {
-    field: String,
-    code: String,
+    /// `detail`, else `title`.
     message: String,
+    errors: Vec<FieldIssue>,
 }
 
-#[derive(Deserialize)]
-struct Receipt {
-    status_url: String,
+fn text_at(obj: &JsValue, key: &str) -> String {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+fn parse_json(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
+}
+
+impl Problem {
+    fn read(text: &str) -> Problem {
+        let body = parse_json(text);
+        if !body.is_object() {
+            return Problem::default();
+        }
+        let detail = text_at(&body, "detail");
+        let errors = js_sys::Reflect::get(&body, &JsValue::from_str("errors"))
+            .ok()
+            .filter(|e| e.is_object())
+            .map(|e| js_sys::Array::from(&e))
+            .map(|list| {
+                list.iter()
+                    .map(|e| {
+                        let message = text_at(&e, "message");
+                        FieldIssue::new(
+                            &text_at(&e, "field"),
+                            &text_at(&e, "code"),
+                            &message,
+                            &message,
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Problem {
+            message: if detail.is_empty() {
+                text_at(&body, "title")
+            } else {
+                detail
+            },
+            errors,
+        }
+    }
 }
 
 /// POSTs JSON in the page's language: the status and the body, or `None`
@@ -234,12 +270,13 @@ async fn submit(
     status(doc, "form-status", "");
     let body = serde_json::to_string(registration).unwrap_or_default();
     let answer = post("/api/public/registrations", &body, lang).await;
-    if let (Some((201, text)), Some(window)) = (&answer, web_sys::window())
-        && let Ok(receipt) = serde_json::from_str::<Receipt>(text)
-    {
-        // The status page is the receipt: keep the button disabled.
-        let _ = window.location().assign(&receipt.status_url);
-        return;
+    if let (Some((201, text)), Some(window)) = (&answer, web_sys::window()) {
+        let status_url = text_at(&parse_json(text), "status_url");
+        if status_url.starts_with("/register/") {
+            // The status page is the receipt: keep the button disabled.
+            let _ = window.location().assign(&status_url);
+            return;
+        }
     }
     if let Some(b) = &button {
         let _ = b.remove_attribute("disabled");
@@ -248,22 +285,17 @@ async fn submit(
     match answer {
         None => status(doc, "form-status", &data(form, "network")),
         Some((_, text)) => {
-            let problem: Problem = serde_json::from_str(&text).unwrap_or_default();
+            let problem = Problem::read(&text);
             if problem.errors.is_empty() {
-                let message = problem.detail.unwrap_or(problem.title);
-                let message = if message.is_empty() {
+                let message = if problem.message.is_empty() {
                     data(form, "network")
                 } else {
-                    message
+                    problem.message
                 };
                 status(doc, "form-status", &message);
             } else {
                 // The server's own words, already in the page's language.
-                let issues: Vec<FieldIssue> = problem
-                    .errors
-                    .into_iter()
-                    .map(|e| FieldIssue::new(&e.field, &e.code, &e.message, &e.message))
-                    .collect();
+                let issues = problem.errors;
                 show(doc, lang, &issues, |_| true);
                 status(doc, "form-status", &data(form, "fix"));
                 focus_first(doc, &issues);
@@ -302,8 +334,7 @@ fn enhance_withdraw(button: Element) {
                 answer => {
                     let _ = button.remove_attribute("disabled");
                     let message = answer
-                        .and_then(|(_, text)| serde_json::from_str::<Problem>(&text).ok())
-                        .and_then(|p| p.detail.or(Some(p.title)))
+                        .map(|(_, text)| Problem::read(&text).message)
                         .filter(|m| !m.is_empty())
                         .unwrap_or_else(|| data(&button, "network"));
                     if let Some(doc) = window.document() {

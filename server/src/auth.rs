@@ -263,6 +263,7 @@ mod tests {
             name: "U".into(),
             roles: roles.to_vec(),
             active,
+            pending_registrations: None,
         }
     }
 

@@ -70,7 +70,7 @@ const ADMIN: Access = Access::Roles(&[Role::Admin]);
 const SALES: Access = Access::Roles(&[Role::Rep, Role::Manager, Role::Admin]);
 const MANAGERS: Access = Access::Roles(&[Role::Manager, Role::Admin]);
 /// Who reviews partner registrations.
-const CHANNEL: Access = Access::Roles(&[Role::Channel, Role::Admin]);
+pub const CHANNEL: Access = Access::Roles(&[Role::Channel, Role::Admin]);
 
 /// Every route the API serves.
 pub const ROUTES: &[Route] = &[
@@ -529,6 +529,7 @@ mod tests {
                     name: "U".into(),
                     roles: vec![role],
                     active: true,
+                    pending_registrations: None,
                 };
                 let expected = match rule(r.access).as_str() {
                     "public" | "signed_in" => Ok(()),

@@ -620,3 +620,18 @@ fn unknown_and_malformed_status_links_get_the_same_404_page() {
     assert_eq!(a, b);
     assert!(a.contains("No registration found"));
 }
+
+#[test]
+fn reviewers_learn_from_api_me_how_many_registrations_wait_and_no_one_else_does() {
+    let app = TestApp::new();
+    ok(submit(&app, "203.0.113.7", form("明远制造", "MES")), 201);
+    ok(submit(&app, "203.0.113.7", form("远东物流", "仓储")), 201);
+
+    let channel = ok(session(&app, CHANNEL).get("/api/me"), 200);
+    let admin = ok(session(&app, ADMIN).get("/api/me"), 200);
+    let rep = ok(session(&app, REP).get("/api/me"), 200);
+
+    assert_eq!(channel["pending_registrations"], json!(2));
+    assert_eq!(admin["pending_registrations"], json!(2));
+    assert!(rep.get("pending_registrations").is_none());
+}

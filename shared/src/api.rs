@@ -191,6 +191,10 @@ pub struct Me {
     pub roles: Vec<Role>,
     #[serde(default = "yes")]
     pub active: bool,
+    /// `GET /api/me` for a reviewer (channel manager, admin): how many
+    /// partner registrations wait for review (the navigation's badge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_registrations: Option<u64>,
 }
 
 fn yes() -> bool {

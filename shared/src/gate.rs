@@ -207,7 +207,7 @@ fn contract_amount(fields: &Fields) -> Option<Money> {
 }
 
 fn contract_signed_on(fields: &Fields) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(fields.get(SIGNED_ON)?.as_str()?, "%Y-%m-%d").ok()
+    crate::checklist::parse_date(fields.get(SIGNED_ON)?.as_str()?)
 }
 
 fn contract_field_valid(key: &str, fields: &Fields) -> bool {
@@ -244,7 +244,7 @@ fn fields_with_contract<'a>(fields: &'a Fields, contract: Option<&Contract>) -> 
             );
             f.insert(
                 SIGNED_ON.into(),
-                serde_json::Value::String(c.signed_on.format("%Y-%m-%d").to_string()),
+                serde_json::Value::String(c.signed_on.to_string()),
             );
             Cow::Owned(f)
         }

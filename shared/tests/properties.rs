@@ -561,6 +561,7 @@ fn every_wire_type_round_trips_through_json() {
         name: "U".into(),
         roles: vec![shared::Role::Rep],
         active: true,
+        pending_registrations: None,
     };
     let new_lead = NewLead {
         title: "t".into(),

@@ -67,7 +67,8 @@ async fn a_partner_submits_follows_and_withdraws_and_spam_and_bad_input_store_no
 }
 
 #[tokio::test]
-async fn a_channel_manager_approves_from_the_queue_and_the_rep_gets_the_e_deal() {
+async fn a_channel_manager_approves_from_the_queue_the_rep_gets_the_e_deal_and_the_cron_expires_it()
+{
     let mut body = form("");
     body["project_title"] = json!(format!("仓储系统 {}", std::process::id()));
     let (created, receipt) = post("/api/public/registrations", body.clone()).await;
@@ -125,4 +126,50 @@ async fn a_channel_manager_approves_from_the_queue_and_the_rep_gets_the_e_deal()
         deal["partner"]["protected_until"]
     );
     assert_eq!(seen.as_u16(), 200);
+
+    // Later, the cron trigger (as workerd runs it, for a time past the
+    // protection) expires it while the deal is still open. Here, not in a
+    // test of its own: it expires every protection that ran out by then.
+    let later = chrono::NaiveDate::parse_from_str(
+        deal["partner"]["protected_until"].as_str().unwrap(),
+        "%Y-%m-%d",
+    )
+    .unwrap()
+    .succ_opt()
+    .unwrap()
+    .and_hms_opt(1, 0, 0)
+    .unwrap()
+    .and_utc()
+    .timestamp_millis();
+    let ran = http()
+        .get(url(&format!("/cdn-cgi/local/scheduled?time={later}")))
+        .send()
+        .await
+        .expect("reach the runtime");
+    let ran = (ran.status().as_u16(), ran.text().await.unwrap_or_default());
+    let (_, expired) = get(&format!(
+        "/api/public/registrations/{}",
+        receipt["reference"].as_str().unwrap()
+    ))
+    .await;
+    let deal_path = format!("/api/opportunities/{}", deal["id"].as_str().unwrap());
+    let (_, after) = call(&rep, Method::GET, &deal_path, Value::Null).await;
+    let (_, history) = call(
+        &rep,
+        Method::GET,
+        &format!("{deal_path}/history"),
+        Value::Null,
+    )
+    .await;
+
+    assert_eq!(ran, (200, "ok".to_string()));
+    assert_eq!(expired["status"], "expired");
+    assert_eq!(after["partner"]["protected_until"], Value::Null);
+    let kinds: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"protection_expired"), "{kinds:?}");
 }

@@ -25,16 +25,16 @@ pub fn Shell(children: Children) -> impl IntoView {
         );
         navigate(&login_url(&here), Default::default());
     });
-    let signed_in = move || auth.user.with(Option::is_some);
-    let reviewer = move || auth.has(Role::Channel) || auth.has(Role::Admin);
     // Registrations waiting for review: the badge beside the queue's link,
-    // asked when a reviewer signs in; the queue page keeps it current.
+    // as `/api/me` counted them; the queue page keeps it current.
     let pending = provide_pending();
-    Effect::new(move |_| {
-        if reviewer() {
-            spawn_local(async move { pending.0.set(api::pending_registrations().await.ok()) });
-        }
-    });
+    let count = move || {
+        pending
+            .0
+            .get()
+            .or_else(|| auth.user.with(|u| u.as_ref()?.pending_registrations))
+            .filter(|n| *n > 0)
+    };
     view! {
         <a class="skip" href="#main">{i18n.t(Msg::SkipToContent)}</a>
         <header class="topbar">
@@ -43,27 +43,20 @@ pub fn Shell(children: Children) -> impl IntoView {
                 <span data-test="app-name">{i18n.t(Msg::AppName)}</span>
             </a>
             <nav aria-label="main">
-                <Show when=signed_in>
-                    <Show when=move || auth.has(Role::Rep) || auth.has(Role::Manager) || auth.has(Role::Admin)>
-                        <NavLink href="/">{i18n.t(Msg::NavBoard)}</NavLink>
-                        <NavLink href="/opportunities">{i18n.t(Msg::NavOpportunities)}</NavLink>
-                        <NavLink href="/leads">{i18n.t(Msg::NavLeads)}</NavLink>
-                    </Show>
-                    <Show when=reviewer>
-                        <NavLink href="/registrations">
-                            {i18n.t(Msg::NavRegistrations)}
-                            {move || pending.0.get().filter(|n| *n > 0).map(|n| view! {
-                                <span class="badge" data-test="pending-registrations">{n}</span>
-                            })}
-                        </NavLink>
-                    </Show>
-                    <Show when=move || auth.has(Role::Admin)>
-                        <NavLink href="/admin/users">{i18n.t(Msg::NavUsers)}</NavLink>
-                        <NavLink href="/admin/grading">{i18n.t(Msg::NavGrading)}</NavLink>
-                        <NavLink href="/admin/pipelines">{i18n.t(Msg::NavFramework)}</NavLink>
-                        <NavLink href="/admin/audit">{i18n.t(Msg::NavAudit)}</NavLink>
-                    </Show>
-                </Show>
+                {move || {
+                    let roles = auth.user.with(|u| u.as_ref().map(|me| me.roles.clone()).unwrap_or_default());
+                    nav_items(&roles)
+                        .into_iter()
+                        .map(|(href, msg)| view! {
+                            <NavLink href>
+                                {i18n.t(msg)}
+                                {move || (href == "/registrations").then(count).flatten().map(|n| view! {
+                                    <span class="badge" data-test="pending-registrations">{n}</span>
+                                })}
+                            </NavLink>
+                        })
+                        .collect_view()
+                }}
                 <NavLink href="/about">{i18n.t(Msg::NavAbout)}</NavLink>
             </nav>
             <LanguageSwitch />
@@ -125,12 +118,58 @@ fn LanguageSwitch() -> impl IntoView {
     }
 }
 
-/// How many partner registrations wait for review (`None` until asked).
+/// The navigation's links for a user holding `roles` (none: signed out),
+/// in order: the sales side's pages, the review queue, the admin's pages.
+pub fn nav_items(roles: &[Role]) -> Vec<(&'static str, Msg)> {
+    let has = |r: &[Role]| r.iter().any(|r| roles.contains(r));
+    let mut items = Vec::new();
+    if has(&[Role::Rep, Role::Manager, Role::Admin]) {
+        items.extend([
+            ("/", Msg::NavBoard),
+            ("/opportunities", Msg::NavOpportunities),
+            ("/leads", Msg::NavLeads),
+        ]);
+    }
+    if has(&[Role::Channel, Role::Admin]) {
+        items.push(("/registrations", Msg::NavRegistrations));
+    }
+    if has(&[Role::Admin]) {
+        items.extend([
+            ("/admin/users", Msg::NavUsers),
+            ("/admin/grading", Msg::NavGrading),
+            ("/admin/pipelines", Msg::NavFramework),
+            ("/admin/audit", Msg::NavAudit),
+        ]);
+    }
+    items
+}
+
+/// How many partner registrations wait for review, as the queue page last
+/// saw them (`None`: as `/api/me` said).
 #[derive(Debug, Clone, Copy)]
-pub struct Pending(pub RwSignal<Option<usize>>);
+pub struct Pending(pub RwSignal<Option<u64>>);
 
 fn provide_pending() -> Pending {
     let pending = Pending(RwSignal::new(None));
     provide_context(pending);
     pending
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hrefs(roles: &[Role]) -> Vec<&'static str> {
+        nav_items(roles).into_iter().map(|(h, _)| h).collect()
+    }
+
+    #[test]
+    fn each_role_sees_the_links_to_its_own_pages() {
+        assert!(hrefs(&[]).is_empty());
+        assert_eq!(hrefs(&[Role::Rep]), ["/", "/opportunities", "/leads"]);
+        assert_eq!(hrefs(&[Role::Channel]), ["/registrations"]);
+        let admin = hrefs(&[Role::Admin]);
+        assert_eq!(admin.len(), 8);
+        assert!(admin.contains(&"/registrations") && admin.contains(&"/admin/audit"));
+    }
 }

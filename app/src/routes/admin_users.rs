@@ -1,4 +1,5 @@
 //! `/admin/users`: every account; create one; change roles; deactivate.
+//! (Its chunk also carries `/registrations`: routes/mod.rs.)
 
 use super::admin_config::use_tx;
 use crate::api::{self, ApiError};
@@ -13,7 +14,11 @@ use shared::user::Role;
 
 #[component]
 pub fn AdminUsers() -> impl IntoView {
-    super::admin_config::admin_page(|| view! { <UsersPage /> }.into_any())
+    // `/registrations` shares this chunk (routes/mod.rs says why).
+    if leptos_router::hooks::use_location().pathname.get_untracked() == "/registrations" {
+        return view! { <super::registrations::Registrations /> }.into_any();
+    }
+    super::admin_config::admin_page(|| view! { <UsersPage /> }.into_any()).into_any()
 }
 
 #[component]

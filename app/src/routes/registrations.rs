@@ -123,7 +123,7 @@ fn QueueList(status: String, choices: Choices) -> impl IntoView {
     let rows = move |items: Vec<RegistrationItem>| {
         if waiting {
             // The queue of waiting ones is the badge's count.
-            pending.0.set(Some(items.len()));
+            pending.0.set(Some(items.len() as u64));
         }
         if items.is_empty() {
             let msg = if waiting {
@@ -134,9 +134,18 @@ fn QueueList(status: String, choices: Choices) -> impl IntoView {
             return view! { <p class="card empty" data-test="queue-empty">{tx.t(msg)}</p> }
                 .into_any();
         }
+        // A decision: the list again (and with it, on the queue of waiting
+        // ones, the badge); elsewhere one fewer waits.
         let decided = Callback::new(move |()| {
+            if !waiting {
+                let auth = crate::auth::use_auth();
+                let before = pending.0.get_untracked().or_else(|| {
+                    auth.user
+                        .with_untracked(|u| u.as_ref()?.pending_registrations)
+                });
+                pending.0.set(before.map(|n| n.saturating_sub(1)));
+            }
             reload.run(());
-            spawn_local(async move { pending.0.set(api::pending_registrations().await.ok()) });
         });
         items
             .into_iter()
@@ -303,7 +312,7 @@ fn Decide(item: RegistrationItem, choices: Choices, decided: Callback<()>) -> im
             spawn_local(async move {
                 let result = api::approve_registration(&id, &body).await;
                 busy.set(false);
-                finish(result.map(|deal| Some(deal.id)));
+                finish(result.map(Some));
             });
         }
     };

@@ -159,7 +159,13 @@ pub async fn logout(ctx: Ctx<'_>) -> ApiResult {
 
 /// `GET /api/me`.
 pub async fn me(ctx: Ctx<'_>) -> ApiResult {
-    Response::json(200, ctx.me()?)
+    let mut me = ctx.me()?.clone();
+    // Reviewers (the queue's own access rule) learn how many wait.
+    if crate::auth::authorize(crate::routes::CHANNEL, Some(&me)).is_ok() {
+        me.pending_registrations =
+            Some(crate::store::registrations::count_submitted(ctx.db()).await?);
+    }
+    Response::json(200, &me)
 }
 
 #[derive(Deserialize)]

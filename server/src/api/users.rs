@@ -58,6 +58,7 @@ pub async fn create(ctx: &Ctx<'_>, new: NewUser) -> Result<Me, ApiError> {
         name: new.name,
         roles: new.roles,
         active: true,
+        pending_registrations: None,
     };
     // The first admin (setup) records themselves as who made the account.
     let by = ctx.user.as_ref().map_or(me.id.clone(), |u| u.id.clone());
@@ -138,6 +139,7 @@ pub async fn update_user(ctx: Ctx<'_>) -> ApiResult {
         name,
         roles,
         active,
+        pending_registrations: None,
     };
     let mut changes = Vec::new();
     if updated.name != current.name {

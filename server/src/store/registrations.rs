@@ -323,3 +323,20 @@ pub async fn expire(
     ));
     super::guarded(db, statements).await
 }
+
+/// How many registrations wait for review (the `registrations_queue` index).
+pub async fn count_submitted(db: &dyn Database) -> Result<u64, ApiError> {
+    #[derive(Deserialize)]
+    struct Count {
+        n: i64,
+    }
+    let count: Option<Count> = first(
+        db,
+        Stmt::new(
+            "SELECT COUNT(*) AS n FROM registrations WHERE status = 'submitted'",
+            vec![],
+        ),
+    )
+    .await?;
+    Ok(count.map_or(0, |c| u64::try_from(c.n).unwrap_or(0)))
+}

@@ -26,6 +26,7 @@ impl UserRow {
             name: self.name,
             roles,
             active: self.active == 1,
+            pending_registrations: None,
         })
     }
 }
