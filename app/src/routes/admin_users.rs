@@ -15,7 +15,11 @@ use shared::user::Role;
 #[component]
 pub fn AdminUsers() -> impl IntoView {
     // `/registrations` shares this chunk (routes/mod.rs says why).
-    if leptos_router::hooks::use_location().pathname.get_untracked() == "/registrations" {
+    if leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked()
+        == "/registrations"
+    {
         return view! { <super::registrations::Registrations /> }.into_any();
     }
     super::admin_config::admin_page(|| view! { <UsersPage /> }.into_any()).into_any()
