@@ -109,6 +109,9 @@ messages! {
     Exit => ("退出条件：", "Exit:"),
     SaveFields => ("保存字段", "Save fields"),
     UnsavedChanges => ("有未保存的修改", "Unsaved changes"),
+    FixToSave => ("{n} 项填写有误，改正后才会保存", "{n} to fix: not saved until corrected"),
+    DiscardChanges => ("放弃修改", "Discard changes"),
+    ConfirmDiscard => ("放弃尚未保存的修改？", "Discard the changes you have not saved?"),
     TaskNote => ("备注", "Note"),
     DoneBy => ("完成人", "Done by"),
     Approver => ("审批人", "Approver"),
@@ -175,6 +178,8 @@ messages! {
     DaysShort => ("{n} 天", "{n} d"),
     Blocked => ("受阻", "Blocked"),
     MoveOn => ("推进 →", "Move on →"),
+    CloseDeal => ("赢单或输单…", "Win or lose…"),
+    CloseDialog => ("关闭", "Close"),
     CardChanged => (
         "其他人刚刚修改了这个商机，已显示最新状态。",
         "Someone else just changed this deal; it now shows the latest state.",

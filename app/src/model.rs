@@ -7,8 +7,9 @@ use serde_json::Value;
 use shared::api::Config;
 use shared::checklist::{FieldValueError, Fields, validate_field_value};
 use shared::gate::{self, Target, Transition, Verdict};
+use shared::lead::{ConvertRequest, Lead};
 use shared::pipeline::{FieldKind, RequiredField, Stage};
-use shared::{Currency, GradingPolicy, Money, Opportunity, Pipeline};
+use shared::{Currency, GradingPolicy, LeadBy, Money, Opportunity, Pipeline};
 use std::collections::BTreeMap;
 
 /// What the user has typed into a stage's fields and not saved yet, as the
@@ -129,21 +130,122 @@ pub fn conflict<T: serde::de::DeserializeOwned>(error: &ApiError) -> Option<T> {
     }
 }
 
-/// After a 409: keep what the user typed where it still applies (a field of
-/// the fresh deal's current stage whose stored value differs from the text).
-pub fn keep_draft(fresh: &Opportunity, pipeline: &Pipeline, draft: &Draft) -> Draft {
-    let Some(stage) = pipeline.stage(fresh.stage.as_str()) else {
-        return Draft::new();
-    };
+/// Keys of the draft whose text does not parse for its field: shown with
+/// their message and never saved, so they keep the page unsaved until they
+/// are fixed or discarded.
+pub fn draft_invalid(stage: &Stage, draft: &Draft, currency: Currency) -> Vec<String> {
+    stage
+        .required_fields
+        .iter()
+        .filter(|f| {
+            draft
+                .get(f.key.as_str())
+                .is_some_and(|text| parse_input(f, text, currency).is_err())
+        })
+        .map(|f| f.key.to_string())
+        .collect()
+}
+
+/// Typed and not saved: a change a save would store, or a text that does not
+/// parse yet (which no save stores).
+pub fn draft_pending(stage: &Stage, stored: &Fields, draft: &Draft, currency: Currency) -> bool {
+    !draft_changes(stage, stored, draft, currency).is_empty()
+        || !draft_invalid(stage, draft, currency).is_empty()
+}
+
+/// After any answer (a save, a ticked task, a 409): keep what the user typed
+/// where it still applies, i.e. a field of `stage` whose stored value in
+/// `fields` does not show the same text.
+pub fn keep_typed(stage: &Stage, fields: &Fields, currency: Currency, draft: &Draft) -> Draft {
     draft
         .iter()
         .filter(|(key, text)| {
-            stage.field(key).is_some_and(|f| {
-                input_text(f, fresh.fields.get(key.as_str()), fresh.currency) != **text
-            })
+            stage
+                .field(key)
+                .is_some_and(|f| input_text(f, fields.get(key.as_str()), currency) != **text)
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
+}
+
+/// The same for a deal, on the fresh record's current stage.
+pub fn keep_draft(fresh: &Opportunity, pipeline: &Pipeline, draft: &Draft) -> Draft {
+    match pipeline.stage(fresh.stage.as_str()) {
+        Some(stage) => keep_typed(stage, &fresh.fields, fresh.currency, draft),
+        None => Draft::new(),
+    }
+}
+
+/// The conversion form as typed: the deal-to-be's grade (once the amount
+/// parses), the verdict on converting (the stage-1 requirements, and the
+/// amount and close date themselves while they are missing or invalid, so
+/// "blocked by" always names something) and the met / total count of the
+/// same items.
+pub struct ConversionPreview {
+    pub request: Option<ConvertRequest>,
+    pub grade: Option<shared::Grade>,
+    pub verdict: Verdict,
+    pub progress: (usize, usize),
+}
+
+pub fn conversion_preview(
+    lead: &Lead,
+    pipeline: &Pipeline,
+    policy: &GradingPolicy,
+    lead_by: LeadBy,
+    amount: &str,
+    close: &str,
+    currency: Currency,
+) -> ConversionPreview {
+    let amount = Money::parse_major(amount, currency).ok();
+    let close = shared::checklist::parse_date(close);
+    let grade = amount.map(|a| policy.grade(lead_by, a));
+    // Until an amount is typed, the stage-1 list is the one of a zero amount.
+    let graded = grade.unwrap_or_else(|| policy.grade(lead_by, Money::ZERO));
+    let req = ConvertRequest {
+        lead_by,
+        amount: amount.unwrap_or(Money::ZERO),
+        expected_close: close.unwrap_or_default(),
+        version: lead.version,
+    };
+    let mut verdict = lead.check_conversion(pipeline, policy, &req);
+    let (mut met, mut total) = pipeline
+        .first()
+        .map_or((0, 0), |s| lead.checklist().progress(s, graded));
+    let stage = pipeline
+        .first()
+        .map_or_else(|| pipeline.id.clone(), |s| s.key.clone());
+    let inputs = [
+        (amount.is_some(), "amount", ("填写金额", "Enter the amount")),
+        (
+            close.is_some(),
+            "expected_close",
+            ("填写预计成交日期", "Enter the expected close date"),
+        ),
+    ];
+    for (i, (ok, key, (zh, en))) in inputs.into_iter().enumerate() {
+        total += 1;
+        if ok {
+            met += 1;
+            continue;
+        }
+        verdict.allowed = false;
+        verdict.blockers.insert(
+            i.min(verdict.blockers.len()),
+            shared::Blocker {
+                stage: stage.clone(),
+                kind: shared::BlockerKind::Field,
+                key: shared::Key::parse(key).ok(),
+                message: shared::Localized::new(zh, en),
+            },
+        );
+    }
+    ConversionPreview {
+        request: (amount.is_some() && close.is_some()).then_some(req),
+        grade,
+        verdict,
+        progress: (met, total),
+    }
 }
 
 #[cfg(test)]
@@ -281,5 +383,142 @@ mod tests {
             .fields
             .insert(field.key.to_string(), Value::from("typed"));
         assert!(keep_draft(&fresh, &pipeline, &draft).is_empty());
+    }
+
+    #[test]
+    fn an_invalid_input_keeps_the_page_unsaved_after_the_valid_ones_are_saved() {
+        let (opp, pipeline, _) = b_deal();
+        let stage = pipeline.stage(opp.stage.as_str()).unwrap();
+        let of_kind = |kind: FieldKind| {
+            pipeline
+                .stages
+                .iter()
+                .flat_map(|s| s.required_fields.iter())
+                .find(|f| f.kind == kind)
+                .unwrap()
+                .clone()
+        };
+        // A stage with one text field and one money field.
+        let (text, money) = (of_kind(FieldKind::Text), of_kind(FieldKind::Money));
+        let mut stage = stage.clone();
+        stage.required_fields = vec![text.clone(), money.clone()];
+
+        let mut draft = Draft::new();
+        draft.insert(text.key.to_string(), "Acme".into());
+        draft.insert(money.key.to_string(), "12.345".into());
+        assert_eq!(
+            draft_invalid(&stage, &draft, opp.currency),
+            vec![money.key.to_string()]
+        );
+        // A save stores the valid one only.
+        let changes = draft_changes(&stage, &opp.fields, &draft, opp.currency);
+        assert_eq!(changes.keys().collect::<Vec<_>>(), vec![text.key.as_str()]);
+        let mut saved = opp.fields.clone();
+        apply_draft(&mut saved, &stage, &draft, opp.currency);
+
+        // After the answer the invalid text is still typed, and still pending.
+        let kept = keep_typed(&stage, &saved, opp.currency, &draft);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(
+            kept.get(money.key.as_str()).map(String::as_str),
+            Some("12.345")
+        );
+        assert!(draft_pending(&stage, &saved, &kept, opp.currency));
+        // Fixed and saved: nothing pending, nothing kept.
+        let mut fixed = kept.clone();
+        fixed.insert(money.key.to_string(), "12.34".into());
+        apply_draft(&mut saved, &stage, &fixed, opp.currency);
+        assert!(!draft_pending(&stage, &saved, &fixed, opp.currency));
+        assert!(keep_typed(&stage, &saved, opp.currency, &fixed).is_empty());
+    }
+
+    fn new_lead() -> Lead {
+        let new = shared::lead::NewLead {
+            title: "MES 系统升级".into(),
+            customer: "上海明远制造".into(),
+            description: String::new(),
+            contact: shared::lead::Contact {
+                name: "张伟".into(),
+                phone: "138 0013 8000".into(),
+                email: String::new(),
+            },
+            source: String::new(),
+            owner_id: None,
+            pipeline: shared::Key::parse("tender").unwrap(),
+        };
+        let valid = new.validate(&builtin::pipelines()).unwrap();
+        let rep = shared::Actor::new("u_rep", &[shared::Role::Rep]);
+        Lead::create("l_1", valid, &rep).0
+    }
+
+    #[test]
+    fn the_conversion_preview_names_a_missing_amount_and_counts_it() {
+        let pipeline = builtin::tender();
+        let policy = GradingPolicy::default();
+        let mut lead = new_lead();
+        // Every stage-1 requirement met: only the typed terms are left.
+        let stage = pipeline.first().unwrap().clone();
+        for f in &stage.required_fields {
+            lead.fields
+                .insert(f.key.to_string(), sample::field_value(f));
+        }
+        for t in &stage.required_tasks {
+            lead.tasks.insert(
+                t.key.to_string(),
+                shared::checklist::TaskState {
+                    done: true,
+                    ..Default::default()
+                },
+            );
+        }
+        let cny = Currency::CNY;
+        let empty =
+            conversion_preview(&lead, &pipeline, &policy, LeadBy::Us, "", "2027-01-31", cny);
+        assert!(empty.grade.is_none() && empty.request.is_none());
+        assert!(!empty.verdict.allowed);
+        // "Blocked by" names the amount, and the count does not say all met.
+        let keys: Vec<_> = empty
+            .verdict
+            .blockers
+            .iter()
+            .map(|b| b.key.as_ref().map(|k| k.to_string()))
+            .collect();
+        assert_eq!(keys, vec![Some("amount".to_string())]);
+        let (met, total) = empty.progress;
+        assert_eq!(met + 1, total);
+
+        let bad_date = conversion_preview(
+            &lead,
+            &pipeline,
+            &policy,
+            LeadBy::Us,
+            "1,200,000",
+            "2027-02-30",
+            cny,
+        );
+        assert!(bad_date.grade.is_some());
+        assert_eq!(
+            bad_date.verdict.blockers[0]
+                .key
+                .as_ref()
+                .map(|k| k.as_str()),
+            Some("expected_close")
+        );
+
+        let ready = conversion_preview(
+            &lead,
+            &pipeline,
+            &policy,
+            LeadBy::Us,
+            "1,200,000",
+            "2027-01-31",
+            cny,
+        );
+        assert!(ready.verdict.allowed, "{:?}", ready.verdict.blockers);
+        assert_eq!(ready.progress.0, ready.progress.1);
+        assert_eq!(
+            ready.request.map(|r| r.amount),
+            Some(Money::from_major(1_200_000, cny).unwrap())
+        );
     }
 }

@@ -439,6 +439,114 @@ pub async fn converted_deal_in(
     serde_json::from_value(deal).expect("the new deal")
 }
 
+/// A deal as `s` sees it (must answer 200).
+pub async fn get_deal(s: &Session, id: &str) -> shared::Opportunity {
+    let (status, body) = call(
+        s,
+        reqwest::Method::GET,
+        &format!("/api/opportunities/{id}"),
+        serde_json::Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_value(body).unwrap()
+}
+
+/// Fills every requirement of `stage` that applies to the deal's grade,
+/// through the API, as the real users would.
+pub async fn complete_stage(
+    owner: &Session,
+    manager: &Session,
+    rep2: &Session,
+    config: &shared::api::Config,
+    id: &str,
+    stage: &str,
+) {
+    let opp = get_deal(owner, id).await;
+    let p = config
+        .pipelines
+        .iter()
+        .find(|p| p.id == opp.pipeline)
+        .expect("the deal's pipeline");
+    let s = p.stage(stage).expect("the stage").clone();
+    let grade = opp.grade.effective;
+    let mut fields = serde_json::Map::new();
+    for f in s
+        .required_fields
+        .iter()
+        .filter(|f| f.grades.contains(grade))
+    {
+        fields.insert(f.key.to_string(), shared::sample::field_value(f));
+    }
+    let (status, body) = call(
+        owner,
+        reqwest::Method::PATCH,
+        &format!("/api/opportunities/{id}"),
+        serde_json::json!({"version": opp.version, "fields": fields}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for t in s.required_tasks.iter().filter(|t| t.grades.contains(grade)) {
+        let v = get_deal(owner, id).await.version;
+        let (status, body) = call(
+            owner,
+            reqwest::Method::POST,
+            &format!("/api/opportunities/{id}/tasks/{}", t.key),
+            serde_json::json!({"done": true, "note": "完成", "version": v}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let current = get_deal(owner, id).await;
+    let roles: Vec<_> = s
+        .roles
+        .iter()
+        .filter(|r| r.grades.contains(grade) && !current.team.iter().any(|m| m.role == r.role))
+        .map(|r| r.role.to_string())
+        .collect();
+    if !roles.is_empty() {
+        let mut members: Vec<serde_json::Value> = current
+            .team
+            .iter()
+            .map(|m| serde_json::json!({"role": m.role, "user_id": m.user_id}))
+            .collect();
+        for r in roles {
+            members.push(serde_json::json!({"role": r, "user_id": rep2.me.id}));
+        }
+        let (status, body) = call(
+            owner,
+            reqwest::Method::PUT,
+            &format!("/api/opportunities/{id}/team"),
+            serde_json::json!({"members": members, "version": current.version}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    for process in s.processes.iter().filter(|p| p.grades.contains(grade)) {
+        let v = get_deal(owner, id).await.version;
+        let (status, body) = call(
+            owner,
+            reqwest::Method::POST,
+            &format!("/api/opportunities/{id}/approvals/{}/request", process.key),
+            serde_json::json!({"version": v}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let approver = match &process.approver {
+            shared::pipeline::Approver::Role(_) => manager,
+            shared::pipeline::Approver::TeamRole(_) => rep2,
+        };
+        let (status, body) = call(
+            approver,
+            reqwest::Method::POST,
+            &format!("/api/opportunities/{id}/approvals/{}/decide", process.key),
+            serde_json::json!({"approve": true, "comment": "同意"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
 /// A JSON request (GET without a body); its status and body (`null` when
 /// empty or not JSON).
 pub async fn call(

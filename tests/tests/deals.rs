@@ -2,7 +2,7 @@
 //! (issue #5), against the real runtime. Every refusal is checked against
 //! what `shared::check` says for the same state.
 
-use dealgate_tests::{Session, call, sign_in_as, unique};
+use dealgate_tests::{Session, call, complete_stage, get_deal, sign_in_as, unique};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shared::api::{Config, Page, Problem};
@@ -73,109 +73,6 @@ async fn deal(s: &Session, pipeline: &str, amount: i64) -> Opportunity {
     .await;
     assert_eq!(status, 201, "{body}");
     serde_json::from_value(body).unwrap()
-}
-
-async fn get_deal(s: &Session, id: &str) -> Opportunity {
-    let (status, body) = call(
-        s,
-        Method::GET,
-        &format!("/api/opportunities/{id}"),
-        Value::Null,
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    serde_json::from_value(body).unwrap()
-}
-
-/// Fills every requirement of `stage` that applies to the deal's grade,
-/// through the API, as the real users would.
-async fn complete_stage(
-    owner: &Session,
-    manager: &Session,
-    rep2: &Session,
-    config: &Config,
-    id: &str,
-    stage: &str,
-) {
-    let p = pipeline(config, "tender").clone();
-    let s = p.stage(stage).unwrap().clone();
-    let opp = get_deal(owner, id).await;
-    let grade = opp.grade.effective;
-    let mut fields = serde_json::Map::new();
-    for f in s
-        .required_fields
-        .iter()
-        .filter(|f| f.grades.contains(grade))
-    {
-        fields.insert(f.key.to_string(), shared::sample::field_value(f));
-    }
-    let (status, body) = call(
-        owner,
-        Method::PATCH,
-        &format!("/api/opportunities/{id}"),
-        json!({"version": opp.version, "fields": fields}),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    for t in s.required_tasks.iter().filter(|t| t.grades.contains(grade)) {
-        let v = get_deal(owner, id).await.version;
-        let (status, body) = call(
-            owner,
-            Method::POST,
-            &format!("/api/opportunities/{id}/tasks/{}", t.key),
-            json!({"done": true, "note": "完成", "version": v}),
-        )
-        .await;
-        assert_eq!(status, 200, "{body}");
-    }
-    let current = get_deal(owner, id).await;
-    let roles: Vec<_> = s
-        .roles
-        .iter()
-        .filter(|r| r.grades.contains(grade) && !current.team.iter().any(|m| m.role == r.role))
-        .map(|r| r.role.to_string())
-        .collect();
-    if !roles.is_empty() {
-        let mut members: Vec<Value> = current
-            .team
-            .iter()
-            .map(|m| json!({"role": m.role, "user_id": m.user_id}))
-            .collect();
-        for r in roles {
-            members.push(json!({"role": r, "user_id": rep2.me.id}));
-        }
-        let (status, body) = call(
-            owner,
-            Method::PUT,
-            &format!("/api/opportunities/{id}/team"),
-            json!({"members": members, "version": current.version}),
-        )
-        .await;
-        assert_eq!(status, 200, "{body}");
-    }
-    for process in s.processes.iter().filter(|p| p.grades.contains(grade)) {
-        let v = get_deal(owner, id).await.version;
-        let (status, body) = call(
-            owner,
-            Method::POST,
-            &format!("/api/opportunities/{id}/approvals/{}/request", process.key),
-            json!({"version": v}),
-        )
-        .await;
-        assert_eq!(status, 200, "{body}");
-        let approver = match &process.approver {
-            shared::pipeline::Approver::Role(_) => manager,
-            shared::pipeline::Approver::TeamRole(_) => rep2,
-        };
-        let (status, body) = call(
-            approver,
-            Method::POST,
-            &format!("/api/opportunities/{id}/approvals/{}/decide", process.key),
-            json!({"approve": true, "comment": "同意"}),
-        )
-        .await;
-        assert_eq!(status, 200, "{body}");
-    }
 }
 
 async fn transition(s: &Session, id: &str, body: Value) -> (StatusCode, Value) {

@@ -70,13 +70,21 @@ pub fn FieldRow(
             } else {
                 field.options.clone().unwrap_or_default().into_iter().map(|o| (o.clone(), o)).collect()
             };
-            let current = text.clone();
+            // Each option says whether it is chosen: a select's value set
+            // before its options exist would show "Choose" after a re-render.
+            let options = options
+                .into_iter()
+                .map(|(value, label)| {
+                    let text = text.clone();
+                    let chosen = value.clone();
+                    view! { <option value=value prop:selected=move || text() == chosen>{label}</option> }
+                })
+                .collect_view();
             view! {
                 <select id=id.clone() name=key.clone() disabled=disabled
-                    prop:value=current
                     on:change=move |ev| set(event_target_value(&ev))>
                     <option value="">{i18n.t(Msg::Choose)}</option>
-                    {options.into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
+                    {options}
                 </select>
             }
             .into_any()
@@ -108,6 +116,49 @@ pub fn FieldRow(
     }
 }
 
+/// Save and discard for a stage's typed fields. "Unsaved changes" stays
+/// while anything typed differs from what is stored, an invalid text
+/// included: that one is counted and never saved until fixed or discarded.
+#[component]
+pub fn DraftBar(
+    /// Valid changes a save would store.
+    #[prop(into)]
+    savable: Signal<bool>,
+    /// Inputs whose text does not parse.
+    #[prop(into)]
+    invalid: Signal<usize>,
+    #[prop(into)] busy: Signal<bool>,
+    draft: RwSignal<Draft>,
+    on_save: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let pending = move || savable.get() || invalid.get() > 0;
+    let discard = move |_| {
+        if crate::components::ui::confirm(i18n.t(Msg::ConfirmDiscard)) {
+            draft.set(Draft::new());
+        }
+    };
+    view! {
+        <div class="row">
+            <button type="button" class="primary" data-test="save-fields"
+                disabled=move || !savable.get() || busy.get() on:click=move |_| on_save.run(())>
+                {i18n.t(Msg::SaveFields)}
+            </button>
+            {move || pending().then(|| view! {
+                <button type="button" data-test="discard" disabled=move || busy.get() on:click=discard>
+                    {i18n.t(Msg::DiscardChanges)}
+                </button>
+                <small class="muted" data-test="unsaved">{i18n.t(Msg::UnsavedChanges)}</small>
+            })}
+            {move || (invalid.get() > 0).then(|| view! {
+                <small class="field-error" data-test="to-fix">
+                    {i18n.t(Msg::FixToSave).replace("{n}", &invalid.get().to_string())}
+                </small>
+            })}
+        </div>
+    }
+}
+
 /// "3 of 5 met" and what blocks the move, recomputed on every edit.
 #[component]
 pub fn VerdictView(
@@ -130,6 +181,9 @@ pub fn VerdictView(
                 verdict.with(|v| {
                     if v.allowed {
                         view! { <span class="ok">{i18n.t(Msg::ReadyToMove)}</span> }.into_any()
+                    } else if v.blockers.is_empty() {
+                        // Nothing to list (e.g. no next stage): no empty "Blocked by:".
+                        ().into_any()
                     } else {
                         let items = v
                             .blockers

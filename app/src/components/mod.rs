@@ -1,5 +1,6 @@
 pub mod asker;
 pub mod checklist;
+pub mod close_deal;
 pub mod error;
 pub mod fetched;
 pub mod loading;

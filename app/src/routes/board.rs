@@ -4,6 +4,7 @@
 //! the gate's verdict first and calls the server only when it allows.
 
 use crate::api::{self, ApiError};
+use crate::components::close_deal::{Closing, LoseForm, WinForm};
 use crate::components::error::{ErrorView, describe};
 use crate::components::fetched::{Fetched, load, on_config_change};
 use crate::components::saver::Saver;
@@ -206,9 +207,26 @@ fn Card(
             .is_some_and(|s| s.is_overdue(days))
     });
     let blocked = move || verdict.with(|v| v.as_ref().is_some_and(|v| !v.allowed));
+    // A final-stage card is won or lost in the deal page's own forms, in a
+    // dialog: never in one click.
+    let at_final = deal.with_untracked(|d| pipeline.is_final(d.stage.as_str()));
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let closing_open = RwSignal::new(false);
+    let close_dialog = move || {
+        if let Some(d) = dialog.get_untracked() {
+            d.close();
+        }
+    };
     let move_on = {
         let p = pipeline.clone();
         move |_| {
+            if at_final {
+                closing_open.set(true);
+                if let Some(d) = dialog.get_untracked() {
+                    let _ = d.show_modal();
+                }
+                return;
+            }
             if blocked() {
                 show_why.update(|s| *s = !*s);
                 return;
@@ -230,6 +248,28 @@ fn Card(
             });
         }
     };
+    let closing = Closing {
+        deal,
+        pipeline: StoredValue::new((*pipeline).clone()),
+        policy: StoredValue::new(policy),
+        busy: saver.busy,
+        unsaved: Signal::stored(false),
+        go: Callback::new(move |transition: Transition| {
+            let (id, version) = deal.with_untracked(|d| (d.id.clone(), d.version));
+            let req = TransitionRequest {
+                version,
+                transition,
+            };
+            let change = Box::pin(async move { api::transition(&id, &req).await });
+            // Closed: off the board of open deals.
+            saver.start(change, move |_, stale| {
+                if !stale {
+                    close_dialog();
+                    reload.run(());
+                }
+            });
+        }),
+    };
     let (id, name, customer, amount, grade) = deal.with_untracked(|d| {
         (
             d.id.clone(),
@@ -241,7 +281,7 @@ fn Card(
     });
     view! {
         <article class="deal-card" class:blocked=blocked data-test="deal-card" data-id=id.clone()>
-            <a href=format!("/opportunities/{id}") class="name">{name}</a>
+            <a href=format!("/opportunities/{id}") class="name">{name.clone()}</a>
             <div class="customer">{customer}</div>
             <div class="facts-row">
                 <GradeBadge grade />
@@ -252,9 +292,27 @@ fn Card(
                 {move || blocked().then(|| view! { <span class="blocked-mark" data-test="blocked">{i18n.t(Msg::Blocked)}</span> })}
             </div>
             <button type="button" class="move" data-test="move-on" disabled=move || saver.busy.get()
-                aria-expanded=move || show_why.get().to_string() on:click=move_on>
-                {i18n.t(Msg::MoveOn)}
+                aria-haspopup=at_final.then_some("dialog")
+                aria-expanded=move || (if at_final { closing_open.get() } else { show_why.get() }).to_string()
+                on:click=move_on>
+                {i18n.t(if at_final { Msg::CloseDeal } else { Msg::MoveOn })}
             </button>
+            {at_final.then(|| view! {
+                <dialog node_ref=dialog class="close-deal" data-test="close-dialog"
+                    aria-label=i18n.t(Msg::CloseDeal) on:close=move |_| closing_open.set(false)>
+                    <div class="dialog-head">
+                        <h2>{name.clone()}</h2>
+                        <button type="button" class="icon" data-test="close-dialog-cancel"
+                            aria-label=i18n.t(Msg::CloseDialog) on:click=move |_| close_dialog()>"×"</button>
+                    </div>
+                    {move || closing_open.get().then(|| view! {
+                        <WinForm closing />
+                        <LoseForm closing />
+                    })}
+                    {move || saver.error.get().map(|e| view! { <p class="form-error" role="alert">{describe(i18n, &e)}</p> })}
+                    {move || saver.conflict.get().then(|| view! { <p class="notice" role="alert">{i18n.t(Msg::CardChanged)}</p> })}
+                </dialog>
+            })}
             {move || (show_why.get() && blocked()).then(|| {
                 let items = verdict.with(|v| {
                     v.iter()

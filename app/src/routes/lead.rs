@@ -3,7 +3,7 @@
 //! lead-by change), and disqualifying it.
 
 use crate::api::{self, ApiError};
-use crate::components::checklist::{FieldRow, VerdictView};
+use crate::components::checklist::{DraftBar, FieldRow, VerdictView};
 use crate::components::error::{ErrorView, describe};
 use crate::components::fetched::{Fetched, load, on_config_change};
 use crate::components::saver::Saver;
@@ -15,8 +15,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::api::{Config, DisqualifyRequest, TaskUpdate, UserSummary};
-use shared::lead::{ConvertRequest, Lead, LeadPatch};
-use shared::{LeadBy, Money, Pipeline, Verdict};
+use shared::lead::{Lead, LeadPatch};
+use shared::{LeadBy, Pipeline, Stage};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -71,6 +71,9 @@ struct Typed {
 struct LeadCtl {
     saver: Saver<Lead>,
     draft: RwSignal<Draft>,
+    /// Stage 1, whose fields the draft holds.
+    stage: StoredValue<Stage>,
+    currency: shared::Currency,
 }
 
 impl LeadCtl {
@@ -83,13 +86,15 @@ impl LeadCtl {
             .saver
             .record
             .with_untracked(|l| (l.id.clone(), l.version));
-        let draft = self.draft;
-        // Saved: the draft is in the record. Stale: keep it to retry.
+        // Whatever answers (a save, a ticked task, a 409): what is typed and
+        // not stored stays typed, an invalid text included.
         self.saver
-            .start(Box::pin(call(id, version)), move |_, stale| {
-                if !stale {
-                    draft.set(Draft::new());
-                }
+            .start(Box::pin(call(id, version)), move |fresh, _| {
+                let kept = self.stage.with_value(|s| {
+                    self.draft
+                        .with_untracked(|d| model::keep_typed(s, &fresh.fields, self.currency, d))
+                });
+                self.draft.set(kept);
             });
     }
 }
@@ -113,12 +118,14 @@ fn LeadView(data: LeadData, typed: Typed) -> impl IntoView {
         Err(error) => return view! { <ErrorView error /> }.into_any(),
     };
     let users = data.users.clone();
+    let Some(stage) = pipeline.first().cloned() else {
+        return ().into_any();
+    };
     let ctl = LeadCtl {
         saver: Saver::new(data.lead),
         draft: typed.draft,
-    };
-    let Some(stage) = pipeline.first().cloned() else {
-        return ().into_any();
+        stage: StoredValue::new(stage.clone()),
+        currency,
     };
     let (lead, draft) = (ctl.saver.record, ctl.draft);
     let preview = Memo::new({
@@ -133,11 +140,16 @@ fn LeadView(data: LeadData, typed: Typed) -> impl IntoView {
         let stage = stage.clone();
         move || lead.with(|l| draft.with(|d| model::draft_changes(&stage, &l.fields, d, currency)))
     };
-    let dirty = {
+    let savable = {
         let changes = changes.clone();
         Signal::derive(move || !changes().is_empty())
     };
-    let save = move |_| {
+    let invalid = {
+        let stage = stage.clone();
+        Signal::derive(move || draft.with(|d| model::draft_invalid(&stage, d, currency).len()))
+    };
+    let dirty = Signal::derive(move || savable.get() || invalid.get() > 0);
+    let save = move |()| {
         let changes = changes();
         ctl.run(move |id, version| async move {
             let patch = LeadPatch {
@@ -208,6 +220,9 @@ fn LeadView(data: LeadData, typed: Typed) -> impl IntoView {
         })
     };
     let pipeline = Arc::new(pipeline);
+    // Only a change of status re-renders the forms below (their typed
+    // terms live in `typed` either way).
+    let open = Memo::new(move |_| lead.with(|l| l.status.is_open()));
     view! {
         <header class="deal-head" data-test="lead-head" data-version=move || lead.with(|l| l.version)>{head}</header>
         {move || ctl.saver.conflict.get().then(|| view! { <p class="notice" role="alert" data-test="conflict">{i18n.t(Msg::ConflictNoticeLead)}</p> })}
@@ -215,12 +230,11 @@ fn LeadView(data: LeadData, typed: Typed) -> impl IntoView {
         <section class="card checklist">
             <h2>{loc(i18n, &stage.name)}</h2>
             {rows}
-            <div class="row">
-                <button type="button" class="primary" data-test="save-fields" on:click=save
-                    disabled=move || !dirty.get() || ctl.saver.busy.get()>{i18n.t(Msg::SaveFields)}</button>
-            </div>
+            {move || open.get().then(|| view! {
+                <DraftBar savable invalid busy=ctl.saver.busy draft on_save=Callback::new(save.clone()) />
+            })}
         </section>
-        {move || lead.with(|l| l.status.is_open()).then(|| view! {
+        {move || open.get().then(|| view! {
             <Convert ctl preview pipeline=pipeline.clone() policy currency dirty typed />
             <Disqualify ctl />
         })}
@@ -248,37 +262,32 @@ fn Convert(
         close,
         ..
     } = typed;
-    let request = move || {
-        Some(ConvertRequest {
-            lead_by: lead_by.get(),
-            amount: Money::parse_major(&amount.get(), currency).ok()?,
-            expected_close: shared::checklist::parse_date(&close.get())?,
-            version: ctl.saver.record.with(|l| l.version),
-        })
-    };
-    let grade = { move || request().map(|r| policy.grade(r.lead_by, r.amount)) };
-    let verdict = {
+    let form = {
         let p = pipeline.clone();
-        Signal::derive(move || match request() {
-            Some(r) => preview.with(|l| l.check_conversion(&p, &policy, &r)),
-            None => Verdict {
-                allowed: false,
-                blockers: vec![],
-            },
+        Memo::new(move |_| {
+            let (by, typed_amount, typed_close) = (lead_by.get(), amount.get(), close.get());
+            preview.with(|l| {
+                let shown = model::conversion_preview(
+                    l,
+                    &p,
+                    &policy,
+                    by,
+                    &typed_amount,
+                    &typed_close,
+                    currency,
+                );
+                (shown.request, shown.grade, shown.verdict, shown.progress)
+            })
         })
     };
-    let progress = {
-        let p = pipeline.clone();
-        Signal::derive(move || {
-            // Until an amount is typed, the deal-to-be grades as if it were zero.
-            let g = grade().unwrap_or_else(|| policy.grade(lead_by.get(), Money::ZERO));
-            p.first()
-                .map_or((0, 0), |s| preview.with(|l| l.checklist().progress(s, g)))
-        })
-    };
+    let grade = move || form.with(|f| f.1);
+    let verdict = Signal::derive(move || form.with(|f| f.2.clone()));
+    let progress = Signal::derive(move || form.with(|f| f.3));
     let convert = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(req) = request() else { return };
+        let Some(req) = form.with_untracked(|f| f.0.clone()) else {
+            return;
+        };
         let navigate = navigate.clone();
         let id = ctl.saver.record.with_untracked(|l| l.id.clone());
         ctl.saver.busy.set(true);
@@ -303,7 +312,7 @@ fn Convert(
                 <label><span>{i18n.t(Msg::LeadBy)}</span>
                     <select name="lead_by" on:change=move |ev| lead_by.set(if event_target_value(&ev) == "partner" { LeadBy::Partner } else { LeadBy::Us })>
                         <option value="us">{i18n.t(Msg::LeadByUs)}</option>
-                        <option value="partner" selected=move || lead_by.get() == LeadBy::Partner>{i18n.t(Msg::LeadByPartner)}</option>
+                        <option value="partner" prop:selected=move || lead_by.get() == LeadBy::Partner>{i18n.t(Msg::LeadByPartner)}</option>
                     </select></label>
                 <label><span>{i18n.t(Msg::Amount)}</span>
                     <input name="amount" inputmode="decimal" required prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) /></label>

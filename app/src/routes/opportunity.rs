@@ -5,7 +5,7 @@
 
 use crate::api::{self, ApiError};
 use crate::auth::use_auth;
-use crate::components::checklist::{FieldRow, VerdictView};
+use crate::components::checklist::{DraftBar, FieldRow, VerdictView};
 use crate::components::error::{ErrorView, describe};
 use crate::components::fetched::{Fetched, load, on_config_change};
 use crate::components::saver::Saver;
@@ -291,17 +291,23 @@ fn Checklist() -> impl IntoView {
         })
     });
     provide_context(NextVerdict(verdict));
-    let dirty = Signal::derive(move || {
+    // What is typed, against the stored deal's current stage.
+    let typed = move |f: fn(&shared::pipeline::Stage, &Opportunity, &Draft) -> usize| {
         opp.with(|o| {
             ctl.pipeline.with_value(|p| {
-                p.stage(o.stage.as_str()).is_some_and(|s| {
-                    draft.with(|d| !model::draft_changes(s, &o.fields, d, o.currency).is_empty())
-                })
+                p.stage(o.stage.as_str())
+                    .map_or(0, |s| draft.with(|d| f(s, o, d)))
             })
         })
+    };
+    let savable = Signal::derive(move || {
+        typed(|s, o, d| model::draft_changes(s, &o.fields, d, o.currency).len()) > 0
     });
+    let invalid =
+        Signal::derive(move || typed(|s, o, d| model::draft_invalid(s, d, o.currency).len()));
+    let dirty = Signal::derive(move || savable.get() || invalid.get() > 0);
     provide_context(Dirty(dirty));
-    let save = move |_| {
+    let save = move |()| {
         let changes = opp.with_untracked(|o| {
             ctl.pipeline.with_value(|p| {
                 p.stage(o.stage.as_str()).map(|s| {
@@ -372,13 +378,9 @@ fn Checklist() -> impl IntoView {
     view! {
         <section class="card checklist">
             {rows}
-            <div class="row">
-                <button type="button" class="primary" data-test="save-fields"
-                    disabled=move || !dirty.get() || ctl.saver.busy.get() on:click=save>
-                    {i18n.t(Msg::SaveFields)}
-                </button>
-                {move || dirty.get().then(|| view! { <small class="muted">{i18n.t(Msg::UnsavedChanges)}</small> })}
-            </div>
+            {move || ctl.can_edit().then(|| view! {
+                <DraftBar savable invalid busy=ctl.saver.busy draft on_save=Callback::new(save) />
+            })}
             <VerdictView progress verdict />
         </section>
     }

@@ -2,16 +2,15 @@
 //! back) and its grade panel.
 
 use crate::api;
-use crate::components::checklist::VerdictView;
-use crate::components::ui::{GradeBadge, confirm, loc, money, today, track_label};
+use crate::components::close_deal::{Closing, LoseForm, WinForm};
+use crate::components::ui::{GradeBadge, loc, money, track_label};
 use crate::i18n::{Msg, use_i18n};
 use crate::model;
 use crate::routes::opportunity::{Ctl, Dirty, NextVerdict};
 use leptos::prelude::*;
 use shared::api::{GradeOverrideRequest, TransitionRequest};
 use shared::gate::{Target, Transition};
-use shared::opportunity::{Contract, LostInfo};
-use shared::{Grade, Money, Status, Verdict};
+use shared::{Grade, Status, Verdict};
 
 fn go(ctl: Ctl, transition: Transition) {
     ctl.run(move |id, version| async move {
@@ -50,10 +49,14 @@ pub fn Moves() -> impl IntoView {
         view! {
             <section class="card moves" data-test="moves">
                 <h2>{i18n.t(Msg::Moves)}</h2>
-                {if at_final { view! { <Win /> }.into_any() } else { view! { <Advance /> }.into_any() }}
+                {if at_final {
+                    view! { <WinForm closing=closing(ctl) /> }.into_any()
+                } else {
+                    view! { <Advance /> }.into_any()
+                }}
                 {(may_skip && !at_final).then(|| view! { <SkipToFinal /> })}
                 {(here > 1).then(|| view! { <MoveBack /> })}
-                <Lose />
+                <LoseForm closing=closing(ctl) />
             </section>
         }
         .into_any()
@@ -123,101 +126,16 @@ fn SkipToFinal() -> impl IntoView {
     }
 }
 
-#[component]
-fn Win() -> impl IntoView {
-    let i18n = use_i18n();
-    let ctl = expect_context::<Ctl>();
+/// The page's way into the shared win and lose forms.
+fn closing(ctl: Ctl) -> Closing {
     let Dirty(dirty) = expect_context::<Dirty>();
-    let (amount0, currency) = ctl
-        .opp()
-        .with_untracked(|o| (o.amount.format_major(o.currency), o.currency));
-    let number = RwSignal::new(String::new());
-    let amount = RwSignal::new(amount0);
-    let signed = RwSignal::new(today().to_string());
-    let contract = move || {
-        Some(Contract {
-            number: number.get().trim().to_string(),
-            amount: Money::parse_major(&amount.get(), currency).ok()?,
-            signed_on: shared::checklist::parse_date(&signed.get())?,
-        })
-    };
-    let transition = move || Transition {
-        contract: contract(),
-        ..Transition::to(Target::Won)
-    };
-    let verdict = Signal::derive(move || {
-        let t = transition();
-        ctl.opp().with(|o| {
-            ctl.pipeline
-                .with_value(|p| shared::check(o, p, &ctl.policy.get_value(), &t))
-        })
-    });
-    let progress = Signal::derive(move || {
-        ctl.opp()
-            .with(|o| ctl.pipeline.with_value(|p| model::current_progress(o, p)))
-    });
-    let win = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        go(ctl, transition());
-    };
-    view! {
-        <form class="form win" on:submit=win data-test="win-form">
-            <h3>{i18n.t(Msg::WinTitle)}</h3>
-            <div class="grid">
-                <label><span>{i18n.t(Msg::ContractNumber)}</span>
-                    <input name="contract_number" required on:input=move |ev| number.set(event_target_value(&ev)) /></label>
-                <label><span>{i18n.t(Msg::ContractAmount)}</span>
-                    <input name="contract_amount" inputmode="decimal" required prop:value=move || amount.get()
-                        on:input=move |ev| amount.set(event_target_value(&ev)) /></label>
-                <label><span>{i18n.t(Msg::SignedOn)}</span>
-                    <input name="signed_on" type="date" required prop:value=move || signed.get()
-                        on:input=move |ev| signed.set(event_target_value(&ev)) /></label>
-            </div>
-            <VerdictView progress verdict />
-            <button type="submit" class="primary" data-test="win"
-                disabled=move || ctl.saver.busy.get() || dirty.get() || contract().is_none() || !verdict.with(|v| v.allowed)>
-                {i18n.t(Msg::MarkWon)}
-            </button>
-        </form>
-    }
-}
-
-#[component]
-fn Lose() -> impl IntoView {
-    let i18n = use_i18n();
-    let ctl = expect_context::<Ctl>();
-    let reason = RwSignal::new(String::new());
-    let competitor = RwSignal::new(String::new());
-    let lose = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if !confirm(i18n.t(Msg::ConfirmLose)) {
-            return;
-        }
-        let lost = LostInfo {
-            reason: reason.get_untracked(),
-            competitor: Some(competitor.get_untracked()).filter(|c| !c.trim().is_empty()),
-        };
-        go(
-            ctl,
-            Transition {
-                lost: Some(lost),
-                ..Transition::to(Target::Lost)
-            },
-        );
-    };
-    view! {
-        <details class="lose">
-            <summary>{i18n.t(Msg::MarkLost)}</summary>
-            <form class="form" on:submit=lose data-test="lose-form">
-                <label><span>{i18n.t(Msg::LostReason)}</span>
-                    <input name="reason" required on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
-                <label><span>{i18n.t(Msg::Competitor)}</span>
-                    <input name="competitor" on:input=move |ev| competitor.set(event_target_value(&ev)) /></label>
-                <button type="submit" data-test="lose" disabled=move || ctl.saver.busy.get() || reason.with(|r| r.trim().is_empty())>
-                    {i18n.t(Msg::MarkLost)}
-                </button>
-            </form>
-        </details>
+    Closing {
+        deal: ctl.opp(),
+        pipeline: ctl.pipeline,
+        policy: ctl.policy,
+        busy: ctl.saver.busy,
+        unsaved: dirty,
+        go: Callback::new(move |t| go(ctl, t)),
     }
 }
 

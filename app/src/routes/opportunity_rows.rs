@@ -182,7 +182,10 @@ pub fn RoleRow(role: RoleRequirement) -> impl IntoView {
     let options = ctl.users.with_value(|users| {
         users
             .iter()
-            .map(|u| view! { <option value=u.id.clone()>{u.name.clone()}</option> })
+            .map(|u| {
+                let id = u.id.clone();
+                view! { <option value=u.id.clone() prop:selected=move || pick.with(|p| *p == id)>{u.name.clone()}</option> }
+            })
             .collect_view()
     });
     let staffed = current.is_some();
@@ -191,7 +194,7 @@ pub fn RoleRow(role: RoleRequirement) -> impl IntoView {
             <span class="mark" aria-hidden="true">{if staffed { "✓" } else { "○" }}</span>
             <label for=format!("role-{key}")>{team_role_name(ctl, key.as_str())}</label>
             <div class="control">
-                <select id=format!("role-{key}") data-test="role-user" prop:value=move || pick.get()
+                <select id=format!("role-{key}") data-test="role-user"
                     on:change=move |ev| pick.set(event_target_value(&ev))
                     disabled=move || ctl.saver.busy.get() || !ctl.can_steer()>
                     <option value="">{i18n.t(Msg::Choose)}</option>
