@@ -180,6 +180,8 @@ messages! {
     MoveOn => ("推进 →", "Move on →"),
     CloseDeal => ("赢单或输单…", "Win or lose…"),
     CloseDialog => ("关闭", "Close"),
+    LostInStage => ("输单时所在阶段", "Lost in stage"),
+    RejectNeedsComment => ("驳回需填写审批意见", "A reject needs a comment"),
     CardChanged => (
         "其他人刚刚修改了这个商机，已显示最新状态。",
         "Someone else just changed this deal; it now shows the latest state.",

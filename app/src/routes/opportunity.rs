@@ -375,7 +375,10 @@ fn Checklist() -> impl IntoView {
             <ul class="reqs" data-test="checklist">{fields}{tasks}{approvals}{roles}</ul>
         })
     };
-    view! {
+    // A closed deal has no checklist to work: its outcome says what happened.
+    let open = Memo::new(move |_| opp.with(|o| o.is_open()));
+    move || {
+        open.get().then(|| view! {
         <section class="card checklist">
             {rows}
             {move || ctl.can_edit().then(|| view! {
@@ -383,6 +386,7 @@ fn Checklist() -> impl IntoView {
             })}
             <VerdictView progress verdict />
         </section>
+        })
     }
 }
 

@@ -185,7 +185,8 @@ fn MoveBack() -> impl IntoView {
     }
 }
 
-/// A closed deal: the contract, or why it was lost.
+/// A closed deal, read only: the contract, or why it was lost, to whom and
+/// in which stage.
 #[component]
 fn Outcome() -> impl IntoView {
     let i18n = use_i18n();
@@ -195,17 +196,31 @@ fn Outcome() -> impl IntoView {
             (Some(c), _) => view! {
                 <section class="card outcome won" data-test="outcome">
                     <h2>{i18n.t(Msg::StatusWon)}</h2>
-                    <p>{i18n.t(Msg::ContractNumber)}": "{c.number.clone()}" · "{money(c.amount, o.currency)}" · "{c.signed_on.to_string()}</p>
+                    <dl class="facts">
+                        <dt>{i18n.t(Msg::ContractNumber)}</dt><dd data-test="outcome-contract">{c.number.clone()}</dd>
+                        <dt>{i18n.t(Msg::ContractAmount)}</dt><dd>{money(c.amount, o.currency)}</dd>
+                        <dt>{i18n.t(Msg::SignedOn)}</dt><dd>{c.signed_on.to_string()}</dd>
+                    </dl>
                 </section>
             }
             .into_any(),
-            (None, Some(l)) => view! {
-                <section class="card outcome lost" data-test="outcome">
-                    <h2>{i18n.t(Msg::StatusLost)}</h2>
-                    <p>{l.reason.clone()}{l.competitor.clone().map(|c| format!(" · {c}"))}</p>
-                </section>
+            (None, Some(l)) => {
+                let stage = ctl.pipeline.with_value(|p| {
+                    p.stage(o.stage.as_str())
+                        .map_or_else(|| o.stage.to_string(), |s| loc(i18n, &s.name))
+                });
+                view! {
+                    <section class="card outcome lost" data-test="outcome">
+                        <h2>{i18n.t(Msg::StatusLost)}</h2>
+                        <dl class="facts">
+                            <dt>{i18n.t(Msg::LostReason)}</dt><dd data-test="outcome-reason">{l.reason.clone()}</dd>
+                            {l.competitor.clone().map(|c| view! { <dt>{i18n.t(Msg::Competitor)}</dt><dd>{c}</dd> })}
+                            <dt>{i18n.t(Msg::LostInStage)}</dt><dd data-test="outcome-stage">{stage}</dd>
+                        </dl>
+                    </section>
+                }
+                .into_any()
             }
-            .into_any(),
             _ => ().into_any(),
         })
     }

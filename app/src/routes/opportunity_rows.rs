@@ -128,11 +128,17 @@ pub fn ApprovalRow(process: Process) -> impl IntoView {
                     let (approve, reject) = (decide.clone(), decide.clone());
                     view! {
                         <input type="text" placeholder=i18n.t(Msg::Comment) aria-label=i18n.t(Msg::Comment)
+                            maxlength=shared::checklist::MAX_NOTE
                             data-test="approval-comment" on:input=move |ev| comment.set(event_target_value(&ev)) />
                         <button type="button" class="primary" data-test="approve" disabled=move || ctl.saver.busy.get()
                             on:click=move |_| approve(true)>{i18n.t(Msg::Approve)}</button>
-                        <button type="button" data-test="reject" disabled=move || ctl.saver.busy.get()
+                        <button type="button" data-test="reject"
+                            disabled=move || ctl.saver.busy.get() || comment.with(|c| c.trim().is_empty())
+                            title=i18n.t(Msg::RejectNeedsComment)
                             on:click=move |_| reject(false)>{i18n.t(Msg::Reject)}</button>
+                        {move || comment.with(|c| c.trim().is_empty()).then(|| view! {
+                            <small class="muted" data-test="reject-hint">{i18n.t(Msg::RejectNeedsComment)}</small>
+                        })}
                     }
                 })}
             </div>
