@@ -3,7 +3,8 @@
 //! final-stage card on the board opens the win / lose dialog instead of
 //! winning in one click; the lead page keeps typed text through a ticked
 //! task and a save, and its conversion preview always matches its boxes;
-//! "Save fields" with one invalid value keeps it typed, marked and unsaved.
+//! "Save fields" with one invalid value keeps it typed, marked and unsaved;
+//! a closed deal's page is its outcome, read only.
 
 use dealgate_tests::{
     Session, browser, call, call_ok, click, complete_stage, converted_deal, find, get_deal,
@@ -150,6 +151,23 @@ async fn a_final_stage_card_on_the_board_opens_the_win_dialog_and_wins_only_with
             "the won card stayed on the board"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The won deal's page is its outcome, read only: no checklist, no
+    // verdict, no save button.
+    client
+        .goto(&url(&format!("/opportunities/{}", deal.id)))
+        .await
+        .unwrap();
+    wait_text(&client, "[data-test=outcome-contract]", |t| {
+        t == "HT-BOARD-1"
+    })
+    .await;
+    for gone in [
+        "[data-test=checklist]",
+        "[data-test=verdict]",
+        "[data-test=save-fields]",
+    ] {
+        assert!(!exists(&client, gone).await, "{gone} on a closed deal");
     }
     client.close().await.unwrap();
 }
