@@ -7,7 +7,8 @@ use dealgate_tests::{
 use fantoccini::Locator;
 
 #[tokio::test]
-async fn shell_renders_in_english_for_an_english_browser_and_shows_the_server_version() {
+async fn shell_renders_in_english_for_an_english_browser_shows_the_server_version_and_a_sign_in_link()
+ {
     let client = browser("en-US").await;
 
     client.goto(&url("/about")).await.unwrap();
@@ -25,6 +26,13 @@ async fn shell_renders_in_english_for_an_english_browser_and_shows_the_server_ve
     assert_eq!(
         wait_attr(&client, "html", "lang").await.as_deref(),
         Some("en")
+    );
+    // Signed out, the header offers the way in, back to this page after.
+    assert_eq!(
+        wait_attr(&client, "[data-test=sign-in-link]", "href")
+            .await
+            .as_deref(),
+        Some("/login?next=%2Fabout")
     );
     client.close().await.unwrap();
 }

@@ -72,6 +72,7 @@ fn UserMenu() -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
     let navigate = use_navigate();
+    let here = leptos_router::hooks::use_location();
     let sign_out = move |_| {
         let navigate = navigate.clone();
         spawn_local(async move {
@@ -82,14 +83,27 @@ fn UserMenu() -> impl IntoView {
         });
     };
     move || {
-        auth.user.get().map(|me| {
-            view! {
-                <div class="user-menu">
-                    <span class="user-name" title=i18n.t(Msg::SignedInAs) data-test="user-name">{me.name}</span>
-                    <button type="button" on:click=sign_out.clone() data-test="sign-out">{i18n.t(Msg::SignOut)}</button>
-                </div>
-            }
+        match auth.user.get() {
+        Some(me) => view! {
+            <div class="user-menu">
+                <span class="user-name" title=i18n.t(Msg::SignedInAs) data-test="user-name">{me.name}</span>
+                <button type="button" on:click=sign_out.clone() data-test="sign-out">{i18n.t(Msg::SignOut)}</button>
+            </div>
+        }
+        .into_any(),
+        // Signed out (the about page, a 404): the way in, back to here after.
+        None => (move || {
+            let path = here.pathname.get();
+            (!path.starts_with("/login")).then(|| {
+                view! {
+                    <div class="user-menu">
+                        <a href=login_url(&path) data-test="sign-in-link">{i18n.t(Msg::SignIn)}</a>
+                    </div>
+                }
+            })
         })
+        .into_any(),
+    }
     }
 }
 
