@@ -332,11 +332,19 @@ async fn a_c_deal_is_fast_tracked_to_the_final_stage_and_won_in_the_browser() {
     let rep = &people.rep;
 
     complete_stage(&people, &deal_url, &tender.stages[1], Grade::C).await;
-    changed(
-        rep,
-        "[data-test=deal-head]",
-        click(rep, "[data-test=skip-to-final]"),
-    )
+    // Skipping several stages asks first: "no" moves nothing.
+    let before = version(rep, "[data-test=deal-head]").await;
+    click(rep, "[data-test=skip-to-final]").await;
+    let question = rep.get_alert_text().await.unwrap();
+    let n = tender.stages.len() - 3;
+    assert!(question.contains(&format!("Skip {n} stages")), "{question}");
+    rep.dismiss_alert().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(version(rep, "[data-test=deal-head]").await, before);
+    changed(rep, "[data-test=deal-head]", async {
+        click(rep, "[data-test=skip-to-final]").await;
+        rep.accept_alert().await.unwrap();
+    })
     .await;
     let skipped = rep
         .find_all(Locator::Css("[data-test=step][data-state=skipped]"))

@@ -111,9 +111,24 @@ fn SkipToFinal() -> impl IntoView {
         },
     });
     let skip = move |_| {
-        if let Some(to) = target() {
-            go(ctl, Transition::to(to));
+        let Some(to) = target() else { return };
+        // Several stages at once: say which and ask first.
+        let (skipped, name) = ctl.opp().with_untracked(|o| {
+            ctl.pipeline.with_value(|p| {
+                let here = p.index_of(o.stage.as_str()).unwrap_or(0);
+                let last = p.stages.len().saturating_sub(1);
+                let name = p.last().map(|s| loc(i18n, &s.name)).unwrap_or_default();
+                (last.saturating_sub(here + 1), name)
+            })
+        });
+        let question = i18n
+            .t(Msg::ConfirmSkip)
+            .replace("{n}", &skipped.to_string())
+            .replace("{stage}", &name);
+        if skipped > 0 && !crate::components::ui::confirm(&question) {
+            return;
         }
+        go(ctl, Transition::to(to));
     };
     view! {
         <div class="row">
