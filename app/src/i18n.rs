@@ -134,6 +134,7 @@ messages! {
     ContractAmount => ("合同金额", "Contract amount"),
     SignedOn => ("签约日期", "Signed on"),
     MarkWon => ("标记为赢单", "Mark as won"),
+    MovedOn => ("已推进到“{stage}”。如需撤回，请用下方的“移回之前的阶段”，需填写原因。", "Moved on to “{stage}”. To undo it, use “Move back a stage” below: it asks for a reason."),
     ConfirmSkip => ("将跳过 {n} 个阶段，直接进入“{stage}”。确定吗？", "Skip {n} stages and go straight to “{stage}”?"),
     ConfirmLose => ("确定将该商机标记为输单？此操作不可撤销。", "Mark this deal as lost? This cannot be undone."),
     MarkLost => ("标记为输单", "Mark as lost"),

@@ -224,6 +224,11 @@ async fn advance(rep: &Client) {
         click(rep, "[data-test=advance]"),
     )
     .await;
+    // Where it went, and how to undo it (a move back needs a reason).
+    wait_text(rep, "[data-test=moved-notice]", |t| {
+        t.contains("Moved on to") && t.contains("asks for a reason")
+    })
+    .await;
 }
 
 async fn win(rep: &Client, number: &str) {

@@ -29,7 +29,40 @@ fn go(ctl: Ctl, transition: Transition) {
 pub fn Moves() -> impl IntoView {
     let i18n = use_i18n();
     let ctl = expect_context::<Ctl>();
-    move || {
+    // Moved forward while on the page: say where, and how to undo it (a move
+    // back needs a reason, so it is not one click).
+    let stage_index = Memo::new(move |_| {
+        ctl.opp().with(|o| {
+            ctl.pipeline
+                .with_value(|p| p.index_of(o.stage.as_str()).unwrap_or(0))
+        })
+    });
+    let moved_to = RwSignal::new(None::<String>);
+    Effect::new(move |before: Option<usize>| {
+        let now = stage_index.get();
+        if before.is_some_and(|b| now > b) {
+            let name = ctl.pipeline.with_value(|p| {
+                p.stages
+                    .get(now)
+                    .map(|s| loc(i18n, &s.name))
+                    .unwrap_or_default()
+            });
+            moved_to.set(Some(name));
+        }
+        now
+    });
+    let notice = move || {
+        moved_to.get().map(|stage| {
+            view! {
+                <p class="notice" role="status" data-test="moved-notice">
+                    {i18n.t(Msg::MovedOn).replace("{stage}", &stage)}
+                    <button type="button" class="icon" aria-label=i18n.t(Msg::CloseDialog)
+                        on:click=move |_| moved_to.set(None)>"×"</button>
+                </p>
+            }
+        })
+    };
+    let moves = move || {
         let open = ctl.opp().with(|o| o.status == Status::Open);
         if !open {
             return view! { <Outcome /> }.into_any();
@@ -60,7 +93,8 @@ pub fn Moves() -> impl IntoView {
             </section>
         }
         .into_any()
-    }
+    };
+    view! { {notice} {moves} }
 }
 
 #[component]
