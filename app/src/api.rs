@@ -544,6 +544,13 @@ pub async fn set_team(id: &str, update: &TeamUpdate) -> Result<Opportunity, ApiE
     send_json("PUT", &format!("/api/opportunities/{id}/team"), update).await
 }
 
+pub async fn change_owner(
+    id: &str,
+    req: &shared::api::OwnerChange,
+) -> Result<Opportunity, ApiError> {
+    send_json("PUT", &format!("/api/opportunities/{id}/owner"), req).await
+}
+
 pub async fn override_grade(id: &str, req: &GradeOverrideRequest) -> Result<Opportunity, ApiError> {
     send_json(
         "POST",

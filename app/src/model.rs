@@ -8,6 +8,7 @@ use shared::api::Config;
 use shared::checklist::{FieldValueError, Fields, validate_field_value};
 use shared::gate::{self, Target, Transition, Verdict};
 use shared::lead::{ConvertRequest, Lead};
+use shared::opportunity::OpportunityPatch;
 use shared::pipeline::{FieldKind, RequiredField, Stage};
 use shared::{Currency, GradingPolicy, LeadBy, Money, Opportunity, Pipeline};
 use std::collections::BTreeMap;
@@ -246,6 +247,95 @@ pub fn conversion_preview(
         verdict,
         progress: (met, total),
     }
+}
+
+/// A deal's own terms as typed on its page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terms {
+    pub name: String,
+    pub customer: String,
+    pub amount: String,
+    pub close: String,
+    pub lead_by: LeadBy,
+}
+
+impl Terms {
+    /// The terms as stored, as the inputs show them.
+    pub fn of(o: &Opportunity) -> Terms {
+        Terms {
+            name: o.name.clone(),
+            customer: o.customer.clone(),
+            amount: o.amount.format_major(o.currency),
+            close: o.expected_close.to_string(),
+            lead_by: o.lead_by,
+        }
+    }
+}
+
+/// Why a typed term cannot be sent, by input name, in both languages.
+pub type TermProblems = Vec<(&'static str, shared::Localized)>;
+
+/// The PATCH the typed terms make (only what differs from `o`), or what is
+/// wrong with the inputs. What the shared rule refuses (an empty name, a
+/// too long one) is [`terms_preview`]'s to say, as the server would.
+pub fn terms_patch(o: &Opportunity, t: &Terms) -> Result<OpportunityPatch, TermProblems> {
+    let mut problems = TermProblems::new();
+    let amount = match Money::parse_major(&t.amount, o.currency) {
+        Ok(a) if a > Money::ZERO => Some(a),
+        Ok(_) => {
+            problems.push((
+                "amount",
+                shared::Localized::new("金额必须大于零", "The amount must be more than zero"),
+            ));
+            None
+        }
+        Err(e) => {
+            let (zh, en) = match e {
+                shared::MoneyError::Negative => ("金额不能为负数", "The amount cannot be negative"),
+                shared::MoneyError::TooLarge => ("金额过大", "The amount is too large"),
+                _ => (
+                    "请输入金额，如 1,200,000 或 1200000.50",
+                    "Enter an amount such as 1,200,000 or 1200000.50",
+                ),
+            };
+            problems.push(("amount", shared::Localized::new(zh, en)));
+            None
+        }
+    };
+    let close = shared::checklist::parse_date(&t.close);
+    if close.is_none() {
+        problems.push((
+            "expected_close",
+            shared::Localized::new("请输入有效日期", "Enter a real date (YYYY-MM-DD)"),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let differs = |typed: &str, stored: &str| (typed.trim() != stored).then(|| typed.to_string());
+    Ok(OpportunityPatch {
+        version: o.version,
+        name: differs(&t.name, &o.name),
+        customer: differs(&t.customer, &o.customer),
+        amount: amount.filter(|a| *a != o.amount),
+        expected_close: close.filter(|d| *d != o.expected_close),
+        lead_by: Some(t.lead_by).filter(|l| *l != o.lead_by),
+        fields: None,
+    })
+}
+
+/// The deal as the server would have it after `patch`, by the same shared
+/// rule (its new grade and track), or that rule's refusal.
+pub fn terms_preview(
+    o: &Opportunity,
+    patch: &OpportunityPatch,
+    pipeline: &Pipeline,
+    policy: &GradingPolicy,
+    actor: &shared::Actor,
+) -> Result<Opportunity, shared::OpError> {
+    let mut next = o.clone();
+    next.patch(patch, pipeline, policy, actor)?;
+    Ok(next)
 }
 
 #[cfg(test)]
@@ -520,5 +610,47 @@ mod tests {
             ready.request.map(|r| r.amount),
             Some(Money::from_major(1_200_000, cny).unwrap())
         );
+    }
+
+    #[test]
+    fn typed_terms_patch_only_what_differs_and_preview_the_regrade() {
+        let (opp, pipeline, policy) = b_deal();
+        let owner = shared::Actor::new(opp.owner_id.clone(), &[shared::Role::Rep]);
+        let mut t = Terms::of(&opp);
+        // As stored: an empty patch, the same deal.
+        let same = terms_patch(&opp, &t).unwrap();
+        assert_eq!(same.name, None);
+        assert_eq!(same.amount, None);
+        assert_eq!(same.lead_by, None);
+
+        // A quarter of the amount: B drops to C, the fast track, before any save.
+        t.amount = "500,000".into();
+        t.name = "  New name ".into();
+        let patch = terms_patch(&opp, &t).unwrap();
+        assert_eq!(
+            patch.amount,
+            Some(Money::from_major(500_000, Currency::CNY).unwrap())
+        );
+        let next = terms_preview(&opp, &patch, &pipeline, &policy, &owner).unwrap();
+        assert_eq!(next.grade.effective, shared::Grade::C);
+        assert_eq!(next.track, shared::Track::Fast);
+        assert_eq!(next.name, "New name");
+
+        // Zero, junk and an impossible date are named on their inputs.
+        for (amount, close, names) in [
+            ("0", "2027-01-31", vec!["amount"]),
+            ("lots", "2027-02-30", vec!["amount", "expected_close"]),
+            ("-5", "2027-01-31", vec!["amount"]),
+        ] {
+            t.amount = amount.into();
+            t.close = close.into();
+            let problems = terms_patch(&opp, &t).unwrap_err();
+            assert_eq!(problems.iter().map(|p| p.0).collect::<Vec<_>>(), names);
+        }
+        // An empty name is the shared rule's refusal, as on the server.
+        let mut t = Terms::of(&opp);
+        t.name = "  ".into();
+        let patch = terms_patch(&opp, &t).unwrap();
+        assert!(terms_preview(&opp, &patch, &pipeline, &policy, &owner).is_err());
     }
 }

@@ -260,6 +260,12 @@ pub const ROUTES: &[Route] = &[
         MANAGERS
     ),
     route!(
+        Put,
+        "/api/opportunities/{id}/owner",
+        opportunities::change_owner,
+        MANAGERS
+    ),
+    route!(
         Get,
         "/api/opportunities/{id}/check",
         opportunities::check_opportunity,
@@ -480,6 +486,7 @@ mod tests {
             "/api/opportunities/{id}/grade-override",
             "manager|admin",
         ),
+        ("PUT", "/api/opportunities/{id}/owner", "manager|admin"),
         ("GET", "/api/opportunities/{id}/check", "signed_in"),
         ("POST", "/api/opportunities/{id}/transition", "signed_in"),
         ("GET", "/api/opportunities/{id}/history", "signed_in"),

@@ -300,6 +300,14 @@ pub struct GradeOverrideRequest {
     pub version: u64,
 }
 
+/// `PUT /api/opportunities/{id}/owner` (managers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwnerChange {
+    pub owner_id: String,
+    pub version: u64,
+}
+
 /// `POST …/transition`: the gate's [`Transition`](crate::gate::Transition)
 /// plus the version it was decided on, in one flat object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

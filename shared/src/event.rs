@@ -79,6 +79,11 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         policy_version: Option<u64>,
     },
+    /// A manager handed the deal to another salesperson.
+    OwnerChanged {
+        from: String,
+        to: String,
+    },
     /// The partner's registration protection ended while the deal was
     /// still open: the deal is no longer reserved for them.
     ProtectionExpired {

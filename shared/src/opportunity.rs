@@ -161,6 +161,8 @@ pub enum OpError {
     Required(&'static str),
     #[error("`{0}` is too long")]
     TooLong(&'static str),
+    #[error("`{0}` must be more than zero")]
+    NotPositive(&'static str),
 }
 
 impl OpError {
@@ -184,6 +186,7 @@ impl OpError {
             OpError::Grade(e) => e.code(),
             OpError::Required(_) => "required",
             OpError::TooLong(_) => "too_long",
+            OpError::NotPositive(_) => "not_positive",
         }
     }
 
@@ -214,6 +217,7 @@ impl OpError {
             OpError::Grade(GradeError::UnknownGrade) => "未知的等级".to_string(),
             OpError::Required(what) => format!("必须填写 `{what}`"),
             OpError::TooLong(what) => format!("`{what}` 过长"),
+            OpError::NotPositive(what) => format!("`{what}` 必须大于零"),
         };
         Localized::new(zh, en)
     }
@@ -363,6 +367,9 @@ impl Opportunity {
                 changed.push("customer");
             }
         }
+        if patch.amount.is_some_and(|a| a <= Money::ZERO) {
+            return Err(OpError::NotPositive("amount"));
+        }
         if let Some(amount) = patch.amount.filter(|a| *a != self.amount) {
             next.amount = amount;
             changed.push("amount");
@@ -392,6 +399,26 @@ impl Opportunity {
         next.bump();
         *self = next;
         Ok(events)
+    }
+
+    /// A manager hands the deal to another salesperson (that they exist,
+    /// are active and sell is the server's check). The same owner is no
+    /// change; a closed deal keeps its owner.
+    pub fn change_owner(&mut self, to: &str, actor: &Actor) -> Result<Vec<EventKind>, OpError> {
+        self.open_for(actor.is_manager())?;
+        let to = to.trim();
+        if to.is_empty() {
+            return Err(OpError::Required("owner_id"));
+        }
+        if to == self.owner_id {
+            return Ok(Vec::new());
+        }
+        let from = std::mem::replace(&mut self.owner_id, to.to_string());
+        self.bump();
+        Ok(vec![EventKind::OwnerChanged {
+            from,
+            to: to.to_string(),
+        }])
     }
 
     pub fn set_task(

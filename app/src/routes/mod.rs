@@ -20,6 +20,7 @@ pub mod opportunity;
 pub mod opportunity_history;
 pub mod opportunity_moves;
 pub mod opportunity_rows;
+pub mod opportunity_terms;
 pub mod registrations;
 
 use leptos::prelude::*;

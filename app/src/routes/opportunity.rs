@@ -15,6 +15,7 @@ use crate::model::{self, Draft};
 use crate::routes::opportunity_history::History;
 use crate::routes::opportunity_moves::{GradePanel, Moves};
 use crate::routes::opportunity_rows::{ApprovalRow, RoleRow, TaskRow};
+use crate::routes::opportunity_terms::DealTerms;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::api::{Config, UserSummary};
@@ -155,6 +156,9 @@ fn Deal(data: DealData) -> impl IntoView {
         });
     });
     let opp = ctl.opp();
+    // Only a change of who may edit re-renders the terms form (it keeps
+    // what is typed across every other change).
+    let editable = Memo::new(move |_| ctl.can_edit());
     let head = move || {
         opp.with(|o| {
             let status = status_label(i18n, o.status);
@@ -163,6 +167,7 @@ fn Deal(data: DealData) -> impl IntoView {
                 <p class="meta">
                     <span>{o.customer.clone()}</span>
                     <span data-test="deal-amount">{money(o.amount, o.currency)}</span>
+                    <span data-test="deal-close">{i18n.t(Msg::ExpectedClose)}": "{o.expected_close.to_string()}</span>
                     <GradeBadge grade=o.grade.effective />
                     <span data-test="deal-track">{track_label(i18n, o.track)}</span>
                     <span class=format!("status status-{}", o.status.as_str()) data-test="deal-status">{status}</span>
@@ -187,6 +192,7 @@ fn Deal(data: DealData) -> impl IntoView {
                 <Moves />
             </div>
             <aside class="deal-side">
+                {move || editable.get().then(|| view! { <DealTerms /> })}
                 <GradePanel />
                 <History />
             </aside>

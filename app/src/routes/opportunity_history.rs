@@ -169,5 +169,11 @@ fn describe_event(i18n: I18n, ctl: Ctl, kind: &EventKind) -> String {
         EventKind::ProtectionExpired { ended_on, .. } => {
             format!("{} · {ended_on}", t(Msg::EvProtectionExpired))
         }
+        EventKind::OwnerChanged { from, to } => format!(
+            "{} · {} → {}",
+            t(Msg::EvOwnerChanged),
+            ctl.user(from),
+            ctl.user(to)
+        ),
     }
 }

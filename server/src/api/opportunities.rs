@@ -12,8 +12,8 @@ use crate::store::events::{self, Entity};
 use crate::store::opportunities as store;
 use shared::access::DealAction;
 use shared::api::{
-    ApprovalDecision, GradeOverrideRequest, Page, TaskUpdate, TeamUpdate, TransitionRequest,
-    VersionOnly,
+    ApprovalDecision, GradeOverrideRequest, OwnerChange, Page, TaskUpdate, TeamUpdate,
+    TransitionRequest, VersionOnly,
 };
 use shared::event::{Event, EventKind};
 use shared::gate::{self, Target, Transition};
@@ -164,6 +164,33 @@ pub async fn override_grade(ctx: Ctx<'_>) -> ApiResult {
             &r.actor,
             r.now,
         )?)
+    })
+    .await
+}
+
+/// `PUT /api/opportunities/{id}/owner` (managers): the deal goes to another
+/// active salesperson, audited; 422 `unknown_user` for anyone else.
+pub async fn change_owner(ctx: Ctx<'_>) -> ApiResult {
+    let body: OwnerChange = ctx.body()?;
+    let to = body.owner_id.trim();
+    let sells = match crate::store::users::by_id(ctx.db(), to).await? {
+        Some(u) if u.active == 1 => u
+            .into_me()?
+            .roles
+            .iter()
+            .any(|r| matches!(r, shared::Role::Rep | shared::Role::Manager)),
+        _ => false,
+    };
+    if !sells {
+        return Err(ApiError::Invalid(vec![shared::validate::FieldIssue::new(
+            "owner_id",
+            "unknown_user",
+            "没有这个在职的销售人员",
+            "No active salesperson with this id",
+        )]));
+    }
+    mutate(&ctx, Some(body.version), |opp, r| {
+        Ok(opp.change_owner(to, &r.actor)?)
     })
     .await
 }
