@@ -17,12 +17,29 @@ use std::collections::BTreeMap;
 /// text of each input (`""` clears the field).
 pub type Draft = BTreeMap<String, String>;
 
+/// Why a field's input text is not a value of its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputError {
+    Value(FieldValueError),
+    /// An amount, with exactly what is wrong with it.
+    Money(shared::MoneyError),
+}
+
+impl InputError {
+    pub fn message(self) -> shared::Localized {
+        match self {
+            InputError::Value(e) => e.message(),
+            InputError::Money(e) => e.message(),
+        }
+    }
+}
+
 /// The JSON value a field's input text stands for: `Ok(None)` clears it.
 pub fn parse_input(
     field: &RequiredField,
     text: &str,
     currency: Currency,
-) -> Result<Option<Value>, FieldValueError> {
+) -> Result<Option<Value>, InputError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -30,11 +47,11 @@ pub fn parse_input(
     let value = match field.kind {
         FieldKind::Money => Money::parse_major(text, currency)
             .map(|m| Value::from(m.minor()))
-            .map_err(|_| FieldValueError::NotMoney)?,
+            .map_err(InputError::Money)?,
         FieldKind::Bool => Value::Bool(text == "true"),
         _ => Value::String(text.to_string()),
     };
-    validate_field_value(field, &value)?;
+    validate_field_value(field, &value).map_err(InputError::Value)?;
     Ok(Some(value))
 }
 
@@ -290,15 +307,7 @@ pub fn terms_patch(o: &Opportunity, t: &Terms) -> Result<OpportunityPatch, TermP
             None
         }
         Err(e) => {
-            let (zh, en) = match e {
-                shared::MoneyError::Negative => ("金额不能为负数", "The amount cannot be negative"),
-                shared::MoneyError::TooLarge => ("金额过大", "The amount is too large"),
-                _ => (
-                    "请输入金额，如 1,200,000 或 1200000.50",
-                    "Enter an amount such as 1,200,000 or 1200000.50",
-                ),
-            };
-            problems.push(("amount", shared::Localized::new(zh, en)));
+            problems.push(("amount", e.message()));
             None
         }
     };
@@ -415,7 +424,7 @@ mod tests {
         );
         assert_eq!(
             parse_input(field, "lots", opp.currency),
-            Err(FieldValueError::NotMoney)
+            Err(InputError::Money(shared::MoneyError::Invalid))
         );
         assert_eq!(parse_input(field, "  ", opp.currency), Ok(None));
     }

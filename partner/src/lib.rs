@@ -127,12 +127,20 @@ mod tests {
 
     #[test]
     fn a_mistyped_amount_says_what_is_wrong_with_it_not_that_it_is_missing() {
-        let issues = check(typed(&[("amount", "1.234")]), today(), Currency::CNY).unwrap_err();
-        assert_eq!(issues.len(), 1);
-        assert_eq!(
-            (issues[0].field.as_str(), issues[0].code.as_str()),
-            ("amount", "amount_invalid")
-        );
+        for (amount, code) in [
+            ("1.234", "amount_too_many_decimals"),
+            ("lots", "amount_invalid"),
+            ("-3", "amount_negative"),
+        ] {
+            let issues = check(typed(&[("amount", amount)]), today(), Currency::CNY).unwrap_err();
+            assert_eq!(issues.len(), 1);
+            assert_eq!(
+                (issues[0].field.as_str(), issues[0].code.as_str()),
+                ("amount", code)
+            );
+        }
+        // 120万 is what a Chinese partner types: accepted.
+        assert!(check(typed(&[("amount", "120万")]), today(), Currency::CNY).is_ok());
         let empty = check(typed(&[("amount", "")]), today(), Currency::CNY).unwrap_err();
         assert_eq!(empty[0].code, "required");
     }

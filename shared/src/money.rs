@@ -16,6 +16,8 @@ pub enum MoneyError {
     TooLarge,
     #[error("not an amount")]
     Invalid,
+    #[error("too many decimals")]
+    TooManyDecimals,
     #[error("currency must be a three-letter ISO 4217 code")]
     Currency,
 }
@@ -27,8 +29,26 @@ impl MoneyError {
             MoneyError::Negative => "amount_negative",
             MoneyError::TooLarge => "amount_too_large",
             MoneyError::Invalid => "amount_invalid",
+            MoneyError::TooManyDecimals => "amount_too_many_decimals",
             MoneyError::Currency => "currency_invalid",
         }
+    }
+
+    /// What to tell the person who typed the amount.
+    pub fn message(self) -> crate::Localized {
+        let (zh, en) = match self {
+            MoneyError::Negative => ("金额不能为负数", "The amount cannot be negative"),
+            MoneyError::TooLarge => ("金额过大", "The amount is too large"),
+            MoneyError::TooManyDecimals => (
+                "小数位过多：最多精确到分（两位小数）",
+                "Too many decimals: at most two (cents)",
+            ),
+            MoneyError::Invalid | MoneyError::Currency => (
+                "请填写金额，例如 1,200,000、120万 或 1.2亿",
+                "Enter an amount such as 1,200,000, 120万 or 1.2亿",
+            ),
+        };
+        crate::Localized::new(zh, en)
     }
 }
 
@@ -127,52 +147,63 @@ impl Money {
         self.0
     }
 
-    /// Parses what a person types: `1,234,567.89`, `1234567`, `¥ 1 000`.
-    /// At most as many decimals as the currency has.
+    /// Parses what a person types, in either language: `1,234,567.89`,
+    /// `1234567`, `¥1,200,000`, `¥ 1 000`, `120万`, `1.2亿`, `１２０万元`.
+    /// At most as many decimals as the currency has (after 万 / 亿 scale
+    /// them); each way to be wrong has its own error.
     pub fn parse_major(text: &str, currency: Currency) -> Result<Self, MoneyError> {
+        // Full-width digits and points as typed by a Chinese input method.
         let cleaned: String = text
             .chars()
-            .filter(|c| !matches!(c, ',' | ' ' | '_' | '¥' | '$' | '€' | '，' | '\u{a0}'))
+            .map(|c| match c {
+                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+                '．' | '。' => '.',
+                '－' => '-',
+                c => c,
+            })
+            .filter(|c| {
+                !matches!(
+                    c,
+                    ',' | ' ' | '_' | '¥' | '￥' | '$' | '€' | '，' | '\u{a0}' | '\u{3000}' | '元'
+                )
+            })
             .collect();
-        if cleaned.is_empty() {
+        let (number, scale): (&str, i128) = if let Some(n) = cleaned.strip_suffix('万') {
+            (n, 10_000)
+        } else if let Some(n) = cleaned.strip_suffix('亿') {
+            (n, 100_000_000)
+        } else {
+            (&cleaned, 1)
+        };
+        if number.is_empty() {
             return Err(MoneyError::Invalid);
         }
-        if cleaned.starts_with('-') {
+        if number.starts_with('-') {
             return Err(MoneyError::Negative);
         }
-        let (whole, frac) = match cleaned.split_once('.') {
-            Some((w, f)) => (w, f),
-            None => (cleaned.as_str(), ""),
-        };
-        let decimals = match currency.minor_per_major() {
-            1 => 0,
-            _ => 2,
-        };
+        let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
         let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if (whole.is_empty() && frac.is_empty())
-            || !digits_only(whole)
-            || !digits_only(frac)
-            || frac.len() > decimals
-        {
+        if (whole.is_empty() && frac.is_empty()) || !digits_only(whole) || !digits_only(frac) {
             return Err(MoneyError::Invalid);
         }
-        let whole: i64 = if whole.is_empty() {
-            0
-        } else {
-            whole.parse().map_err(|_| MoneyError::TooLarge)?
-        };
-        let mut frac_minor: i64 = if frac.is_empty() {
-            0
-        } else {
-            frac.parse().map_err(|_| MoneyError::Invalid)?
-        };
-        for _ in frac.len()..decimals {
-            frac_minor *= 10;
+        // Exact arithmetic: the typed digits as one integer over 10^decimals.
+        let digits = format!("{whole}{frac}");
+        let digits = digits.trim_start_matches('0');
+        if digits.len() > 30 {
+            return Err(MoneyError::TooLarge);
         }
-        whole
-            .checked_mul(currency.minor_per_major())
-            .and_then(|m| m.checked_add(frac_minor))
-            .ok_or(MoneyError::TooLarge)
+        let n: i128 = if digits.is_empty() {
+            0
+        } else {
+            digits.parse().map_err(|_| MoneyError::TooLarge)?
+        };
+        let over = 10_i128.pow(frac.len() as u32);
+        let scaled = n * scale * i128::from(currency.minor_per_major());
+        if scaled % over != 0 {
+            return Err(MoneyError::TooManyDecimals);
+        }
+        i64::try_from(scaled / over)
+            .map_err(|_| MoneyError::TooLarge)
             .and_then(Money::from_minor)
     }
 
@@ -235,7 +266,10 @@ mod tests {
             30_000_000
         );
         assert_eq!(Money::parse_major("0.5", cny).unwrap().minor(), 50);
-        assert_eq!(Money::parse_major("1.234", cny), Err(MoneyError::Invalid));
+        assert_eq!(
+            Money::parse_major("1.234", cny),
+            Err(MoneyError::TooManyDecimals)
+        );
         assert_eq!(Money::parse_major("abc", cny), Err(MoneyError::Invalid));
         assert_eq!(Money::parse_major("-3", cny), Err(MoneyError::Negative));
         assert_eq!(Money::parse_major("", cny), Err(MoneyError::Invalid));
@@ -266,5 +300,33 @@ mod tests {
         assert!(Currency::parse("cny").is_err());
         assert!(Currency::parse("CN").is_err());
         assert!(serde_json::from_str::<Currency>("\"YUAN\"").is_err());
+    }
+
+    #[test]
+    fn amounts_typed_in_either_language_parse_to_the_same_minor_units() {
+        let cny = Currency::CNY;
+        let fen = |t: &str| Money::parse_major(t, cny).map(Money::minor);
+        for typed in [
+            "1200000",
+            "1,200,000",
+            "120万",
+            "0.012亿",
+            "¥1,200,000",
+            "￥1,200,000元",
+            "１２０万",
+            "1，200，000",
+            "120 万",
+        ] {
+            assert_eq!(fen(typed), Ok(120_000_000), "{typed}");
+        }
+        assert_eq!(fen("1.2亿"), Ok(12_000_000_000));
+        assert_eq!(fen("1.23456万"), Ok(1_234_560));
+        assert_eq!(fen("1.2345678万"), Err(MoneyError::TooManyDecimals));
+        assert_eq!(fen("12.345"), Err(MoneyError::TooManyDecimals));
+        assert_eq!(fen("-5万"), Err(MoneyError::Negative));
+        assert_eq!(fen("99999999999亿"), Err(MoneyError::TooLarge));
+        assert_eq!(fen("万"), Err(MoneyError::Invalid));
+        assert_eq!(fen("1.2.3"), Err(MoneyError::Invalid));
+        assert_eq!(fen("12万3"), Err(MoneyError::Invalid));
     }
 }

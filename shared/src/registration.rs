@@ -171,29 +171,20 @@ pub fn amount_from_text(
     text: &str,
     currency: crate::money::Currency,
 ) -> Result<Option<i64>, FieldIssue> {
-    use crate::money::MoneyError;
     if text.trim().is_empty() {
         return Ok(None);
     }
     match Money::parse_major(text, currency) {
         Ok(m) => Ok(Some(m.minor())),
-        Err(e) => Err(match e {
-            MoneyError::Negative => FieldIssue::new(
+        Err(e) => {
+            let message = e.message();
+            Err(FieldIssue::new(
                 "amount",
                 e.code(),
-                "请填写大于零的金额",
-                "Give an amount above zero",
-            ),
-            MoneyError::TooLarge => {
-                FieldIssue::new("amount", e.code(), "金额过大", "That amount is too large")
-            }
-            MoneyError::Invalid | MoneyError::Currency => FieldIssue::new(
-                "amount",
-                e.code(),
-                "请填写金额数字，例如 1,200,000（最多两位小数）",
-                "Give the amount in figures, e.g. 1,200,000 (at most two decimals)",
-            ),
-        }),
+                &message.zh,
+                &message.en,
+            ))
+        }
     }
 }
 
@@ -690,7 +681,8 @@ mod tests {
         assert_eq!(amount_from_text("  ", cny), Ok(None));
         let code = |t: &str| amount_from_text(t, cny).unwrap_err().code;
         assert_eq!(code("-5"), "amount_negative");
-        assert_eq!(code("1.234"), "amount_invalid");
+        assert_eq!(code("1.234"), "amount_too_many_decimals");
+        assert_eq!(amount_from_text("120万", cny), Ok(Some(120_000_000)));
         assert_eq!(code("lots"), "amount_invalid");
         assert_eq!(code("99999999999999999999"), "amount_too_large");
     }
