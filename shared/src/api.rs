@@ -206,6 +206,9 @@ fn yes() -> bool {
 pub struct UserSummary {
     pub id: String,
     pub name: String,
+    /// Tells two people of the same name apart in a picker.
+    #[serde(default)]
+    pub email: String,
     pub roles: Vec<Role>,
 }
 

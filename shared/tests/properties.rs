@@ -585,6 +585,7 @@ fn every_wire_type_round_trips_through_json() {
     round_trip(UserSummary {
         id: "u".into(),
         name: "U".into(),
+        email: "u@example.com".into(),
         roles: vec![shared::Role::Manager],
     });
     round_trip(NewUser {

@@ -66,7 +66,7 @@ pub fn FieldRow(
         .into_any(),
         FieldKind::Select | FieldKind::User => {
             let options: Vec<(String, String)> = if field.kind == FieldKind::User {
-                users.iter().map(|u| (u.id.clone(), u.name.clone())).collect()
+                users.iter().map(|u| (u.id.clone(), crate::components::ui::person(u))).collect()
             } else {
                 field.options.clone().unwrap_or_default().into_iter().map(|o| (o.clone(), o)).collect()
             };

@@ -69,6 +69,15 @@ pub fn GradeBadge(grade: Grade) -> impl IntoView {
     }
 }
 
+/// A person in a picker: the name, and the e-mail that tells namesakes apart.
+pub fn person(u: &shared::api::UserSummary) -> String {
+    if u.email.is_empty() {
+        u.name.clone()
+    } else {
+        format!("{} · {}", u.name, u.email)
+    }
+}
+
 /// Asks before a destructive step (the browser's own dialog: keyboard- and
 /// screen-reader-friendly, and nothing to load).
 pub fn confirm(text: &str) -> bool {

@@ -185,12 +185,19 @@ pub fn RoleRow(role: RoleRequirement) -> impl IntoView {
             });
         }
     };
+    // Active salespeople only (the list holds active users; a channel
+    // manager or an admin-only account is not staffed on deals).
     let options = ctl.users.with_value(|users| {
         users
             .iter()
+            .filter(|u| {
+                u.roles
+                    .iter()
+                    .any(|r| matches!(r, shared::Role::Rep | shared::Role::Manager))
+            })
             .map(|u| {
                 let id = u.id.clone();
-                view! { <option value=u.id.clone() prop:selected=move || pick.with(|p| *p == id)>{u.name.clone()}</option> }
+                view! { <option value=u.id.clone() prop:selected=move || pick.with(|p| *p == id)>{crate::components::ui::person(u)}</option> }
             })
             .collect_view()
     });

@@ -153,7 +153,7 @@ fn OwnerForm() -> impl IntoView {
                     .iter()
                     .any(|r| matches!(r, Role::Rep | Role::Manager))
             })
-            .map(|u| view! { <option value=u.id.clone()>{u.name.clone()}</option> })
+            .map(|u| view! { <option value=u.id.clone()>{crate::components::ui::person(u)}</option> })
             .collect_view()
     });
     let change = move |ev: leptos::ev::SubmitEvent| {

@@ -57,9 +57,16 @@ struct Choices {
     config: Arc<Config>,
 }
 
+/// The deal the last approval made: announced above the queue, which no
+/// longer lists the registration once it is decided.
+#[derive(Clone, Copy)]
+struct Made(RwSignal<Option<String>>);
+
 #[component]
 fn Queue() -> impl IntoView {
     let tx = use_tx();
+    let made = RwSignal::new(None::<String>);
+    provide_context(Made(made));
     let query = use_query_map();
     let navigate = use_navigate();
     // No `status` in the URL: the ones waiting; `status=` (empty): all.
@@ -101,6 +108,12 @@ fn Queue() -> impl IntoView {
         <section class="page registrations">
             <h1>{tx.t(AdminMsg::RegistrationTitle)}</h1>
             <p class="lead">{tx.t(AdminMsg::QueueIntro)}</p>
+            {move || made.get().map(|deal| view! {
+                <p class="notice" role="status" data-test="approved-notice">
+                    {tx.t(AdminMsg::ApprovedNotice)}" "
+                    <a href=format!("/opportunities/{deal}")>{tx.t(AdminMsg::OpenDeal)}</a>
+                </p>
+            })}
             <label class="filter">
                 <span>{use_i18n().t(Msg::Status)}</span>
                 <select data-test="status-filter" on:change=filter>{options}</select>
@@ -261,7 +274,7 @@ fn Decide(item: RegistrationItem, choices: Choices, decided: Callback<()>) -> im
     let reason = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
-    let made = RwSignal::new(None::<String>);
+    let Made(made) = expect_context::<Made>();
     let reps = choices
         .reps
         .iter()
@@ -331,12 +344,6 @@ fn Decide(item: RegistrationItem, choices: Choices, decided: Callback<()>) -> im
         });
     };
     view! {
-        {move || made.get().map(|deal| view! {
-            <p class="notice" role="status" data-test="approved-notice">
-                {tx.t(AdminMsg::ApprovedNotice)}" "
-                <a href=format!("/opportunities/{deal}")>{tx.t(AdminMsg::OpenDeal)}</a>
-            </p>
-        })}
         {move || error.get().filter(|e| e.field_errors().is_empty()).map(|e| view! {
             <p class="form-error" role="alert" data-test="decide-error">{describe(i18n, &e)}</p>
         })}

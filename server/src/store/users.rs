@@ -112,6 +112,7 @@ pub async fn insert(
 struct SummaryRow {
     id: String,
     name: String,
+    email: String,
     roles: String,
 }
 
@@ -120,7 +121,7 @@ pub async fn summaries(db: &dyn Database) -> Result<Vec<UserSummary>, ApiError> 
     let rows: Vec<SummaryRow> = all(
         db,
         Stmt::new(
-            "SELECT id, name, roles FROM users WHERE active = 1 ORDER BY name",
+            "SELECT id, name, email, roles FROM users WHERE active = 1 ORDER BY name",
             vec![],
         ),
     )
@@ -130,6 +131,7 @@ pub async fn summaries(db: &dyn Database) -> Result<Vec<UserSummary>, ApiError> 
             Ok(UserSummary {
                 id: r.id,
                 name: r.name,
+                email: r.email,
                 roles: serde_json::from_str(&r.roles).map_err(storage)?,
             })
         })
