@@ -293,10 +293,22 @@ impl Terms {
 pub type TermProblems = Vec<(&'static str, shared::Localized)>;
 
 /// The PATCH the typed terms make (only what differs from `o`), or what is
-/// wrong with the inputs. What the shared rule refuses (an empty name, a
-/// too long one) is [`terms_preview`]'s to say, as the server would.
+/// wrong with the inputs: the rules the server's patch applies (a name and
+/// a customer, each at most `MAX_NAME` characters; an amount above zero; a
+/// real date), each named on its input.
 pub fn terms_patch(o: &Opportunity, t: &Terms) -> Result<OpportunityPatch, TermProblems> {
     let mut problems = TermProblems::new();
+    for (name, text) in [("name", &t.name), ("customer", &t.customer)] {
+        let chars = text.trim().chars().count();
+        if chars == 0 {
+            problems.push((name, shared::Localized::new("必填", "Required")));
+        } else if chars > shared::opportunity::MAX_NAME {
+            problems.push((
+                name,
+                shared::Localized::new("最多 200 个字", "At most 200 characters"),
+            ));
+        }
+    }
     let amount = match Money::parse_major(&t.amount, o.currency) {
         Ok(a) if a > Money::ZERO => Some(a),
         Ok(_) => {
@@ -321,7 +333,10 @@ pub fn terms_patch(o: &Opportunity, t: &Terms) -> Result<OpportunityPatch, TermP
     if !problems.is_empty() {
         return Err(problems);
     }
-    let differs = |typed: &str, stored: &str| (typed.trim() != stored).then(|| typed.to_string());
+    let differs = |typed: &str, stored: &str| {
+        let typed = typed.trim();
+        (typed != stored).then(|| typed.to_string())
+    };
     Ok(OpportunityPatch {
         version: o.version,
         name: differs(&t.name, &o.name),
@@ -333,18 +348,18 @@ pub fn terms_patch(o: &Opportunity, t: &Terms) -> Result<OpportunityPatch, TermP
     })
 }
 
-/// The deal as the server would have it after `patch`, by the same shared
-/// rule (its new grade and track), or that rule's refusal.
-pub fn terms_preview(
+/// The grade the deal would have with `patch` saved: the shared grading
+/// rule on the new amount and lead-by, its override kept (as the server's
+/// regrade does).
+pub fn terms_grade(
     o: &Opportunity,
     patch: &OpportunityPatch,
-    pipeline: &Pipeline,
     policy: &GradingPolicy,
-    actor: &shared::Actor,
-) -> Result<Opportunity, shared::OpError> {
+) -> shared::GradeView {
     let mut next = o.clone();
-    next.patch(patch, pipeline, policy, actor)?;
-    Ok(next)
+    next.amount = patch.amount.unwrap_or(o.amount);
+    next.lead_by = patch.lead_by.unwrap_or(o.lead_by);
+    next.grade_now(policy)
 }
 
 #[cfg(test)]
@@ -633,33 +648,38 @@ mod tests {
         assert_eq!(same.lead_by, None);
 
         // A quarter of the amount: B drops to C, the fast track, before any save.
-        t.amount = "500,000".into();
+        t.amount = "50万".into();
         t.name = "  New name ".into();
         let patch = terms_patch(&opp, &t).unwrap();
+        assert_eq!(patch.name.as_deref(), Some("New name"));
         assert_eq!(
             patch.amount,
             Some(Money::from_major(500_000, Currency::CNY).unwrap())
         );
-        let next = terms_preview(&opp, &patch, &pipeline, &policy, &owner).unwrap();
-        assert_eq!(next.grade.effective, shared::Grade::C);
-        assert_eq!(next.track, shared::Track::Fast);
-        assert_eq!(next.name, "New name");
+        let shown = terms_grade(&opp, &patch, &policy);
+        assert_eq!(shown.effective, shared::Grade::C);
+        assert_eq!(shown.effective.track(), shared::Track::Fast);
+        // The server's own rule agrees.
+        let mut saved = opp.clone();
+        saved.patch(&patch, &pipeline, &policy, &owner).unwrap();
+        assert_eq!(saved.grade, shown);
 
-        // Zero, junk and an impossible date are named on their inputs.
-        for (amount, close, names) in [
-            ("0", "2027-01-31", vec!["amount"]),
-            ("lots", "2027-02-30", vec!["amount", "expected_close"]),
-            ("-5", "2027-01-31", vec!["amount"]),
+        // Zero, junk, an impossible date and an empty name are named on their inputs.
+        for (name, amount, close, names) in [
+            ("Deal", "0", "2027-01-31", vec!["amount"]),
+            (
+                "Deal",
+                "lots",
+                "2027-02-30",
+                vec!["amount", "expected_close"],
+            ),
+            ("  ", "-5", "2027-01-31", vec!["name", "amount"]),
         ] {
+            t.name = name.into();
             t.amount = amount.into();
             t.close = close.into();
             let problems = terms_patch(&opp, &t).unwrap_err();
             assert_eq!(problems.iter().map(|p| p.0).collect::<Vec<_>>(), names);
         }
-        // An empty name is the shared rule's refusal, as on the server.
-        let mut t = Terms::of(&opp);
-        t.name = "  ".into();
-        let patch = terms_patch(&opp, &t).unwrap();
-        assert!(terms_preview(&opp, &patch, &pipeline, &policy, &owner).is_err());
     }
 }

@@ -168,7 +168,7 @@ impl Money {
                 )
             })
             .collect();
-        let (number, scale): (&str, i128) = if let Some(n) = cleaned.strip_suffix('万') {
+        let (number, scale): (&str, i64) = if let Some(n) = cleaned.strip_suffix('万') {
             (n, 10_000)
         } else if let Some(n) = cleaned.strip_suffix('亿') {
             (n, 100_000_000)
@@ -186,24 +186,27 @@ impl Money {
         if (whole.is_empty() && frac.is_empty()) || !digits_only(whole) || !digits_only(frac) {
             return Err(MoneyError::Invalid);
         }
-        // Exact arithmetic: the typed digits as one integer over 10^decimals.
-        let digits = format!("{whole}{frac}");
-        let digits = digits.trim_start_matches('0');
-        if digits.len() > 30 {
-            return Err(MoneyError::TooLarge);
+        // Exact: minor units = whole × unit + frac × unit / 10^len(frac),
+        // where unit is the minor units of one typed unit (1 yuan, 1 万…).
+        let frac = frac.trim_end_matches('0');
+        let unit = scale * currency.minor_per_major();
+        let mut over: i64 = 1;
+        for _ in 0..frac.len() {
+            over = over.checked_mul(10).ok_or(MoneyError::TooManyDecimals)?;
         }
-        let n: i128 = if digits.is_empty() {
-            0
-        } else {
-            digits.parse().map_err(|_| MoneyError::TooLarge)?
-        };
-        let over = 10_i128.pow(frac.len() as u32);
-        let scaled = n * scale * i128::from(currency.minor_per_major());
-        if scaled % over != 0 {
+        if unit % over != 0 {
             return Err(MoneyError::TooManyDecimals);
         }
-        i64::try_from(scaled / over)
-            .map_err(|_| MoneyError::TooLarge)
+        let number = |s: &str| -> Result<i64, MoneyError> {
+            match s.trim_start_matches('0') {
+                "" => Ok(0),
+                s => s.parse().map_err(|_| MoneyError::TooLarge),
+            }
+        };
+        number(whole)?
+            .checked_mul(unit)
+            .and_then(|w| w.checked_add(number(frac).ok()?.checked_mul(unit / over)?))
+            .ok_or(MoneyError::TooLarge)
             .and_then(Money::from_minor)
     }
 

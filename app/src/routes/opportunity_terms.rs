@@ -44,21 +44,16 @@ pub fn DealTerms() -> impl IntoView {
             })
         })
     };
-    let actor = ctl.actor.get_value();
-    // The regrade (or the shared rule's refusal), before saving.
+    // The regrade, before saving: the shared grading rule.
     let preview = Memo::new(move |_| {
         let Ok(patch) = patch.get() else { return None };
-        let actor = actor.clone()?;
         Some(opp.with(|o| {
-            ctl.pipeline.with_value(|p| {
-                model::terms_preview(o, &patch, p, &ctl.policy.get_value(), &actor)
-                    .map(|next| (o.grade.effective, next.grade.effective, next.track))
-                    .map_err(|e| e.message().get(i18n.current()).to_string())
-            })
+            let next = model::terms_grade(o, &patch, &ctl.policy.get_value());
+            (o.grade.effective, next.effective, next.effective.track())
         }))
     });
     let changed = move || patch.with(|p| p.as_ref().is_ok_and(|p| !no_change(p)));
-    let savable = move || changed() && matches!(preview.get(), Some(Ok(_)));
+    let savable = move || changed() && preview.with(Option::is_some);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(patch) = patch.get_untracked() else {
@@ -86,10 +81,14 @@ pub fn DealTerms() -> impl IntoView {
                 <div class="grid">
                     <label><span>{i18n.t(Msg::DealName)}</span>
                         <input name="name" maxlength="200" required prop:value=value(|t| t.name.clone())
-                            on:input=set(|t, v| t.name = v) /></label>
+                            on:input=set(|t, v| t.name = v) />
+                        {move || problem("name").map(|p| view! { <small class="field-error">{p}</small> })}
+                    </label>
                     <label><span>{i18n.t(Msg::Customer)}</span>
                         <input name="customer" maxlength="200" required prop:value=value(|t| t.customer.clone())
-                            on:input=set(|t, v| t.customer = v) /></label>
+                            on:input=set(|t, v| t.customer = v) />
+                        {move || problem("customer").map(|p| view! { <small class="field-error">{p}</small> })}
+                    </label>
                     <label><span>{i18n.t(Msg::Amount)}</span>
                         <input name="amount" inputmode="decimal" required prop:value=value(|t| t.amount.clone())
                             aria-invalid=move || problem("amount").is_some().to_string()
@@ -109,15 +108,11 @@ pub fn DealTerms() -> impl IntoView {
                         </select></label>
                 </div>
                 <p class="grade-preview" data-test="terms-preview" aria-live="polite">
-                    {move || match preview.get() {
-                        Some(Ok((from, to, track))) => view! {
-                            {i18n.t(Msg::Grade)}": "<GradeBadge grade=from />
-                            {(from != to).then(|| view! { " → "<GradeBadge grade=to /> })}
-                            " · "{track_label(i18n, track)}
-                        }.into_any(),
-                        Some(Err(refusal)) => view! { <span class="field-error">{refusal}</span> }.into_any(),
-                        None => ().into_any(),
-                    }}
+                    {move || preview.get().map(|(from, to, track)| view! {
+                        {i18n.t(Msg::Grade)}": "<GradeBadge grade=from />
+                        {(from != to).then(|| view! { " → "<GradeBadge grade=to /> })}
+                        " · "{track_label(i18n, track)}
+                    })}
                 </p>
                 <div class="row">
                     <button type="submit" class="primary" data-test="save-terms"
