@@ -530,28 +530,7 @@ mod tests {
 
     #[test]
     fn approving_makes_an_e_deal_in_stage_two_led_and_protected_for_the_partner() {
-        let stored = StoredRegistration {
-            registration: form().validate(today()).unwrap(),
-            conflicts: vec![],
-            opportunity_id: None,
-            protected_until: None,
-            reason: None,
-        };
-        let policy = crate::grade::GradingPolicy::new(
-            Money::from_minor(500_000_000).unwrap(),
-            Money::from_minor(100_000_000).unwrap(),
-            Money::from_minor(30_000_000).unwrap(),
-        )
-        .unwrap();
-        let now = today().and_hms_opt(9, 0, 0).unwrap().and_utc();
-        let (opp, events, decided) = approve(
-            &stored,
-            ("r_1", "o_1", "u_rep"),
-            &crate::builtin::tender(),
-            (&policy, crate::money::Currency::default(), 90),
-            now,
-        )
-        .unwrap();
+        let (opp, events, decided) = approved();
         assert_eq!(
             (opp.stage.as_str(), opp.grade.effective, opp.track),
             (
@@ -571,7 +550,12 @@ mod tests {
         assert_eq!(events.len(), 1);
     }
 
-    fn approved_deal() -> crate::opportunity::Opportunity {
+    /// A sample registration approved for `u_rep` with 90 days' protection.
+    fn approved() -> (
+        crate::opportunity::Opportunity,
+        Vec<crate::event::EventKind>,
+        StoredRegistration,
+    ) {
         let stored = StoredRegistration {
             registration: form().validate(today()).unwrap(),
             conflicts: vec![],
@@ -594,7 +578,10 @@ mod tests {
             now,
         )
         .unwrap()
-        .0
+    }
+
+    fn approved_deal() -> crate::opportunity::Opportunity {
+        approved().0
     }
 
     #[test]

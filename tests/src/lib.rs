@@ -116,6 +116,35 @@ pub async fn value_of(client: &Client, css: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Replaces the text of the input matching `css` by typing, as a person would.
+pub async fn type_into(client: &Client, css: &str, text: &str) {
+    let input = find(client, css).await;
+    input.clear().await.expect("clear the input");
+    input.send_keys(text).await.expect("type into the input");
+}
+
+/// Sets an input's value as a date picker (or a paste) would, and tells the
+/// page with an `input` event.
+pub async fn set_value(client: &Client, css: &str, value: &str) {
+    let input = find(client, css).await;
+    client
+        .execute(
+            "arguments[0].value = arguments[1]; \
+             arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![
+                serde_json::to_value(&input).expect("an element reference"),
+                serde_json::Value::from(value),
+            ],
+        )
+        .await
+        .expect("set the input's value");
+}
+
+/// Is something matching `css` on the page right now (no waiting)?
+pub async fn exists(client: &Client, css: &str) -> bool {
+    client.find(Locator::Css(css)).await.is_ok()
+}
+
 /// Clicks the element matching `css` once it is enabled (a page may still
 /// be recomputing a verdict or waiting for an answer).
 pub async fn click(client: &Client, css: &str) {
@@ -182,6 +211,17 @@ pub async fn sign_in_in_browser(client: &Client, who: &str) {
         .expect("open the sign-in page");
     fill_login(client, &format!("{who}@example.com"), DEMO_PASSWORD).await;
     wait_text(client, "[data-test=user-name]", |t| !t.is_empty()).await;
+}
+
+/// A new English browser signed in as demo user `who`, on deal `id`'s page.
+pub async fn deal_page_as(who: &str, id: &str) -> Client {
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, who).await;
+    client
+        .goto(&url(&format!("/opportunities/{id}")))
+        .await
+        .expect("open the deal's page");
+    client
 }
 
 /// Waits for an element to exist and returns the value of one attribute.

@@ -9,8 +9,8 @@
 //! whatever happens.
 
 use dealgate_tests::{
-    Session, browser, call_ok, converted_deal, restore_thresholds, sign_in_as, sign_in_in_browser,
-    unique, url, value_of, wait_text,
+    Session, call_ok, converted_deal, deal_page_as, restore_thresholds, sign_in_as, unique,
+    value_of, wait_text,
 };
 use fantoccini::{Client, Locator};
 use reqwest::Method;
@@ -51,12 +51,7 @@ async fn the_open_page_follows(
         .stage(deal.stage.as_str())
         .expect("the deal's stage")
         .clone();
-    let client = browser("en-US").await;
-    sign_in_in_browser(&client, "rep").await;
-    client
-        .goto(&url(&format!("/opportunities/{}", deal.id)))
-        .await
-        .unwrap();
+    let client = deal_page_as("rep", &deal.id).await;
     let grade = "[data-test=deal-head] [data-test=grade]";
     wait_text(&client, grade, |t| t == "B").await;
     wait_text(&client, "[data-test=deal-track]", |t| t == "Full process").await;

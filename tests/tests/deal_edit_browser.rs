@@ -4,18 +4,11 @@
 //! rep.
 
 use dealgate_tests::{
-    browser, click, converted_deal, find, get_deal, sign_in_as, sign_in_in_browser, unique, url,
-    wait_text,
+    click, converted_deal, deal_page_as, find, get_deal, sign_in_as, type_into, unique, wait_text,
 };
 use fantoccini::{Client, Locator};
 use shared::{Grade, Track};
 use std::time::{Duration, Instant};
-
-async fn type_text(client: &Client, css: &str, text: &str) {
-    let input = find(client, css).await;
-    input.clear().await.expect("clear");
-    input.send_keys(text).await.expect("type");
-}
 
 async fn open_terms(client: &Client) {
     click(client, "[data-test=deal-terms] summary").await;
@@ -27,17 +20,12 @@ async fn a_rep_sees_the_regrade_while_typing_the_amount_and_saves_it() {
     let rep = sign_in_as("rep").await;
     let deal = converted_deal(&rep, &unique("Terms "), 200_000_000).await;
     assert_eq!(deal.grade.effective, Grade::B);
-    let client = browser("en-US").await;
-    sign_in_in_browser(&client, "rep").await;
-    client
-        .goto(&url(&format!("/opportunities/{}", deal.id)))
-        .await
-        .unwrap();
+    let client = deal_page_as("rep", &deal.id).await;
     open_terms(&client).await;
     let amount = "[data-test=terms-form] input[name=amount]";
 
     // Zero is named beside the input, and nothing can be saved.
-    type_text(&client, amount, "0").await;
+    type_into(&client, amount, "0").await;
     wait_text(&client, "[data-test=amount-error]", |t| {
         t.contains("more than zero")
     })
@@ -51,7 +39,7 @@ async fn a_rep_sees_the_regrade_while_typing_the_amount_and_saves_it() {
     );
 
     // 500,000: B → C on the fast track, shown before saving.
-    type_text(&client, amount, "500,000").await;
+    type_into(&client, amount, "500,000").await;
     wait_text(&client, "[data-test=terms-preview]", |t| {
         t.contains("B") && t.contains("C") && t.contains("Fast track")
     })
@@ -92,12 +80,7 @@ async fn a_manager_hands_a_deal_to_another_rep_from_its_page() {
     let rep = sign_in_as("rep").await;
     let rep2 = sign_in_as("rep2").await;
     let deal = converted_deal(&rep, &unique("Handover "), 200_000_000).await;
-    let client = browser("en-US").await;
-    sign_in_in_browser(&client, "manager").await;
-    client
-        .goto(&url(&format!("/opportunities/{}", deal.id)))
-        .await
-        .unwrap();
+    let client = deal_page_as("manager", &deal.id).await;
     open_terms(&client).await;
     find(&client, "[data-test=owner-form] select")
         .await

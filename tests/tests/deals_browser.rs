@@ -4,8 +4,8 @@
 //! payload shown as text.
 
 use dealgate_tests::{
-    Session, browser, click, find, sign_in_as, sign_in_in_browser, unique, url, wait_path,
-    wait_text,
+    Session, browser, click, deal_page_as, find, sign_in_as, sign_in_in_browser, unique, url,
+    wait_path, wait_text,
 };
 use fantoccini::{Client, Locator};
 use serde_json::json;
@@ -427,12 +427,7 @@ async fn an_xss_payload_in_a_deal_name_shows_as_text_on_the_deal_page_the_list_a
     let payload = format!("<img src=x onerror=\"window.__xss=1\">{}", unique("x"));
     let deal = api_deal(&api, &direct, &payload, 50_000_000).await;
 
-    let client = browser("en-US").await;
-    sign_in_in_browser(&client, "rep").await;
-    client
-        .goto(&url(&format!("/opportunities/{}", deal.id)))
-        .await
-        .unwrap();
+    let client = deal_page_as("rep", &deal.id).await;
     let name = wait_text(&client, "[data-test=deal-name]", |t| !t.is_empty()).await;
     assert_eq!(name, payload, "the deal page shows the payload as text");
     client.goto(&url("/opportunities")).await.unwrap();
@@ -472,12 +467,7 @@ async fn a_save_on_a_stale_deal_shows_the_fresh_state_and_keeps_what_was_typed()
         })
         .expect("a text field in the first deal stage");
 
-    let client = browser("en-US").await;
-    sign_in_in_browser(&client, "rep").await;
-    client
-        .goto(&url(&format!("/opportunities/{}", deal.id)))
-        .await
-        .unwrap();
+    let client = deal_page_as("rep", &deal.id).await;
     let input = format!(
         "[data-test=field][data-key={}] input, [data-test=field][data-key={}] textarea",
         field.key, field.key

@@ -6,32 +6,12 @@
 //! it for a rep, and the new E deal is on that rep's board.
 
 use dealgate_tests::{
-    browser, call_ok, click, converted_deal, find, http, sign_in_as, sign_in_in_browser, unique,
-    url, wait_attr, wait_path, wait_text,
+    browser, call_ok, click, converted_deal, find, http, set_value, sign_in_as, sign_in_in_browser,
+    type_into, unique, url, wait_attr, wait_path, wait_text,
 };
 use fantoccini::{Client, Locator};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-/// Sets an input's value as a person (or a date picker) would, and tells
-/// the page.
-async fn set_value(client: &Client, css: &str, value: &str) {
-    let input = find(client, css).await;
-    client
-        .execute(
-            "arguments[0].value = arguments[1]; \
-             arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
-            vec![serde_json::to_value(&input).unwrap(), json!(value)],
-        )
-        .await
-        .expect("set the input's value");
-}
-
-async fn type_into(client: &Client, name: &str, text: &str) {
-    let input = find(client, &format!("#{name}")).await;
-    input.clear().await.expect("clear");
-    input.send_keys(text).await.expect("type");
-}
 
 /// What the page downloaded so far (every resource's URL).
 async fn resources(client: &Client) -> Vec<String> {
@@ -57,7 +37,7 @@ async fn a_partner_on_a_phone_files_a_registration_and_follows_its_link() {
     let title = unique("Warehouse system ");
 
     // A bad e-mail is marked as soon as the partner leaves the input…
-    type_into(&client, "partner_email", "wang@").await;
+    type_into(&client, "#partner_email", "wang@").await;
     find(&client, "#partner_phone").await.click().await.unwrap();
     let marked = wait_text(&client, "[data-test=error-partner_email]", |t| {
         !t.is_empty()
@@ -65,7 +45,7 @@ async fn a_partner_on_a_phone_files_a_registration_and_follows_its_link() {
     .await;
     let invalid = wait_attr(&client, "#partner_email", "aria-invalid").await;
     // …and cleared once fixed.
-    type_into(&client, "partner_email", "wang@partner.example").await;
+    type_into(&client, "#partner_email", "wang@partner.example").await;
     wait_text(&client, "[data-test=error-partner_email]", str::is_empty).await;
     for (name, text) in [
         ("partner_company", "Huaxin Partners"),
@@ -75,7 +55,7 @@ async fn a_partner_on_a_phone_files_a_registration_and_follows_its_link() {
         ("project_title", title.as_str()),
         ("amount", "1,200,000"),
     ] {
-        type_into(&client, name, text).await;
+        type_into(&client, &format!("#{name}"), text).await;
     }
     set_value(&client, "#expected_close", "2099-06-30").await;
     let wide = client

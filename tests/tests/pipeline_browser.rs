@@ -10,18 +10,12 @@
 
 use dealgate_tests::{
     Session, browser, call_ok, click, converted_deal_in, find, sign_in_as, sign_in_in_browser,
-    unique, url, value_of, wait_path, wait_text,
+    type_into, unique, url, value_of, wait_path, wait_text,
 };
 use fantoccini::Client;
 use fantoccini::key::Key;
 use reqwest::Method;
 use serde_json::{Value, json};
-
-async fn type_into(client: &Client, css: &str, text: &str) {
-    let el = find(client, css).await;
-    el.clear().await.unwrap();
-    el.send_keys(text).await.unwrap();
-}
 
 /// The input editing `path` (the problem list names paths too).
 fn at(path: &str) -> String {

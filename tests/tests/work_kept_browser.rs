@@ -7,8 +7,9 @@
 //! a closed deal's page is its outcome, read only.
 
 use dealgate_tests::{
-    Session, browser, call, call_ok, click, complete_stage, converted_deal, find, get_deal,
-    sign_in_as, sign_in_in_browser, unique, url, value_of, wait_text,
+    Session, browser, call, call_ok, click, complete_stage, converted_deal, deal_page_as, exists,
+    find, get_deal, set_value, sign_in_as, sign_in_in_browser, type_into, unique, url, value_of,
+    wait_text,
 };
 use fantoccini::{Client, Locator};
 use reqwest::Method;
@@ -40,28 +41,6 @@ async fn version_after(client: &Client, head: &str, before: u64) -> u64 {
         assert!(Instant::now() < deadline, "the change was not saved");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-async fn set_value(client: &Client, css: &str, value: &str) {
-    let input = find(client, css).await;
-    client
-        .execute(
-            "arguments[0].value = arguments[1]; \
-             arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
-            vec![serde_json::to_value(&input).unwrap(), json!(value)],
-        )
-        .await
-        .expect("set the input's value");
-}
-
-async fn type_text(client: &Client, css: &str, text: &str) {
-    let input = find(client, css).await;
-    input.clear().await.expect("clear");
-    input.send_keys(text).await.expect("type");
-}
-
-async fn exists(client: &Client, css: &str) -> bool {
-    client.find(Locator::Css(css)).await.is_ok()
 }
 
 /// A fast-tracked (C) deal of `rep`'s in its pipeline's final stage, that
@@ -122,7 +101,7 @@ async fn a_final_stage_card_on_the_board_opens_the_win_dialog_and_wins_only_with
     click(&client, &format!("{card} [data-test=move-on]")).await;
 
     // Win with the contract typed in the dialog, checked by the shared gate.
-    type_text(
+    type_into(
         &client,
         &format!("{dialog} input[name=contract_number]"),
         "HT-BOARD-1",
@@ -191,7 +170,7 @@ async fn the_lead_page_keeps_typed_text_through_a_ticked_task_and_a_save_and_its
 
     let summary = "[data-test=field][data-key=need_summary] textarea";
     let budget = "[data-test=field][data-key=budget_status] select";
-    type_text(&client, summary, "Wants a new MES by Q3").await;
+    type_into(&client, summary, "Wants a new MES by Q3").await;
     find(&client, budget)
         .await
         .select_by_index(1)
@@ -200,7 +179,7 @@ async fn the_lead_page_keeps_typed_text_through_a_ticked_task_and_a_save_and_its
     let chosen = value_of(&client, budget).await;
     assert!(!chosen.is_empty());
     // The conversion terms, typed before anything is saved.
-    type_text(
+    type_into(
         &client,
         "[data-test=convert-form] input[name=amount]",
         "1,200,000",
@@ -269,17 +248,12 @@ async fn save_fields_with_one_invalid_value_saves_the_rest_and_keeps_the_invalid
     let rep = sign_in_as("rep").await;
     // A B deal in "initiate": a decision chain (text) and a project budget (money).
     let deal = converted_deal(&rep, &unique("Invalid kept "), 200_000_000).await;
-    let client = browser("en-US").await;
-    sign_in_in_browser(&client, "rep").await;
-    client
-        .goto(&url(&format!("/opportunities/{}", deal.id)))
-        .await
-        .unwrap();
+    let client = deal_page_as("rep", &deal.id).await;
     let chain = "[data-test=field][data-key=decision_chain] textarea";
     let budget_row = "[data-test=field][data-key=project_budget]";
     let budget = format!("{budget_row} input");
-    type_text(&client, chain, "CIO decides, CFO signs").await;
-    type_text(&client, &budget, "12.345").await;
+    type_into(&client, chain, "CIO decides, CFO signs").await;
+    type_into(&client, &budget, "12.345").await;
     wait_text(&client, &format!("{budget_row} .field-error"), |t| {
         !t.is_empty()
     })

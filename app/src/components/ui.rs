@@ -69,6 +69,13 @@ pub fn GradeBadge(grade: Grade) -> impl IntoView {
     }
 }
 
+/// A salesperson (rep or manager): who may own a deal or be staffed on one.
+pub fn sells(u: &shared::api::UserSummary) -> bool {
+    u.roles
+        .iter()
+        .any(|r| matches!(r, shared::Role::Rep | shared::Role::Manager))
+}
+
 /// A person in a picker: the name, and the e-mail that tells namesakes apart.
 pub fn person(u: &shared::api::UserSummary) -> String {
     if u.email.is_empty() {

@@ -190,11 +190,7 @@ pub fn RoleRow(role: RoleRequirement) -> impl IntoView {
     let options = ctl.users.with_value(|users| {
         users
             .iter()
-            .filter(|u| {
-                u.roles
-                    .iter()
-                    .any(|r| matches!(r, shared::Role::Rep | shared::Role::Manager))
-            })
+            .filter(|u| crate::components::ui::sells(u))
             .map(|u| {
                 let id = u.id.clone();
                 view! { <option value=u.id.clone() prop:selected=move || pick.with(|p| *p == id)>{crate::components::ui::person(u)}</option> }

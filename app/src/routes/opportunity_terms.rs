@@ -9,8 +9,8 @@ use crate::i18n::{Msg, use_i18n};
 use crate::model::{self, Terms};
 use crate::routes::opportunity::Ctl;
 use leptos::prelude::*;
+use shared::LeadBy;
 use shared::api::OwnerChange;
-use shared::{LeadBy, Role};
 
 #[component]
 pub fn DealTerms() -> impl IntoView {
@@ -143,11 +143,7 @@ fn OwnerForm() -> impl IntoView {
     let options = ctl.users.with_value(|users| {
         users
             .iter()
-            .filter(|u| {
-                u.roles
-                    .iter()
-                    .any(|r| matches!(r, Role::Rep | Role::Manager))
-            })
+            .filter(|u| crate::components::ui::sells(u))
             .map(|u| view! { <option value=u.id.clone()>{crate::components::ui::person(u)}</option> })
             .collect_view()
     });
