@@ -544,6 +544,11 @@ pub async fn set_team(id: &str, update: &TeamUpdate) -> Result<Opportunity, ApiE
     send_json("PUT", &format!("/api/opportunities/{id}/team"), update).await
 }
 
+/// The approvals waiting for the signed-in user's decision, oldest first.
+pub async fn approvals() -> Result<shared::api::Page<shared::api::ApprovalItem>, ApiError> {
+    get("/api/approvals").await
+}
+
 pub async fn change_owner(
     id: &str,
     req: &shared::api::OwnerChange,

@@ -215,6 +215,7 @@ pub const ROUTES: &[Route] = &[
         opportunities::list_opportunities,
         SALES
     ),
+    route!(Get, "/api/approvals", opportunities::list_approvals, SALES),
     // Reading and approving: whoever the deal lets in (owner, team, managers,
     // an approver staffed on it), whatever their permission role.
     route!(
@@ -467,6 +468,7 @@ mod tests {
         ("POST", "/api/leads/{id}/convert", "rep|manager|admin"),
         ("POST", "/api/leads/{id}/disqualify", "rep|manager|admin"),
         ("GET", "/api/opportunities", "rep|manager|admin"),
+        ("GET", "/api/approvals", "rep|manager|admin"),
         ("GET", "/api/opportunities/{id}", "signed_in"),
         ("PATCH", "/api/opportunities/{id}", "signed_in"),
         ("POST", "/api/opportunities/{id}/tasks/{key}", "signed_in"),

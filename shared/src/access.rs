@@ -107,6 +107,29 @@ impl Opportunity {
         }
     }
 
+    /// The approvals of this open deal waiting for a decision that `actor`
+    /// may take (the approvals inbox), in the pipeline's order.
+    pub fn decidable<'p>(
+        &self,
+        pipeline: &'p Pipeline,
+        actor: &Actor,
+    ) -> Vec<&'p crate::pipeline::Process> {
+        if !self.is_open() {
+            return Vec::new();
+        }
+        pipeline
+            .stages
+            .iter()
+            .flat_map(|s| s.processes.iter())
+            .filter(|p| {
+                self.approvals
+                    .get(p.key.as_str())
+                    .is_some_and(|a| a.status == crate::checklist::ApprovalStatus::Pending)
+                    && self.may_decide(pipeline, p.key.as_str(), actor).is_ok()
+            })
+            .collect()
+    }
+
     /// Refuses a move by anyone who may not steer the deal.
     pub fn steer_by(&self, actor: &Actor) -> Result<(), OpError> {
         if self.can_steer(actor) {

@@ -303,6 +303,59 @@ pub struct GradeOverrideRequest {
     pub version: u64,
 }
 
+/// `GET /api/approvals`: one approval waiting for the caller's decision,
+/// with what the inbox shows of its deal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalItem {
+    pub opportunity_id: String,
+    pub name: String,
+    pub customer: String,
+    pub owner_id: String,
+    pub amount: crate::Money,
+    pub currency: crate::Currency,
+    pub grade: crate::Grade,
+    pub stage: crate::pipeline::Key,
+    pub stage_name: crate::Localized,
+    pub key: crate::pipeline::Key,
+    pub label: crate::Localized,
+    #[serde(default)]
+    pub requested_by: Option<String>,
+    #[serde(default)]
+    pub requested_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl ApprovalItem {
+    /// The inbox rows of one deal for `actor`: each approval they may decide.
+    pub fn of(
+        deal: &crate::Opportunity,
+        pipeline: &crate::Pipeline,
+        actor: &crate::Actor,
+    ) -> Vec<ApprovalItem> {
+        deal.decidable(pipeline, actor)
+            .into_iter()
+            .map(|process| {
+                let state = deal.approvals.get(process.key.as_str());
+                let stage = pipeline.find_process(process.key.as_str()).map(|(s, _)| s);
+                ApprovalItem {
+                    opportunity_id: deal.id.clone(),
+                    name: deal.name.clone(),
+                    customer: deal.customer.clone(),
+                    owner_id: deal.owner_id.clone(),
+                    amount: deal.amount,
+                    currency: deal.currency,
+                    grade: deal.grade.effective,
+                    stage: stage.map_or_else(|| deal.stage.clone(), |s| s.key.clone()),
+                    stage_name: stage.map(|s| s.name.clone()).unwrap_or_default(),
+                    key: process.key.clone(),
+                    label: process.label.clone(),
+                    requested_by: state.and_then(|a| a.requested_by.clone()),
+                    requested_at: state.and_then(|a| a.requested_at),
+                }
+            })
+            .collect()
+    }
+}
+
 /// `PUT /api/opportunities/{id}/owner` (managers).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -35,6 +35,23 @@ pub fn Shell(children: Children) -> impl IntoView {
             .or_else(|| auth.user.with(|u| u.as_ref()?.pending_registrations))
             .filter(|n| *n > 0)
     };
+    // Approvals waiting for this user's decision: counted in the background
+    // once a salesperson is signed in; the inbox page keeps it current.
+    let waiting = provide_waiting_approvals();
+    Effect::new(move |_| {
+        let sells = auth.user.with(|u| {
+            u.as_ref()
+                .is_some_and(|me| me.roles.iter().any(|r| SALES.contains(r)))
+        });
+        if sells {
+            spawn_local(async move {
+                if let Ok(page) = api::approvals().await {
+                    waiting.0.set(Some(page.items.len() as u64));
+                }
+            });
+        }
+    });
+    let waiting_count = move || waiting.0.get().filter(|n| *n > 0);
     view! {
         <a class="skip" href="#main">{i18n.t(Msg::SkipToContent)}</a>
         <header class="topbar">
@@ -52,6 +69,9 @@ pub fn Shell(children: Children) -> impl IntoView {
                                 {i18n.t(msg)}
                                 {move || (href == "/registrations").then(count).flatten().map(|n| view! {
                                     <span class="badge" data-test="pending-registrations">{n}</span>
+                                })}
+                                {move || (href == "/approvals").then(waiting_count).flatten().map(|n| view! {
+                                    <span class="badge" data-test="waiting-approvals">{n}</span>
                                 })}
                             </NavLink>
                         })
@@ -137,11 +157,12 @@ fn LanguageSwitch() -> impl IntoView {
 pub fn nav_items(roles: &[Role]) -> Vec<(&'static str, Msg)> {
     let has = |r: &[Role]| r.iter().any(|r| roles.contains(r));
     let mut items = Vec::new();
-    if has(&[Role::Rep, Role::Manager, Role::Admin]) {
+    if has(SALES) {
         items.extend([
             ("/", Msg::NavBoard),
             ("/opportunities", Msg::NavOpportunities),
             ("/leads", Msg::NavLeads),
+            ("/approvals", Msg::NavApprovals),
         ]);
     }
     if has(&[Role::Channel, Role::Admin]) {
@@ -156,6 +177,20 @@ pub fn nav_items(roles: &[Role]) -> Vec<(&'static str, Msg)> {
         ]);
     }
     items
+}
+
+/// Who works deals (and so may be asked to approve).
+const SALES: &[Role] = &[Role::Rep, Role::Manager, Role::Admin];
+
+/// How many approvals wait for the signed-in user's decision (`None`: not
+/// counted yet).
+#[derive(Debug, Clone, Copy)]
+pub struct WaitingApprovals(pub RwSignal<Option<u64>>);
+
+fn provide_waiting_approvals() -> WaitingApprovals {
+    let waiting = WaitingApprovals(RwSignal::new(None));
+    provide_context(waiting);
+    waiting
 }
 
 /// How many partner registrations wait for review, as the queue page last
@@ -180,10 +215,13 @@ mod tests {
     #[test]
     fn each_role_sees_the_links_to_its_own_pages() {
         assert!(hrefs(&[]).is_empty());
-        assert_eq!(hrefs(&[Role::Rep]), ["/", "/opportunities", "/leads"]);
+        assert_eq!(
+            hrefs(&[Role::Rep]),
+            ["/", "/opportunities", "/leads", "/approvals"]
+        );
         assert_eq!(hrefs(&[Role::Channel]), ["/registrations"]);
         let admin = hrefs(&[Role::Admin]);
-        assert_eq!(admin.len(), 8);
+        assert_eq!(admin.len(), 9);
         assert!(admin.contains(&"/registrations") && admin.contains(&"/admin/audit"));
     }
 }

@@ -10,6 +10,7 @@ pub mod admin_grading;
 pub mod admin_pipeline;
 pub mod admin_tracks;
 pub mod admin_users;
+pub mod approvals;
 pub mod board;
 pub mod lead;
 pub mod leads;
@@ -62,7 +63,9 @@ lazy_page!(
     BoardPage => guarded(board::Board)
 );
 lazy_page!(
-    /// `/opportunities`.
+    /// `/opportunities`, and `/approvals` (the approvals inbox) in the same
+    /// chunk: a route chunk of its own re-cuts the chunks every page shares
+    /// (see `AdminUsersPage`).
     OpportunitiesPage => guarded(opportunities::Opportunities)
 );
 lazy_page!(

@@ -12,8 +12,8 @@ use crate::store::events::{self, Entity};
 use crate::store::opportunities as store;
 use shared::access::DealAction;
 use shared::api::{
-    ApprovalDecision, GradeOverrideRequest, OwnerChange, Page, TaskUpdate, TeamUpdate,
-    TransitionRequest, VersionOnly,
+    ApprovalDecision, ApprovalItem, GradeOverrideRequest, OwnerChange, Page, TaskUpdate,
+    TeamUpdate, TransitionRequest, VersionOnly,
 };
 use shared::event::{Event, EventKind};
 use shared::gate::{self, Target, Transition};
@@ -166,6 +166,21 @@ pub async fn override_grade(ctx: Ctx<'_>) -> ApiResult {
         )?)
     })
     .await
+}
+
+/// `GET /api/approvals`: every approval waiting for the caller's decision,
+/// across the deals, the oldest request first.
+pub async fn list_approvals(ctx: Ctx<'_>) -> ApiResult {
+    let actor = ctx.actor()?;
+    let settings = crate::store::config::load(ctx.db()).await?;
+    let mut items: Vec<ApprovalItem> = Vec::new();
+    for deal in store::with_pending_approvals(ctx.db()).await? {
+        if let Ok(pipeline) = settings.pipeline(&deal.pipeline) {
+            items.extend(ApprovalItem::of(&deal, pipeline, &actor));
+        }
+    }
+    items.sort_by_key(|a| a.requested_at);
+    Response::json(200, &Page::whole(items))
 }
 
 /// `PUT /api/opportunities/{id}/owner` (managers): the deal goes to another

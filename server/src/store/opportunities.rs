@@ -77,6 +77,28 @@ pub async fn open_in_pipeline(
         .collect()
 }
 
+/// Every open deal with an approval waiting for a decision (the approvals
+/// inbox picks those the caller may decide), oldest first.
+pub async fn with_pending_approvals(db: &dyn Database) -> Result<Vec<Opportunity>, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        doc: String,
+    }
+    let rows: Vec<Doc> = super::all(
+        db,
+        Stmt::new(
+            "SELECT doc FROM opportunities WHERE status = ?1 AND EXISTS \
+             (SELECT 1 FROM json_each(doc, '$.approvals') WHERE json_extract(value, '$.status') = ?2) \
+             ORDER BY created_at, id",
+            vec![Value::from("open"), Value::from("pending")],
+        ),
+    )
+    .await?;
+    rows.iter()
+        .map(|d| serde_json::from_str(&d.doc).map_err(storage))
+        .collect()
+}
+
 /// The list columns and the document, in the order both the insert and
 /// the update name them (`?1` … `?10`): one place to add a column.
 const COLUMNS: &str =
