@@ -145,11 +145,12 @@ e2e: build browser-deps
 # entry plus its lazily loaded chunks, within PAGE_BUDGET. Why these figures
 # (the entry was 150 KB for the skeleton): README, "How the app is built".
 # 162 KB since the registrations queue (#11): its route and the badge cost
-# the entry 1.7 KB; 166 KB since #12's first part (its texts, the money
-# parser for 万 / 亿). Pages 470 KB since #12: the deal's terms form costs the
+# the entry 1.7 KB; 169 KB since #12's first part (its texts, the money
+# parser for 万 / 亿: +3 KB; the approvals badge, its link and background
+# count: +3 KB). Pages 470 KB since #12: the deal's terms form costs the
 # deal page 19 KB and the board's win / lose dialog the board 18 KB (README,
 # "How the app is built", measured); #14 cuts them to 150 KB and 300 KB.
-ENTRY_BUDGET := 166000
+ENTRY_BUDGET := 169000
 PAGE_BUDGET := 470000
 # The partners' /register page, cold (html + css + js + wasm): issue #11's
 # goal for a first-time visitor on a phone.

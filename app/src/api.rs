@@ -544,6 +544,18 @@ pub async fn set_team(id: &str, update: &TeamUpdate) -> Result<Opportunity, ApiE
     send_json("PUT", &format!("/api/opportunities/{id}/team"), update).await
 }
 
+/// How many approvals wait for the signed-in user's decision: the inbox's
+/// length, its items skipped unread (the navigation's badge; parsing them
+/// here would put their types in every page's first download: +16 KB).
+pub async fn approvals_waiting() -> Result<usize, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Count {
+        items: Vec<serde::de::IgnoredAny>,
+    }
+    let page: Count = get("/api/approvals").await?;
+    Ok(page.items.len())
+}
+
 /// The approvals waiting for the signed-in user's decision, oldest first.
 pub async fn approvals() -> Result<shared::api::Page<shared::api::ApprovalItem>, ApiError> {
     get("/api/approvals").await

@@ -45,8 +45,8 @@ pub fn Shell(children: Children) -> impl IntoView {
         });
         if sells {
             spawn_local(async move {
-                if let Ok(page) = api::approvals().await {
-                    waiting.0.set(Some(page.items.len() as u64));
+                if let Ok(n) = api::approvals_waiting().await {
+                    waiting.0.set(Some(n as u64));
                 }
             });
         }

@@ -14,13 +14,15 @@ use shared::user::Role;
 
 #[component]
 pub fn AdminUsers() -> impl IntoView {
-    // `/registrations` shares this chunk (routes/mod.rs says why).
-    if leptos_router::hooks::use_location()
+    // The two review queues share this chunk (routes/mod.rs says why).
+    match leptos_router::hooks::use_location()
         .pathname
         .get_untracked()
-        == "/registrations"
+        .as_str()
     {
-        return view! { <super::registrations::Registrations /> }.into_any();
+        "/registrations" => return view! { <super::registrations::Registrations /> }.into_any(),
+        "/approvals" => return view! { <super::approvals::Approvals /> }.into_any(),
+        _ => {}
     }
     super::admin_config::admin_page(|| view! { <UsersPage /> }.into_any()).into_any()
 }

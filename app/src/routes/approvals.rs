@@ -1,7 +1,8 @@
 //! `/approvals`: every approval across the deals that waits for the signed-in
 //! user's decision, oldest request first, approved or rejected in place (a
 //! reject needs a comment, as on the deal page and the server). It lives in
-//! the deal list's chunk (routes/mod.rs says why).
+//! the users page's chunk with the other review queue (routes/mod.rs says
+//! why).
 
 use crate::api;
 use crate::components::error::describe;

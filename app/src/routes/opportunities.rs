@@ -43,18 +43,10 @@ struct ListData {
 
 #[component]
 pub fn Opportunities() -> impl IntoView {
-    // `/approvals` shares this chunk (routes/mod.rs says why).
-    if leptos_router::hooks::use_location()
-        .pathname
-        .get_untracked()
-        == "/approvals"
-    {
-        return view! { <super::approvals::Approvals /> }.into_any();
-    }
     // The filters need the pipelines' stages: the config first (cached).
     let (state, reload) = load(api::config);
     let list = |config: Arc<Config>| view! { <List config /> };
-    view! { <Fetched state reload view=list /> }.into_any()
+    view! { <Fetched state reload view=list /> }
 }
 
 #[component]
