@@ -60,18 +60,23 @@ pub async fn open_in_pipeline(
     db: &dyn Database,
     pipeline: &shared::pipeline::Key,
 ) -> Result<Vec<Opportunity>, ApiError> {
-    #[derive(serde::Deserialize)]
-    struct Doc {
-        doc: String,
-    }
-    let rows: Vec<Doc> = super::all(
+    docs(
         db,
         Stmt::new(
             "SELECT doc FROM opportunities WHERE pipeline = ?1 AND status = 'open' ORDER BY created_at DESC, id DESC",
             vec![Value::from(pipeline.as_str())],
         ),
     )
-    .await?;
+    .await
+}
+
+/// The deals a `SELECT doc …` finds, whole.
+async fn docs(db: &dyn Database, select: Stmt) -> Result<Vec<Opportunity>, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        doc: String,
+    }
+    let rows: Vec<Doc> = super::all(db, select).await?;
     rows.iter()
         .map(|d| serde_json::from_str(&d.doc).map_err(storage))
         .collect()
@@ -80,11 +85,7 @@ pub async fn open_in_pipeline(
 /// Every open deal with an approval waiting for a decision (the approvals
 /// inbox picks those the caller may decide), oldest first.
 pub async fn with_pending_approvals(db: &dyn Database) -> Result<Vec<Opportunity>, ApiError> {
-    #[derive(serde::Deserialize)]
-    struct Doc {
-        doc: String,
-    }
-    let rows: Vec<Doc> = super::all(
+    docs(
         db,
         Stmt::new(
             "SELECT doc FROM opportunities WHERE status = ?1 AND EXISTS \
@@ -93,10 +94,7 @@ pub async fn with_pending_approvals(db: &dyn Database) -> Result<Vec<Opportunity
             vec![Value::from("open"), Value::from("pending")],
         ),
     )
-    .await?;
-    rows.iter()
-        .map(|d| serde_json::from_str(&d.doc).map_err(storage))
-        .collect()
+    .await
 }
 
 /// The list columns and the document, in the order both the insert and
