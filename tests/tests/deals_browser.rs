@@ -5,7 +5,7 @@
 
 use dealgate_tests::{
     Session, browser, click, deal_page_as, find, sign_in_as, sign_in_in_browser, unique, url,
-    wait_path, wait_text,
+    value_of, wait_path, wait_text,
 };
 use fantoccini::{Client, Locator};
 use serde_json::json;
@@ -525,7 +525,8 @@ async fn a_save_on_a_stale_deal_shows_the_fresh_state_and_keeps_what_was_typed()
 }
 
 #[tokio::test]
-async fn the_opportunity_list_searches_and_filters_by_pipeline_stage_and_grade() {
+async fn the_opportunity_list_searches_and_filters_by_pipeline_stage_and_grade_kept_in_the_address()
+{
     let api = sign_in_as("rep").await;
     let direct = pipeline(&api, "direct").await;
     let token = unique("find");
@@ -549,6 +550,22 @@ async fn the_opportunity_list_searches_and_filters_by_pipeline_stage_and_grade()
         .unwrap();
     let texts = rows(&client, &token, 1).await;
     assert!(texts[0].contains(&c_deal.name), "{texts:?}");
+    // The filters are in the address: a deal opened and Back restore them.
+    let path = wait_path(&client, |p| p.contains("grade=C")).await;
+    assert!(path.contains(&format!("q={token}")), "{path}");
+    click(&client, "[data-test=deal-row] a").await;
+    wait_path(&client, |p| p.starts_with("/opportunities/")).await;
+    client.back().await.unwrap();
+    let texts = rows(&client, &token, 1).await;
+    assert!(texts[0].contains(&c_deal.name), "{texts:?}");
+    assert_eq!(
+        value_of(&client, "[data-test=filters] select[name=grade]").await,
+        "C"
+    );
+    assert_eq!(
+        value_of(&client, "[data-test=filters] input[name=q]").await,
+        token
+    );
     // A stage filter follows the chosen pipeline; the new deals are in its second stage.
     find(&client, "[data-test=filters] select[name=pipeline]")
         .await

@@ -21,6 +21,40 @@ struct Filters {
 }
 
 impl Filters {
+    /// The filters a link or Back restores: `status` absent is the open
+    /// deals, `status=all` every status.
+    fn from_url(get: impl Fn(&str) -> Option<String>) -> Filters {
+        let status = match get("status") {
+            None => "open".to_string(),
+            Some(s) if s == "all" => String::new(),
+            Some(s) => s,
+        };
+        Filters {
+            pipeline: get("pipeline").unwrap_or_default(),
+            stage: get("stage").unwrap_or_default(),
+            grade: get("grade").unwrap_or_default(),
+            status,
+            q: get("q").unwrap_or_default(),
+        }
+    }
+
+    /// This page's address with these filters.
+    fn url(&self) -> String {
+        let status = match self.status.as_str() {
+            "" => "all",
+            "open" => "",
+            s => s,
+        };
+        let query = api::query(&[
+            ("pipeline", &self.pipeline),
+            ("stage", &self.stage),
+            ("grade", &self.grade),
+            ("status", status),
+            ("q", &self.q),
+        ]);
+        format!("/opportunities{query}")
+    }
+
     fn query(&self, cursor: &str) -> String {
         api::query(&[
             ("pipeline", &self.pipeline),
@@ -52,10 +86,11 @@ pub fn Opportunities() -> impl IntoView {
 #[component]
 fn List(config: Arc<Config>) -> impl IntoView {
     let i18n = use_i18n();
-    let filters = RwSignal::new(Filters {
-        status: "open".into(),
-        ..Filters::default()
-    });
+    // The filters live in the URL: a shared link and Back restore them.
+    let url = leptos_router::hooks::use_query_map();
+    let from_url = move || url.with(|q| Filters::from_url(|k| q.get(k)));
+    let filters = RwSignal::new(from_url());
+    let navigate = leptos_router::hooks::use_navigate();
     let (state, reload) = load(move || {
         let f = filters.get_untracked();
         async move {
@@ -70,16 +105,52 @@ fn List(config: Arc<Config>) -> impl IntoView {
             })
         }
     });
-    let set = move |apply: fn(&mut Filters, String)| {
-        move |ev: leptos::ev::Event| {
-            filters.update(|f| apply(f, event_target_value(&ev)));
+    // A new address for every change of the filters; the list follows the
+    // address (so Back and forward reload it too).
+    Effect::new(move |before: Option<Filters>| {
+        let now = from_url();
+        if before.is_some() {
+            filters.set(now.clone());
             reload.run(());
+        }
+        now
+    });
+    let show = move || {
+        let url = filters.with_untracked(Filters::url);
+        navigate(&url, Default::default());
+    };
+    let set = {
+        let show = show.clone();
+        move |apply: fn(&mut Filters, String)| {
+            let show = show.clone();
+            move |ev: leptos::ev::Event| {
+                filters.update(|f| apply(f, event_target_value(&ev)));
+                show();
+            }
         }
     };
     let search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        reload.run(());
+        show();
     };
+    // The selects show the filters (set after their options exist).
+    let pipeline_select = NodeRef::<leptos::html::Select>::new();
+    let grade_select = NodeRef::<leptos::html::Select>::new();
+    let status_select = NodeRef::<leptos::html::Select>::new();
+    let stage_select = NodeRef::<leptos::html::Select>::new();
+    Effect::new(move |_| {
+        let f = filters.get();
+        for (node, value) in [
+            (pipeline_select, f.pipeline.clone()),
+            (stage_select, f.stage.clone()),
+            (grade_select, f.grade.clone()),
+            (status_select, f.status.clone()),
+        ] {
+            if let Some(select) = node.get() {
+                select.set_value(&value);
+            }
+        }
+    });
     let table = move |data: ListData| view! { <Table data filters /> };
     let pipelines = pipeline_options(i18n, &config);
     // The chosen pipeline's stages (verification lives on leads).
@@ -98,25 +169,26 @@ fn List(config: Arc<Config>) -> impl IntoView {
             <h1>{i18n.t(Msg::NavOpportunities)}</h1>
             <form class="filters" on:submit=search role="search" data-test="filters">
                 <input type="search" name="q" placeholder=i18n.t(Msg::SearchDeals) aria-label=i18n.t(Msg::SearchDeals)
+                    prop:value=move || filters.with(|f| f.q.clone())
                     on:input=move |ev| filters.update(|f| f.q = event_target_value(&ev)) />
-                <select aria-label=i18n.t(Msg::Pipeline) name="pipeline"
+                <select aria-label=i18n.t(Msg::Pipeline) name="pipeline" node_ref=pipeline_select
                     on:change=set(|f, v| { f.pipeline = v; f.stage.clear(); })>
                     <option value="">{i18n.t(Msg::AllPipelines)}</option>
                     {pipelines}
                 </select>
-                <select aria-label=i18n.t(Msg::Stage) name="stage" data-test="stage-filter"
+                <select aria-label=i18n.t(Msg::Stage) name="stage" data-test="stage-filter" node_ref=stage_select
                     disabled=move || filters.with(|f| f.pipeline.is_empty())
                     prop:value=move || filters.with(|f| f.stage.clone())
                     on:change=set(|f, v| f.stage = v)>
                     <option value="">{i18n.t(Msg::AllStages)}</option>
                     {stage_options}
                 </select>
-                <select aria-label=i18n.t(Msg::Grade) name="grade" on:change=set(|f, v| f.grade = v)>
+                <select aria-label=i18n.t(Msg::Grade) name="grade" node_ref=grade_select on:change=set(|f, v| f.grade = v)>
                     <option value="">{i18n.t(Msg::AllGrades)}</option>
                     {Grade::ALL.map(|g| view! { <option value=g.as_str()>{g.as_str()}</option> }).collect_view()}
                 </select>
-                <select aria-label=i18n.t(Msg::Status) name="status" on:change=set(|f, v| f.status = v)>
-                    <option value="open" selected>{i18n.t(Msg::StatusOpen)}</option>
+                <select aria-label=i18n.t(Msg::Status) name="status" node_ref=status_select on:change=set(|f, v| f.status = v)>
+                    <option value="open">{i18n.t(Msg::StatusOpen)}</option>
                     <option value="won">{i18n.t(Msg::StatusWon)}</option>
                     <option value="lost">{i18n.t(Msg::StatusLost)}</option>
                     <option value="">{i18n.t(Msg::AllStatuses)}</option>
