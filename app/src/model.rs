@@ -297,27 +297,31 @@ pub type TermProblems = Vec<(&'static str, shared::Localized)>;
 /// a customer, each at most `MAX_NAME` characters; an amount above zero; a
 /// real date), each named on its input.
 pub fn terms_patch(o: &Opportunity, t: &Terms) -> Result<OpportunityPatch, TermProblems> {
+    use shared::opportunity::{MAX_NAME, OpError, clean_text, positive_amount};
     let mut problems = TermProblems::new();
+    // The shared rules the server's patch applies; the texts are the app's
+    // own (OpError's would ship every error's text in the wasm).
     for (name, text) in [("name", &t.name), ("customer", &t.customer)] {
-        let chars = text.trim().chars().count();
-        if chars == 0 {
-            problems.push((name, shared::Localized::new("必填", "Required")));
-        } else if chars > shared::opportunity::MAX_NAME {
-            problems.push((
+        match clean_text(text, name, MAX_NAME) {
+            Err(OpError::TooLong(_)) => problems.push((
                 name,
                 shared::Localized::new("最多 200 个字", "At most 200 characters"),
-            ));
+            )),
+            Err(_) => problems.push((name, shared::Localized::new("必填", "Required"))),
+            Ok(_) => {}
         }
     }
     let amount = match Money::parse_major(&t.amount, o.currency) {
-        Ok(a) if a > Money::ZERO => Some(a),
-        Ok(_) => {
-            problems.push((
-                "amount",
-                shared::Localized::new("金额必须大于零", "The amount must be more than zero"),
-            ));
-            None
-        }
+        Ok(a) => match positive_amount(a) {
+            Ok(a) => Some(a),
+            Err(_) => {
+                problems.push((
+                    "amount",
+                    shared::Localized::new("金额必须大于零", "The amount must be more than zero"),
+                ));
+                None
+            }
+        },
         Err(e) => {
             problems.push(("amount", e.message()));
             None

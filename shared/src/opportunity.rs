@@ -244,6 +244,15 @@ pub struct OpportunityPatch {
     pub fields: Option<BTreeMap<String, Option<serde_json::Value>>>,
 }
 
+/// A deal's amount must be more than zero.
+pub fn positive_amount(amount: Money) -> Result<Money, OpError> {
+    if amount > Money::ZERO {
+        Ok(amount)
+    } else {
+        Err(OpError::NotPositive("amount"))
+    }
+}
+
 /// Trims and checks a required short text.
 pub fn clean_text(value: &str, what: &'static str, max: usize) -> Result<String, OpError> {
     let v = value.trim();
@@ -367,8 +376,8 @@ impl Opportunity {
                 changed.push("customer");
             }
         }
-        if patch.amount.is_some_and(|a| a <= Money::ZERO) {
-            return Err(OpError::NotPositive("amount"));
+        if let Some(amount) = patch.amount {
+            positive_amount(amount)?;
         }
         if let Some(amount) = patch.amount.filter(|a| *a != self.amount) {
             next.amount = amount;

@@ -16,6 +16,13 @@ pub enum Role {
 }
 
 impl Role {
+    /// Does someone holding `roles` sell (rep or manager): who may own a deal
+    /// or be staffed on one. The server's owner change and the app's pickers
+    /// both ask this.
+    pub fn sells(roles: &[Role]) -> bool {
+        roles.iter().any(|r| matches!(r, Role::Rep | Role::Manager))
+    }
+
     pub const ALL: [Role; 4] = [Role::Rep, Role::Manager, Role::Channel, Role::Admin];
 
     pub fn as_str(self) -> &'static str {

@@ -71,9 +71,7 @@ pub fn GradeBadge(grade: Grade) -> impl IntoView {
 
 /// A salesperson (rep or manager): who may own a deal or be staffed on one.
 pub fn sells(u: &shared::api::UserSummary) -> bool {
-    u.roles
-        .iter()
-        .any(|r| matches!(r, shared::Role::Rep | shared::Role::Manager))
+    shared::Role::sells(&u.roles)
 }
 
 /// A person in a picker: the name, and the e-mail that tells namesakes apart.

@@ -189,11 +189,7 @@ pub async fn change_owner(ctx: Ctx<'_>) -> ApiResult {
     let body: OwnerChange = ctx.body()?;
     let to = body.owner_id.trim();
     let sells = match crate::store::users::by_id(ctx.db(), to).await? {
-        Some(u) if u.active == 1 => u
-            .into_me()?
-            .roles
-            .iter()
-            .any(|r| matches!(r, shared::Role::Rep | shared::Role::Manager)),
+        Some(u) if u.active == 1 => shared::Role::sells(&u.into_me()?.roles),
         _ => false,
     };
     if !sells {
