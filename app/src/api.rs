@@ -581,12 +581,26 @@ pub async fn transition(id: &str, req: &TransitionRequest) -> Result<Opportunity
     send_json("POST", &format!("/api/opportunities/{id}/transition"), req).await
 }
 
-pub async fn history(id: &str) -> Result<Vec<Event>, ApiError> {
-    Ok(
-        get::<Page<Event>>(&format!("/api/opportunities/{id}/history"))
-            .await?
-            .items,
+/// A record's trail: `kind` is `opportunities` or `leads`.
+pub async fn history(kind: &str, id: &str) -> Result<Vec<Event>, ApiError> {
+    Ok(get::<Page<Event>>(&format!("/api/{kind}/{id}/history"))
+        .await?
+        .items)
+}
+
+/// A note on a record's trail: `kind` is `opportunities` or `leads`.
+pub async fn add_note(kind: &str, id: &str, text: String) -> Result<Event, ApiError> {
+    send_json(
+        "POST",
+        &format!("/api/{kind}/{id}/notes"),
+        &shared::api::NoteRequest { text },
     )
+    .await
+}
+
+/// `POST /api/leads/{id}/reopen`.
+pub async fn reopen_lead(id: &str, req: &DisqualifyRequest) -> Result<Lead, ApiError> {
+    send_json("POST", &format!("/api/leads/{id}/reopen"), req).await
 }
 
 #[cfg(test)]

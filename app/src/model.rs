@@ -297,17 +297,17 @@ pub type TermProblems = Vec<(&'static str, shared::Localized)>;
 /// a customer, each at most `MAX_NAME` characters; an amount above zero; a
 /// real date), each named on its input.
 pub fn terms_patch(o: &Opportunity, t: &Terms) -> Result<OpportunityPatch, TermProblems> {
-    use shared::opportunity::{MAX_NAME, OpError, clean_text, positive_amount};
+    use shared::opportunity::{MAX_NAME, clean_text, positive_amount};
     let mut problems = TermProblems::new();
     // The shared rules the server's patch applies; the texts are the app's
     // own (OpError's would ship every error's text in the wasm).
     for (name, text) in [("name", &t.name), ("customer", &t.customer)] {
         match clean_text(text, name, MAX_NAME) {
-            Err(OpError::TooLong(_)) => problems.push((
-                name,
-                shared::Localized::new("最多 200 个字", "At most 200 characters"),
-            )),
-            Err(_) => problems.push((name, shared::Localized::new("必填", "Required"))),
+            Err(e) => {
+                if let Some(issue) = e.field_issue() {
+                    problems.push((name, issue.message));
+                }
+            }
             Ok(_) => {}
         }
     }

@@ -86,9 +86,10 @@ impl ApiError {
                 | OpError::NotOwner
                 | OpError::SelfApproval
                 | OpError::NotApprover => 403,
-                OpError::Closed | OpError::ApprovalNotRequestable | OpError::ApprovalNotPending => {
-                    409
-                }
+                OpError::Closed
+                | OpError::ApprovalNotRequestable
+                | OpError::ApprovalNotPending
+                | OpError::NotDisqualified => 409,
                 _ => 422,
             },
             ApiError::UnsupportedMediaType => 415,
@@ -229,6 +230,16 @@ impl ApiError {
                 message: error.message().get(lang).to_string(),
             }]);
         }
+        if let Some(issue) = match self {
+            ApiError::Op(e) => e.field_issue(),
+            _ => None,
+        } {
+            p.errors = Some(vec![FieldError {
+                field: issue.field,
+                code: issue.code,
+                message: issue.message.get(lang).to_string(),
+            }]);
+        }
         if let ApiError::Invalid(issues) = self {
             p.errors = Some(
                 issues
@@ -307,6 +318,20 @@ mod tests {
             ),
             ("email", "invalid_email", "Not an e-mail")
         );
+    }
+
+    #[test]
+    fn a_too_long_text_names_its_field_and_limit_beside_the_input() {
+        let e = ApiError::Op(OpError::TooLong {
+            field: "comment",
+            max: 2000,
+        });
+        let p = e.to_problem(Lang::ZhCn);
+        assert_eq!((p.status, p.code.as_str()), (422, "too_long"));
+        let errors = p.errors.unwrap();
+        assert_eq!(errors[0].field, "comment");
+        assert_eq!(errors[0].message, "最多 2000 个字符");
+        assert!(p.detail.contains("2000"), "{}", p.detail);
     }
 
     #[test]

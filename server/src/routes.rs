@@ -209,6 +209,9 @@ pub const ROUTES: &[Route] = &[
         leads::disqualify_lead,
         SALES
     ),
+    route!(Post, "/api/leads/{id}/reopen", leads::reopen_lead, SALES),
+    route!(Post, "/api/leads/{id}/notes", leads::add_lead_note, SALES),
+    route!(Get, "/api/leads/{id}/history", leads::lead_history, SALES),
     route!(
         Get,
         "/api/opportunities",
@@ -276,6 +279,12 @@ pub const ROUTES: &[Route] = &[
         Post,
         "/api/opportunities/{id}/transition",
         opportunities::transition_opportunity,
+        Access::SignedIn
+    ),
+    route!(
+        Post,
+        "/api/opportunities/{id}/notes",
+        opportunities::add_opportunity_note,
         Access::SignedIn
     ),
     route!(
@@ -467,6 +476,9 @@ mod tests {
         ("POST", "/api/leads/{id}/tasks/{key}", "rep|manager|admin"),
         ("POST", "/api/leads/{id}/convert", "rep|manager|admin"),
         ("POST", "/api/leads/{id}/disqualify", "rep|manager|admin"),
+        ("POST", "/api/leads/{id}/reopen", "rep|manager|admin"),
+        ("POST", "/api/leads/{id}/notes", "rep|manager|admin"),
+        ("GET", "/api/leads/{id}/history", "rep|manager|admin"),
         ("GET", "/api/opportunities", "rep|manager|admin"),
         ("GET", "/api/approvals", "rep|manager|admin"),
         ("GET", "/api/opportunities/{id}", "signed_in"),
@@ -491,6 +503,7 @@ mod tests {
         ("PUT", "/api/opportunities/{id}/owner", "manager|admin"),
         ("GET", "/api/opportunities/{id}/check", "signed_in"),
         ("POST", "/api/opportunities/{id}/transition", "signed_in"),
+        ("POST", "/api/opportunities/{id}/notes", "signed_in"),
         ("GET", "/api/opportunities/{id}/history", "signed_in"),
     ];
 

@@ -22,15 +22,18 @@ pub enum DealAction {
     RequestApproval,
     /// Upgrade its grade by hand.
     OverrideGrade,
+    /// Open it again after it was won or lost.
+    Reopen,
 }
 
 impl DealAction {
-    pub const ALL: [DealAction; 5] = [
+    pub const ALL: [DealAction; 6] = [
         DealAction::Read,
         DealAction::Edit,
         DealAction::Steer,
         DealAction::RequestApproval,
         DealAction::OverrideGrade,
+        DealAction::Reopen,
     ];
 }
 
@@ -64,7 +67,7 @@ impl Opportunity {
             DealAction::Steer => sees_everything(actor) || owner,
             // Only the owner asks; a manager who is not the owner decides instead.
             DealAction::RequestApproval => owner,
-            DealAction::OverrideGrade => actor.is_manager(),
+            DealAction::OverrideGrade | DealAction::Reopen => actor.is_manager(),
         }
     }
 
@@ -130,6 +133,15 @@ impl Opportunity {
             .collect()
     }
 
+    /// Refuses a move by anyone who may not make it: steering for every
+    /// move, and reopening (managers) for a reopen.
+    pub fn may_move(&self, actor: &Actor, to: &crate::gate::Target) -> Result<(), OpError> {
+        if *to == crate::gate::Target::Reopen && !self.allows(actor, DealAction::Reopen) {
+            return Err(OpError::Forbidden);
+        }
+        self.steer_by(actor)
+    }
+
     /// Refuses a move by anyone who may not steer the deal.
     pub fn steer_by(&self, actor: &Actor) -> Result<(), OpError> {
         if self.can_steer(actor) {
@@ -191,6 +203,11 @@ mod tests {
             assert!(o.allows(&owner, a), "{a:?}");
         }
         assert!(!o.allows(&owner, DealAction::OverrideGrade));
+        assert!(!o.allows(&owner, DealAction::Reopen));
+        let reopen = crate::gate::Target::Reopen;
+        assert_eq!(o.may_move(&owner, &reopen), Err(OpError::Forbidden));
+        let manager = Actor::new("u_m", &[Role::Manager]);
+        assert_eq!(o.may_move(&manager, &reopen), Ok(()));
     }
 
     #[test]

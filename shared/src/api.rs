@@ -373,7 +373,15 @@ pub struct TransitionRequest {
     pub transition: crate::gate::Transition,
 }
 
-/// `POST /api/leads/{id}/disqualify`.
+/// `POST /api/opportunities/{id}/notes` and `POST /api/leads/{id}/notes`:
+/// a note changes nothing else on the record, so it carries no version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    pub text: String,
+}
+
+/// `POST /api/leads/{id}/disqualify` and `POST /api/leads/{id}/reopen`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisqualifyRequest {
     pub reason: String,

@@ -79,6 +79,19 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         policy_version: Option<u64>,
     },
+    /// A manager opened a closed deal again, in the stage it closed in.
+    Reopened {
+        from: crate::opportunity::Status,
+        reason: String,
+    },
+    /// A disqualified lead was opened again.
+    LeadReopened {
+        reason: String,
+    },
+    /// A note on a lead or deal (changes nothing else).
+    NoteAdded {
+        text: String,
+    },
     /// A manager handed the deal to another salesperson.
     OwnerChanged {
         from: String,

@@ -22,6 +22,8 @@ pub enum Target {
     Stage(Key),
     Won,
     Lost,
+    /// A closed deal opens again in the stage it closed in (managers).
+    Reopen,
 }
 
 impl Target {
@@ -29,6 +31,7 @@ impl Target {
         match s {
             "won" => Ok(Target::Won),
             "lost" => Ok(Target::Lost),
+            "reopen" => Ok(Target::Reopen),
             other => Key::parse(other).map(Target::Stage),
         }
     }
@@ -38,6 +41,7 @@ impl Target {
             Target::Stage(k) => k.as_str(),
             Target::Won => "won",
             Target::Lost => "lost",
+            Target::Reopen => "reopen",
         }
     }
 }
@@ -72,6 +76,8 @@ pub enum BlockerKind {
     NotFinalStage,
     ReasonRequired,
     Closed,
+    /// Reopening a deal that is not closed.
+    NotClosed,
 }
 
 /// One reason a move is refused.
@@ -113,6 +119,38 @@ pub struct Transition {
 }
 
 impl Transition {
+    /// Refuses a text the move carries that is longer than its limit
+    /// (reasons 2,000 characters; a competitor and a contract number 200),
+    /// naming the field.
+    pub fn texts_fit(&self) -> Result<(), crate::opportunity::OpError> {
+        use crate::checklist::MAX_NOTE;
+        use crate::opportunity::{MAX_NAME, OpError};
+        let texts = [
+            ("reason", self.reason.as_deref(), MAX_NOTE),
+            (
+                "lost.reason",
+                self.lost.as_ref().map(|l| l.reason.as_str()),
+                MAX_NOTE,
+            ),
+            (
+                "lost.competitor",
+                self.lost.as_ref().and_then(|l| l.competitor.as_deref()),
+                MAX_NAME,
+            ),
+            (
+                "contract.number",
+                self.contract.as_ref().map(|c| c.number.as_str()),
+                MAX_NAME,
+            ),
+        ];
+        for (field, text, max) in texts {
+            if text.is_some_and(|t| t.trim().chars().count() > max) {
+                return Err(OpError::TooLong { field, max });
+            }
+        }
+        Ok(())
+    }
+
     pub fn to(target: Target) -> Transition {
         Transition {
             to: target,
@@ -282,6 +320,9 @@ pub fn check(
     transition: &Transition,
 ) -> Verdict {
     let here = &opp.stage;
+    if transition.to == Target::Reopen {
+        return Verdict::from(reopen_blockers(opp, pipeline, transition));
+    }
     if opp.status != Status::Open {
         return Verdict::from(vec![structural(
             here,
@@ -311,6 +352,7 @@ pub fn check(
     let last = pipeline.stages.len() - 1;
 
     let blockers = match &transition.to {
+        Target::Reopen => reopen_blockers(opp, pipeline, transition),
         Target::Lost => {
             if blank(transition.lost.as_ref().map(|l| l.reason.as_str())) {
                 vec![structural(
@@ -415,6 +457,44 @@ pub fn check(
     Verdict::from(blockers)
 }
 
+/// What refuses a reopen: a deal that is open, a stage gone from the
+/// pipeline since the deal closed in it, a missing reason.
+fn reopen_blockers(
+    opp: &Opportunity,
+    pipeline: &Pipeline,
+    transition: &Transition,
+) -> Vec<Blocker> {
+    let here = &opp.stage;
+    let mut out = Vec::new();
+    if opp.status == Status::Open {
+        out.push(structural(
+            here,
+            BlockerKind::NotClosed,
+            None,
+            "商机未关闭，无需重新打开",
+            "The deal is open; there is nothing to reopen",
+        ));
+    } else if pipeline.index_of(here.as_str()).is_none() {
+        out.push(structural(
+            here,
+            BlockerKind::SkipNotAllowed,
+            None,
+            "商机关闭时所在的阶段已不在流程中",
+            "The stage the deal closed in is no longer in its pipeline",
+        ));
+    }
+    if blank(transition.reason.as_deref()) {
+        out.push(structural(
+            here,
+            BlockerKind::ReasonRequired,
+            None,
+            "重新打开商机需要填写原因",
+            "Reopening a deal needs a reason",
+        ));
+    }
+    out
+}
+
 /// Makes the move `check` allows: the new state (version bumped) and its
 /// events. Refuses with the same verdict when `check` does not allow it.
 pub fn apply(
@@ -464,6 +544,22 @@ pub fn apply(
             next.contract = Some(contract);
             next.status = Status::Won;
             next.closed_at = Some(now);
+        }
+        Target::Reopen => {
+            events.push(EventKind::Reopened {
+                from: opp.status,
+                reason: transition
+                    .reason
+                    .as_deref()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+            });
+            next.status = Status::Open;
+            next.closed_at = None;
+            next.lost = None;
+            next.contract = None;
+            next.stage_entered_at = now;
         }
         Target::Stage(key) => {
             let target = pipeline.index_of(key.as_str()).unwrap_or(current);
@@ -923,6 +1019,92 @@ mod tests {
         let (next, _) = apply(&opp, &p, &policy(), &lost, instant()).unwrap();
         assert_eq!(next.status, Status::Lost);
         assert_eq!(next.lost.as_ref().unwrap().competitor, None);
+    }
+
+    #[test]
+    fn a_lost_deal_reopens_in_its_stage_with_a_reason_and_an_open_one_does_not() {
+        let (opp, p) = deal("present", B_DEAL);
+        let mut reopen = Transition::to(Target::Reopen);
+        reopen.reason = Some(" customer came back ".into());
+        let v = check(&opp, &p, &policy(), &reopen);
+        assert_eq!(
+            kinds(&v),
+            vec![("present".into(), BlockerKind::NotClosed, None)]
+        );
+        let mut lost = Transition::to(Target::Lost);
+        lost.lost = Some(LostInfo {
+            reason: "price".into(),
+            competitor: None,
+        });
+        let (closed, _) = apply(&opp, &p, &policy(), &lost, instant()).unwrap();
+        let v = check(&closed, &p, &policy(), &Transition::to(Target::Reopen));
+        assert_eq!(
+            kinds(&v),
+            vec![("present".into(), BlockerKind::ReasonRequired, None)]
+        );
+        let later = instant() + chrono::Duration::days(3);
+        let (open, events) = apply(&closed, &p, &policy(), &reopen, later).unwrap();
+        assert_eq!(
+            (
+                open.status,
+                open.stage.as_str(),
+                open.lost.clone(),
+                open.closed_at
+            ),
+            (Status::Open, "present", None, None)
+        );
+        assert_eq!(open.stage_entered_at, later);
+        assert_eq!(open.version, closed.version + 1);
+        assert_eq!(
+            events,
+            vec![EventKind::Reopened {
+                from: Status::Lost,
+                reason: "customer came back".into()
+            }]
+        );
+        // Once open, it moves like any other deal again.
+        assert!(check(&open, &p, &policy(), &lost).allowed);
+    }
+
+    #[test]
+    fn a_reopen_into_a_stage_gone_from_the_pipeline_is_refused() {
+        let (mut opp, p) = deal("present", B_DEAL);
+        opp.status = Status::Won;
+        opp.stage = Key::parse("gone").unwrap();
+        let mut reopen = Transition::to(Target::Reopen);
+        reopen.reason = Some("x".into());
+        let v = check(&opp, &p, &policy(), &reopen);
+        assert_eq!(
+            kinds(&v),
+            vec![("gone".into(), BlockerKind::SkipNotAllowed, None)]
+        );
+    }
+
+    #[test]
+    fn a_moves_texts_over_their_limits_are_named() {
+        let mut lost = Transition::to(Target::Lost);
+        lost.lost = Some(LostInfo {
+            reason: "r".repeat(2_000),
+            competitor: Some("c".repeat(201)),
+        });
+        assert_eq!(
+            lost.texts_fit(),
+            Err(crate::opportunity::OpError::TooLong {
+                field: "lost.competitor",
+                max: 200
+            })
+        );
+        lost.lost.as_mut().unwrap().competitor = None;
+        assert_eq!(lost.texts_fit(), Ok(()));
+        let mut back = to("initiate");
+        back.reason = Some("长".repeat(2_001));
+        assert_eq!(
+            back.texts_fit(),
+            Err(crate::opportunity::OpError::TooLong {
+                field: "reason",
+                max: 2_000
+            })
+        );
     }
 
     #[test]

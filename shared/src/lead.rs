@@ -245,6 +245,21 @@ impl Lead {
         Ok(vec![EventKind::Disqualified { reason }])
     }
 
+    /// Opens a disqualified lead again (owner, managers), with a reason.
+    pub fn reopen(&mut self, reason: &str, actor: &Actor) -> Result<Vec<EventKind>, OpError> {
+        if !self.can_edit(actor) {
+            return Err(OpError::Forbidden);
+        }
+        if self.status != LeadStatus::Disqualified {
+            return Err(OpError::NotDisqualified);
+        }
+        let reason = crate::opportunity::clean_text(reason, "reason", crate::checklist::MAX_NOTE)?;
+        self.status = LeadStatus::Working;
+        self.disqualify_reason = None;
+        self.version += 1;
+        Ok(vec![EventKind::LeadReopened { reason }])
+    }
+
     /// May the lead be converted with these terms? Stage 1's requirements
     /// for the grade the deal would have.
     pub fn check_conversion(
@@ -649,6 +664,28 @@ mod tests {
         assert_eq!(l.disqualify("again", &rep()), Err(OpError::Closed));
         let v = l.check_conversion(&p, &GradingPolicy::default(), &convert_req(1));
         assert_eq!(v.blockers[0].kind, BlockerKind::Closed);
+    }
+
+    #[test]
+    fn a_disqualified_lead_reopens_with_a_reason_by_who_may_work_it() {
+        let mut l = lead();
+        l.disqualify("no budget", &rep()).unwrap();
+        let other = Actor::new("u_rep2", &[Role::Rep]);
+        assert_eq!(l.reopen("mine now", &other), Err(OpError::Forbidden));
+        // Reopened with a reason, by its owner: workable again.
+        assert_eq!(l.reopen("  ", &rep()), Err(OpError::Required("reason")));
+        let v = l.version;
+        assert_eq!(
+            l.reopen(" budget found ", &rep()),
+            Ok(vec![EventKind::LeadReopened {
+                reason: "budget found".into()
+            }])
+        );
+        assert_eq!(
+            (l.status, l.version, l.disqualify_reason.clone()),
+            (LeadStatus::Working, v + 1, None)
+        );
+        assert_eq!(l.reopen("again", &rep()), Err(OpError::NotDisqualified));
     }
 
     #[test]

@@ -159,13 +159,40 @@ pub enum OpError {
     Grade(GradeError),
     #[error("`{0}` is required")]
     Required(&'static str),
-    #[error("`{0}` is too long")]
-    TooLong(&'static str),
+    #[error("`{field}` is too long: at most {max} characters")]
+    TooLong { field: &'static str, max: usize },
     #[error("`{0}` must be more than zero")]
     NotPositive(&'static str),
+    #[error("only a disqualified lead can be reopened")]
+    NotDisqualified,
 }
 
 impl OpError {
+    /// The input an error is about and the message for it beside that
+    /// input, when it is about one (required, too long, not positive).
+    pub fn field_issue(&self) -> Option<crate::validate::FieldIssue> {
+        let (field, zh, en) = match self {
+            OpError::Required(f) => (*f, "必填".to_string(), "Required".to_string()),
+            OpError::TooLong { field, max } => (
+                *field,
+                format!("最多 {max} 个字符"),
+                format!("At most {max} characters"),
+            ),
+            OpError::NotPositive(f) => (
+                *f,
+                "必须大于零".to_string(),
+                "Must be more than zero".to_string(),
+            ),
+            _ => return None,
+        };
+        Some(crate::validate::FieldIssue::new(
+            field,
+            self.code(),
+            &zh,
+            &en,
+        ))
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             OpError::Closed => "closed",
@@ -185,8 +212,9 @@ impl OpError {
             OpError::DuplicateMember => "duplicate_member",
             OpError::Grade(e) => e.code(),
             OpError::Required(_) => "required",
-            OpError::TooLong(_) => "too_long",
+            OpError::TooLong { .. } => "too_long",
             OpError::NotPositive(_) => "not_positive",
+            OpError::NotDisqualified => "not_disqualified",
         }
     }
 
@@ -216,8 +244,9 @@ impl OpError {
             }
             OpError::Grade(GradeError::UnknownGrade) => "未知的等级".to_string(),
             OpError::Required(what) => format!("必须填写 `{what}`"),
-            OpError::TooLong(what) => format!("`{what}` 过长"),
+            OpError::TooLong { field, max } => format!("`{field}` 过长：最多 {max} 个字符"),
             OpError::NotPositive(what) => format!("`{what}` 必须大于零"),
+            OpError::NotDisqualified => "只有已取消资格的线索可以重新打开".to_string(),
         };
         Localized::new(zh, en)
     }
@@ -259,10 +288,16 @@ pub fn clean_text(value: &str, what: &'static str, max: usize) -> Result<String,
     if v.is_empty() {
         Err(OpError::Required(what))
     } else if v.chars().count() > max {
-        Err(OpError::TooLong(what))
+        Err(OpError::TooLong { field: what, max })
     } else {
         Ok(v.to_string())
     }
+}
+
+/// A note on a deal or lead as it is kept: trimmed, required, at most
+/// `MAX_NOTE` characters.
+pub fn note_text(text: &str) -> Result<String, OpError> {
+    clean_text(text, "text", MAX_NOTE)
 }
 
 pub(crate) fn clean_note(
@@ -271,7 +306,10 @@ pub(crate) fn clean_note(
 ) -> Result<Option<String>, OpError> {
     match note.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(n) if n.chars().count() > MAX_NOTE => Err(OpError::TooLong(what)),
+        Some(n) if n.chars().count() > MAX_NOTE => Err(OpError::TooLong {
+            field: what,
+            max: MAX_NOTE,
+        }),
         Some(n) => Ok(Some(n.to_string())),
     }
 }

@@ -88,9 +88,12 @@ async fn a_manager_hands_a_deal_to_another_rep_from_its_page() {
         .await
         .unwrap();
     click(&client, "[data-test=change-owner]").await;
+    // rep2 cannot see the deal until it is theirs (404 until then), so
+    // poll as its first owner's manager, who sees it throughout.
+    let manager = sign_in_as("manager").await;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        if get_deal(&rep2, &deal.id).await.owner_id == rep2.me.id {
+        if get_deal(&manager, &deal.id).await.owner_id == rep2.me.id {
             break;
         }
         assert!(Instant::now() < deadline, "the owner did not change");

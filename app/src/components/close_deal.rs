@@ -69,7 +69,7 @@ pub fn WinForm(closing: Closing) -> impl IntoView {
             <h3>{i18n.t(Msg::WinTitle)}</h3>
             <div class="grid">
                 <label><span>{i18n.t(Msg::ContractNumber)}</span>
-                    <input name="contract_number" required on:input=move |ev| number.set(event_target_value(&ev)) /></label>
+                    <input name="contract_number" required maxlength=shared::opportunity::MAX_NAME on:input=move |ev| number.set(event_target_value(&ev)) /></label>
                 <label><span>{i18n.t(Msg::ContractAmount)}</span>
                     <input name="contract_amount" inputmode="decimal" required prop:value=move || amount.get()
                         on:input=move |ev| amount.set(event_target_value(&ev)) /></label>
@@ -111,9 +111,9 @@ pub fn LoseForm(closing: Closing, #[prop(optional)] open: bool) -> impl IntoView
             <summary>{i18n.t(Msg::MarkLost)}</summary>
             <form class="form" on:submit=lose data-test="lose-form">
                 <label><span>{i18n.t(Msg::LostReason)}</span>
-                    <input name="reason" required on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
+                    <input name="reason" required maxlength=shared::checklist::MAX_NOTE on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
                 <label><span>{i18n.t(Msg::Competitor)}</span>
-                    <input name="competitor" on:input=move |ev| competitor.set(event_target_value(&ev)) /></label>
+                    <input name="competitor" maxlength=shared::opportunity::MAX_NAME on:input=move |ev| competitor.set(event_target_value(&ev)) /></label>
                 <button type="submit" data-test="lose" disabled=move || busy.get() || reason.with(|r| r.trim().is_empty())>
                     {i18n.t(Msg::MarkLost)}
                 </button>

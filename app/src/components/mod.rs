@@ -8,4 +8,5 @@ pub mod nav_link;
 pub mod saver;
 pub mod server_status;
 pub mod shell;
+pub mod timeline;
 pub mod ui;

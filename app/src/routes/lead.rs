@@ -1,12 +1,13 @@
 //! `/leads/:id`: a lead's stage-1 checklist (verification), converting it
 //! into an opportunity (its grade and track shown live as amount and
-//! lead-by change), and disqualifying it.
+//! lead-by change), disqualifying and reopening it, its trail and notes.
 
 use crate::api::{self, ApiError};
 use crate::components::checklist::{DraftBar, FieldRow, VerdictView};
 use crate::components::error::{ErrorView, describe};
 use crate::components::fetched::{Fetched, load, on_config_change};
 use crate::components::saver::Saver;
+use crate::components::timeline::{Timeline, describe_common, requirement_name};
 use crate::components::ui::{GradeBadge, confirm, loc, today, track_label, user_name};
 use crate::i18n::{Msg, use_i18n};
 use crate::model::{self, Draft};
@@ -15,7 +16,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::api::{Config, DisqualifyRequest, TaskUpdate, UserSummary};
-use shared::lead::{Lead, LeadPatch};
+use shared::event::EventKind;
+use shared::lead::{Lead, LeadPatch, LeadStatus};
 use shared::{LeadBy, Pipeline, Stage};
 use std::future::Future;
 use std::sync::Arc;
@@ -204,6 +206,7 @@ fn LeadView(data: LeadData, typed: Typed) -> impl IntoView {
             view! { <ul class="reqs" data-test="checklist">{fields}{tasks}</ul> }
         }
     };
+    let (users_for_trail, users_for_who) = (data.users.clone(), data.users.clone());
     let head = move || {
         lead.with(|l| view! {
             <h1 data-test="lead-title">{l.title.clone()}</h1>
@@ -223,6 +226,16 @@ fn LeadView(data: LeadData, typed: Typed) -> impl IntoView {
     // Only a change of status re-renders the forms below (their typed
     // terms live in `typed` either way).
     let open = Memo::new(move |_| lead.with(|l| l.status.is_open()));
+    let disqualified = Memo::new(move |_| lead.with(|l| l.status == LeadStatus::Disqualified));
+    let say_event = {
+        let (p, users) = (pipeline.clone(), users_for_trail);
+        Callback::new(move |k: EventKind| describe_lead_event(i18n, &p, &users, &k))
+    };
+    let who = {
+        let users = users_for_who;
+        Callback::new(move |id: String| user_name(&users, &id))
+    };
+    let lead_id = lead.with_untracked(|l| l.id.clone());
     view! {
         <header class="deal-head" data-test="lead-head" data-version=move || lead.with(|l| l.version)>{head}</header>
         {move || ctl.saver.conflict.get().then(|| view! { <p class="notice" role="alert" data-test="conflict">{i18n.t(Msg::ConflictNoticeLead)}</p> })}
@@ -238,8 +251,80 @@ fn LeadView(data: LeadData, typed: Typed) -> impl IntoView {
             <Convert ctl preview pipeline=pipeline.clone() policy currency dirty typed />
             <Disqualify ctl />
         })}
+        {move || disqualified.get().then(|| view! { <ReopenLead ctl /> })}
+        // The server shows a lead only to who may work on it: they add notes.
+        <Timeline kind="leads" id=lead_id may_note=true
+            version=Signal::derive(move || lead.with(|l| l.version)) describe=say_event who />
     }
     .into_any()
+}
+
+/// A lead's events in the user's language, with stage 1's names.
+fn describe_lead_event(
+    i18n: crate::i18n::I18n,
+    p: &Pipeline,
+    users: &[UserSummary],
+    kind: &EventKind,
+) -> String {
+    if let Some(said) = describe_common(i18n, kind, |id| user_name(users, id)) {
+        return said;
+    }
+    let t = |m| i18n.t(m).to_string();
+    match kind {
+        EventKind::Created { .. } => t(Msg::EvCreated),
+        EventKind::FieldSet { key, .. } => {
+            format!(
+                "{} · {}",
+                t(Msg::EvFieldSet),
+                requirement_name(i18n, p, key)
+            )
+        }
+        EventKind::FieldCleared { key } => {
+            format!(
+                "{} · {}",
+                t(Msg::EvFieldCleared),
+                requirement_name(i18n, p, key)
+            )
+        }
+        EventKind::TaskChanged { key, done, .. } => format!(
+            "{} · {}",
+            t(if *done {
+                Msg::EvTaskDone
+            } else {
+                Msg::EvTaskUndone
+            }),
+            requirement_name(i18n, p, key)
+        ),
+        _ => String::new(),
+    }
+}
+
+/// A disqualified lead worked again, with the reason kept in its trail.
+#[component]
+fn ReopenLead(ctl: LeadCtl) -> impl IntoView {
+    let i18n = use_i18n();
+    let reason = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !confirm(i18n.t(Msg::ConfirmReopen)) {
+            return;
+        }
+        let reason = reason.get_untracked();
+        ctl.run(move |id, version| async move {
+            api::reopen_lead(&id, &DisqualifyRequest { reason, version }).await
+        });
+    };
+    view! {
+        <form class="card form reopen" on:submit=submit data-test="reopen-lead-form">
+            <h2>{i18n.t(Msg::ReopenLead)}</h2>
+            <label><span>{i18n.t(Msg::Reason)}</span>
+                <textarea name="reason" rows="2" required maxlength=shared::checklist::MAX_NOTE
+                    on:input=move |ev| reason.set(event_target_value(&ev))></textarea></label>
+            <button type="submit" data-test="reopen-lead" disabled=move || ctl.saver.busy.get() || reason.with(|r| r.trim().is_empty())>
+                {i18n.t(Msg::Reopen)}
+            </button>
+        </form>
+    }
 }
 
 /// The terms of the deal-to-be; the grade, track and stage-1 verdict follow
@@ -354,7 +439,7 @@ fn Disqualify(ctl: LeadCtl) -> impl IntoView {
             <summary>{i18n.t(Msg::Disqualify)}</summary>
             <form class="form" on:submit=submit data-test="disqualify-form">
                 <label><span>{i18n.t(Msg::Reason)}</span>
-                    <input name="reason" required on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
+                    <input name="reason" required maxlength=shared::checklist::MAX_NOTE on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
                 <button type="submit" disabled=move || ctl.saver.busy.get() || reason.with(|r| r.trim().is_empty())>
                     {i18n.t(Msg::Disqualify)}
                 </button>

@@ -1,84 +1,48 @@
-//! The deal page's history: the audit trail, newest first, each event said
-//! in the user's language with the pipeline's names for stages and
-//! requirements.
+//! The deal page's history: the audit trail with its notes, newest first,
+//! each event said in the user's language with the pipeline's names for
+//! stages and requirements.
 
-use crate::api;
-use crate::components::fetched::{Fetched, load};
+use crate::components::timeline::{Timeline, describe_common, requirement_name};
 use crate::components::ui::loc;
 use crate::i18n::{I18n, Msg, use_i18n};
 use crate::routes::opportunity::Ctl;
 use crate::routes::opportunity_rows::team_role_name;
 use leptos::prelude::*;
-use shared::event::{Event, EventKind};
+use shared::event::EventKind;
 
-/// The audit trail, newest first; reloaded after every change.
+/// The deal's trail; reloaded after every change. Whoever may edit the deal
+/// (open or closed) adds notes.
 #[component]
 pub fn History() -> impl IntoView {
     let i18n = use_i18n();
     let ctl = expect_context::<Ctl>();
     let id = ctl.opp().with_untracked(|o| o.id.clone());
-    let (state, reload) = load(move || {
-        let id = id.clone();
-        async move { api::history(&id).await }
+    let may_note = ctl.actor.with_value(|a| {
+        a.as_ref()
+            .is_some_and(|a| ctl.opp().with_untracked(|o| o.can_edit(a)))
     });
-    Effect::new(move |first: Option<()>| {
-        ctl.opp().with(|o| o.version);
-        if first.is_some() {
-            reload.run(());
-        }
-    });
-    let list = move |events: Vec<Event>| {
-        let items = events
-            .into_iter()
-            .rev()
-            .map(|e| {
-                view! {
-                    <li data-test="event" data-kind=kind_name(&e.kind)>
-                        <time datetime=e.at.to_rfc3339()>{e.at.format("%Y-%m-%d %H:%M").to_string()}</time>
-                        <span class="who">{if e.by == shared::event::SYSTEM { i18n.t(Msg::AppName).to_string() } else { ctl.user(&e.by) }}</span>
-                        <span class="what">{describe_event(i18n, ctl, &e.kind)}</span>
-                    </li>
-                }
-            })
-            .collect_view();
-        view! { <ol class="timeline">{items}</ol> }
-    };
     view! {
-        <section class="card history" data-test="history">
-            <h2>{i18n.t(Msg::History)}</h2>
-            <Fetched state reload view=list />
-        </section>
+        <Timeline kind="opportunities" id may_note
+            version=Signal::derive(move || ctl.opp().with(|o| o.version))
+            describe=Callback::new(move |k: EventKind| describe_event(i18n, ctl, &k))
+            who=Callback::new(move |id: String| ctl.user(&id)) />
     }
 }
 
-fn kind_name(kind: &EventKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
-        .unwrap_or_default()
-}
-
 fn describe_event(i18n: I18n, ctl: Ctl, kind: &EventKind) -> String {
+    if let Some(said) = describe_common(i18n, kind, |id| ctl.user(id)) {
+        return said;
+    }
     let stage = |k: &str| {
         ctl.pipeline.with_value(|p| {
             p.stage(k)
                 .map_or_else(|| k.to_string(), |s| loc(i18n, &s.name))
         })
     };
-    let requirement = |k: &str| {
-        ctl.pipeline.with_value(|p| {
-            p.find_field(k)
-                .map(|(_, f)| loc(i18n, &f.label))
-                .or_else(|| p.find_task(k).map(|(_, t)| loc(i18n, &t.label)))
-                .or_else(|| p.find_process(k).map(|(_, a)| loc(i18n, &a.label)))
-                .unwrap_or_else(|| k.to_string())
-        })
-    };
+    let requirement = |k: &str| ctl.pipeline.with_value(|p| requirement_name(i18n, p, k));
     let t = |m| i18n.t(m).to_string();
     match kind {
         EventKind::Created { stage: s } => format!("{} · {}", t(Msg::EvCreated), stage(s.as_str())),
-        EventKind::Converted { .. } => t(Msg::EvConverted),
-        EventKind::Disqualified { reason } => format!("{} · {reason}", t(Msg::EvDisqualified)),
         EventKind::StageAdvanced { from, to } => {
             format!(
                 "{} · {} → {}",
@@ -105,7 +69,6 @@ fn describe_event(i18n: I18n, ctl: Ctl, kind: &EventKind) -> String {
                 .map(|c| format!(" · {c}"))
                 .unwrap_or_default()
         ),
-        EventKind::Updated { changes } => format!("{} · {}", t(Msg::EvUpdated), changes.join(", ")),
         EventKind::FieldSet { key, .. } => format!("{} · {}", t(Msg::EvFieldSet), requirement(key)),
         EventKind::FieldCleared { key } => {
             format!("{} · {}", t(Msg::EvFieldCleared), requirement(key))
@@ -169,11 +132,7 @@ fn describe_event(i18n: I18n, ctl: Ctl, kind: &EventKind) -> String {
         EventKind::ProtectionExpired { ended_on, .. } => {
             format!("{} · {ended_on}", t(Msg::EvProtectionExpired))
         }
-        EventKind::OwnerChanged { from, to } => format!(
-            "{} · {} → {}",
-            t(Msg::EvOwnerChanged),
-            ctl.user(from),
-            ctl.user(to)
-        ),
+        // Said by `describe_common`.
+        _ => String::new(),
     }
 }

@@ -65,7 +65,7 @@ pub fn Moves() -> impl IntoView {
     let moves = move || {
         let open = ctl.opp().with(|o| o.status == Status::Open);
         if !open {
-            return view! { <Outcome /> }.into_any();
+            return view! { <Outcome /><ReopenDeal /> }.into_any();
         }
         if !ctl.can_steer() {
             return ().into_any();
@@ -225,7 +225,7 @@ fn MoveBack() -> impl IntoView {
                         <option value="">{i18n.t(Msg::Choose)}</option>{options}
                     </select></label>
                 <label><span>{i18n.t(Msg::Reason)}</span>
-                    <input name="reason" required on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
+                    <input name="reason" required maxlength=shared::checklist::MAX_NOTE on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
                 <button type="submit" disabled=move || ctl.saver.busy.get() || to.with(String::is_empty) || reason.with(|r| r.trim().is_empty())>
                     {i18n.t(Msg::MoveBack)}
                 </button>
@@ -273,6 +273,52 @@ fn Outcome() -> impl IntoView {
             _ => ().into_any(),
         })
     }
+}
+
+/// A manager opens a closed deal again, with a reason: the gate's own
+/// transition (`reopen`), back into the stage it closed in.
+#[component]
+fn ReopenDeal() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctl = expect_context::<Ctl>();
+    let allowed = ctl.actor.with_value(|a| {
+        a.as_ref().is_some_and(|a| {
+            ctl.opp()
+                .with_untracked(|o| o.allows(a, shared::access::DealAction::Reopen))
+        })
+    });
+    if !allowed {
+        return ().into_any();
+    }
+    let reason = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !crate::components::ui::confirm(i18n.t(Msg::ConfirmReopen)) {
+            return;
+        }
+        go(
+            ctl,
+            Transition {
+                reason: Some(reason.get_untracked()),
+                ..Transition::to(Target::Reopen)
+            },
+        );
+    };
+    view! {
+        <details class="card reopen">
+            <summary>{i18n.t(Msg::ReopenDeal)}</summary>
+            <form class="form" on:submit=submit data-test="reopen-form">
+                <p class="hint">{i18n.t(Msg::ReopenHint)}</p>
+                <label><span>{i18n.t(Msg::Reason)}</span>
+                    <textarea name="reason" rows="2" required maxlength=shared::checklist::MAX_NOTE
+                        on:input=move |ev| reason.set(event_target_value(&ev))></textarea></label>
+                <button type="submit" data-test="reopen" disabled=move || ctl.saver.busy.get() || reason.with(|r| r.trim().is_empty())>
+                    {i18n.t(Msg::Reopen)}
+                </button>
+            </form>
+        </details>
+    }
+    .into_any()
 }
 
 /// Computed grade, override (who, why), effective grade and track; managers
@@ -328,7 +374,7 @@ pub fn GradePanel() -> impl IntoView {
                                 {higher.iter().map(|g| view! { <option value=g.as_str()>{g.as_str()}</option> }).collect_view()}
                             </select></label>
                         <label><span>{i18n.t(Msg::Reason)}</span>
-                            <input name="reason" required on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
+                            <input name="reason" required maxlength=shared::checklist::MAX_NOTE on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
                         <button type="submit" disabled=move || ctl.saver.busy.get() || pick.with(String::is_empty)>{i18n.t(Msg::Upgrade)}</button>
                     </form>
                 })}

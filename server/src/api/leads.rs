@@ -1,4 +1,5 @@
-//! Leads: list, create, read, edit, stage-1 tasks, convert, disqualify.
+//! Leads: list, create, read, edit, stage-1 tasks, convert, disqualify,
+//! reopen, notes.
 
 use super::{ApiResult, Ctx};
 use crate::error::ApiError;
@@ -9,7 +10,7 @@ use crate::store::leads as store;
 use crate::store::users;
 use shared::Actor;
 use shared::access::LeadAction;
-use shared::api::{DisqualifyRequest, TaskUpdate};
+use shared::api::{DisqualifyRequest, NoteRequest, TaskUpdate};
 use shared::event::{Event, EventKind};
 use shared::lead::{ConvertRequest, Lead, LeadChangeError, LeadPatch, NewLead};
 use shared::validate::FieldIssue;
@@ -140,6 +141,46 @@ pub async fn disqualify_lead(ctx: Ctx<'_>) -> ApiResult {
         Ok(lead.disqualify(&body.reason, actor)?)
     })
     .await
+}
+
+/// `POST /api/leads/{id}/reopen`: a disqualified lead is worked again.
+pub async fn reopen_lead(ctx: Ctx<'_>) -> ApiResult {
+    let body: DisqualifyRequest = ctx.body()?;
+    mutate(&ctx, body.version, |lead, _, actor| {
+        Ok(lead.reopen(&body.reason, actor)?)
+    })
+    .await
+}
+
+/// `POST /api/leads/{id}/notes`: the owner or a manager adds a note to the
+/// lead's trail, whatever its status. 201 with the event.
+pub async fn add_lead_note(ctx: Ctx<'_>) -> ApiResult {
+    let body: NoteRequest = ctx.body()?;
+    let actor = ctx.actor()?;
+    let lead = workable(store::load(ctx.db(), ctx.param("id")?).await?, &actor)?;
+    let text = shared::opportunity::note_text(&body.text)?;
+    let event =
+        Event::stamp(vec![EventKind::NoteAdded { text }], &actor.user_id, ctx.now).remove(0);
+    crate::store::events::append_alone(
+        ctx.db(),
+        crate::store::events::Entity::Lead,
+        &lead.id,
+        &event,
+    )
+    .await?;
+    Response::json(201, &event)
+}
+
+/// `GET /api/leads/{id}/history`: the lead's trail, oldest first.
+pub async fn lead_history(ctx: Ctx<'_>) -> ApiResult {
+    let lead = workable(
+        store::load(ctx.db(), ctx.param("id")?).await?,
+        &ctx.actor()?,
+    )?;
+    let items =
+        crate::store::events::history(ctx.db(), crate::store::events::Entity::Lead, &lead.id)
+            .await?;
+    Response::json(200, &shared::api::Page::whole(items))
 }
 
 /// `POST /api/leads/{id}/convert`: 201 with the new deal, or 422 with blockers.

@@ -12,8 +12,8 @@ use crate::store::events::{self, Entity};
 use crate::store::opportunities as store;
 use shared::access::DealAction;
 use shared::api::{
-    ApprovalDecision, ApprovalItem, GradeOverrideRequest, OwnerChange, Page, TaskUpdate,
-    TeamUpdate, TransitionRequest, VersionOnly,
+    ApprovalDecision, ApprovalItem, GradeOverrideRequest, NoteRequest, OwnerChange, Page,
+    TaskUpdate, TeamUpdate, TransitionRequest, VersionOnly,
 };
 use shared::event::{Event, EventKind};
 use shared::gate::{self, Target, Transition};
@@ -230,7 +230,8 @@ pub async fn check_opportunity(ctx: Ctx<'_>) -> ApiResult {
 pub async fn transition_opportunity(ctx: Ctx<'_>) -> ApiResult {
     let body: TransitionRequest = ctx.body()?;
     mutate(&ctx, Some(body.version), |opp, r| {
-        opp.steer_by(&r.actor)?;
+        opp.may_move(&r.actor, &body.transition.to)?;
+        body.transition.texts_fit()?;
         let (next, events) =
             gate::apply(opp, r.pipeline, &r.settings.policy, &body.transition, r.now)
                 .map_err(|v| ApiError::Blocked(v.blockers))?;
@@ -238,6 +239,22 @@ pub async fn transition_opportunity(ctx: Ctx<'_>) -> ApiResult {
         Ok(events)
     })
     .await
+}
+
+/// `POST /api/opportunities/{id}/notes`: whoever may edit the deal (owner,
+/// team, managers) adds a note to its trail, open or closed. 201 with the event.
+pub async fn add_opportunity_note(ctx: Ctx<'_>) -> ApiResult {
+    let body: NoteRequest = ctx.body()?;
+    let actor = ctx.actor()?;
+    let opp = readable(store::load(ctx.db(), ctx.param("id")?).await?, &actor)?;
+    if !opp.can_edit(&actor) {
+        return Err(ApiError::Op(shared::opportunity::OpError::Forbidden));
+    }
+    let text = shared::opportunity::note_text(&body.text)?;
+    let event =
+        Event::stamp(vec![EventKind::NoteAdded { text }], &actor.user_id, ctx.now).remove(0);
+    events::append_alone(ctx.db(), Entity::Opportunity, &opp.id, &event).await?;
+    Response::json(201, &event)
 }
 
 /// `GET /api/opportunities/{id}/history`: the audit trail, oldest first.

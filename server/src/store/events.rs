@@ -1,7 +1,7 @@
 //! The audit trail of leads and deals: appended in the batch of the write
 //! that caused it, read oldest first.
 
-use super::{Database, Guard, Stmt, Value, all, storage};
+use super::{Database, Guard, Stmt, Value, all, run, storage};
 use crate::error::ApiError;
 use serde::Deserialize;
 use shared::event::Event;
@@ -46,6 +46,31 @@ pub fn append(
             ))
         })
         .collect()
+}
+
+/// Appends one event that changes nothing else (a note): no version
+/// guards it, as no record is written.
+pub async fn append_alone(
+    db: &dyn Database,
+    entity: Entity,
+    id: &str,
+    event: &Event,
+) -> Result<(), ApiError> {
+    run(
+        db,
+        vec![Stmt::new(
+            "INSERT INTO events (entity_type, entity_id, at, by_user, event) VALUES (?1, ?2, ?3, ?4, ?5)",
+            vec![
+                Value::from(entity.as_str()),
+                Value::from(id),
+                Value::from(event.at.to_rfc3339()),
+                Value::from(&event.by),
+                Value::from(serde_json::to_string(&event.kind).map_err(storage)?),
+            ],
+        )],
+    )
+    .await?;
+    Ok(())
 }
 
 #[derive(Deserialize)]
