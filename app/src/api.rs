@@ -598,6 +598,19 @@ pub async fn add_note(kind: &str, id: &str, text: String) -> Result<Event, ApiEr
     .await
 }
 
+/// `GET /api/duplicates`: open leads and deals a new lead would duplicate.
+pub async fn duplicates(
+    customer: &str,
+    title: &str,
+) -> Result<Vec<shared::lead::Duplicate>, ApiError> {
+    let q = query(&[("customer", customer), ("title", title)]);
+    Ok(
+        get::<Page<shared::lead::Duplicate>>(&format!("/api/duplicates{q}"))
+            .await?
+            .items,
+    )
+}
+
 /// `POST /api/leads/{id}/reopen`.
 pub async fn reopen_lead(id: &str, req: &DisqualifyRequest) -> Result<Lead, ApiError> {
     send_json("POST", &format!("/api/leads/{id}/reopen"), req).await

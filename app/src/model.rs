@@ -299,16 +299,14 @@ pub type TermProblems = Vec<(&'static str, shared::Localized)>;
 pub fn terms_patch(o: &Opportunity, t: &Terms) -> Result<OpportunityPatch, TermProblems> {
     use shared::opportunity::{MAX_NAME, clean_text, positive_amount};
     let mut problems = TermProblems::new();
-    // The shared rules the server's patch applies; the texts are the app's
-    // own (OpError's would ship every error's text in the wasm).
+    // The shared rules the server's patch applies, with the message the
+    // server puts beside the input.
     for (name, text) in [("name", &t.name), ("customer", &t.customer)] {
-        match clean_text(text, name, MAX_NAME) {
-            Err(e) => {
-                if let Some(issue) = e.field_issue() {
-                    problems.push((name, issue.message));
-                }
-            }
-            Ok(_) => {}
+        if let Some(issue) = clean_text(text, name, MAX_NAME)
+            .err()
+            .and_then(|e| e.field_issue())
+        {
+            problems.push((name, issue.message));
         }
     }
     let amount = match Money::parse_major(&t.amount, o.currency) {

@@ -193,6 +193,7 @@ pub const ROUTES: &[Route] = &[
         CHANNEL
     ),
     route!(Get, "/api/leads", leads::list_leads, SALES),
+    route!(Get, "/api/duplicates", leads::find_duplicates, SALES),
     route!(Post, "/api/leads", leads::create_lead, SALES),
     route!(Get, "/api/leads/{id}", leads::get_lead, SALES),
     route!(Patch, "/api/leads/{id}", leads::update_lead, SALES),
@@ -470,6 +471,7 @@ mod tests {
         ("POST", "/api/registrations/{id}/approve", "channel|admin"),
         ("POST", "/api/registrations/{id}/reject", "channel|admin"),
         ("GET", "/api/leads", "rep|manager|admin"),
+        ("GET", "/api/duplicates", "rep|manager|admin"),
         ("POST", "/api/leads", "rep|manager|admin"),
         ("GET", "/api/leads/{id}", "rep|manager|admin"),
         ("PATCH", "/api/leads/{id}", "rep|manager|admin"),

@@ -228,3 +228,57 @@ fn free_texts_of_moves_and_decisions_over_their_limits_are_422_naming_field_and_
         (&deal["version"], &json!("open"))
     );
 }
+
+#[test]
+fn a_new_lead_is_warned_of_open_leads_and_deals_for_the_same_customer_and_project() {
+    let app = TestApp::new();
+    let rep = session(&app, REP);
+    let rep2 = session(&app, REP2);
+    let manager = session(&app, MANAGER);
+    let mine = create_lead(&rep, lead_for("MES rollout", "Acme Co., Ltd.", "tender"));
+    let theirs = converted_deal(&rep2, lead_for("MES Rollout", "ACME", "tender"), B_AMOUNT);
+    create_lead(&rep, lead_for("Payroll", "Acme", "tender"));
+    let url = "/api/duplicates?customer=%EF%BC%A1cme%20Ltd&title=mes%20rollout";
+    let page = ok(rep.get(url), 200);
+    let found: Vec<(String, String, bool)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["kind"].as_str().unwrap().to_string(),
+                d["id"].as_str().unwrap().to_string(),
+                d["visible"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    // Theirs is named but not linked for the rep; everything is for a manager.
+    assert_eq!(
+        found,
+        vec![
+            ("lead".to_string(), id(&mine), true),
+            ("opportunity".to_string(), id(&theirs), false),
+        ]
+    );
+    let page = ok(manager.get(url), 200);
+    assert!(
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["visible"] == true)
+    );
+    // A disqualified lead is no longer a duplicate.
+    ok(
+        rep.post(
+            &format!("{}/disqualify", lead_path(&mine)),
+            at_version(json!({"reason": "dup"}), &mine),
+        ),
+        200,
+    );
+    assert_eq!(ids(&ok(rep.get(url), 200)), vec![id(&theirs)]);
+    // Both parts are required.
+    let r = rep.get("/api/duplicates?customer=Acme");
+    let p = problem(&r, 422, "invalid");
+    assert_eq!(errors(&p), pairs(&[("title", "required")]));
+}

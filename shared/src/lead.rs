@@ -18,6 +18,36 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// An open lead or deal that a new lead may duplicate (`GET /api/duplicates`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Duplicate {
+    /// `lead` or `opportunity`.
+    pub kind: DuplicateKind,
+    pub id: String,
+    pub customer: String,
+    pub title: String,
+    pub owner_id: String,
+    /// May the asker open it? Otherwise it is named, not linked.
+    pub visible: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateKind {
+    Lead,
+    Opportunity,
+}
+
+/// The candidates a lead for `customer` about `title` would duplicate: the
+/// same customer once case, width, spaces, punctuation and company suffixes
+/// are set aside, and a similar title (the partner registrations' rule).
+pub fn find_duplicates(customer: &str, title: &str, candidates: Vec<Duplicate>) -> Vec<Duplicate> {
+    candidates
+        .into_iter()
+        .filter(|c| crate::registration::is_conflict(customer, title, &c.customer, &c.title))
+        .collect()
+}
+
 /// Longest lead description.
 pub const MAX_DESCRIPTION: usize = 5_000;
 
@@ -654,6 +684,31 @@ mod tests {
             !l.check_conversion(&p, &GradingPolicy::default(), &convert_req(200_000_000))
                 .allowed
         );
+    }
+
+    #[test]
+    fn a_lead_duplicates_an_open_record_of_the_same_customer_and_a_similar_title() {
+        let candidate = |id: &str, customer: &str, title: &str| Duplicate {
+            kind: DuplicateKind::Lead,
+            id: id.into(),
+            customer: customer.into(),
+            title: title.into(),
+            owner_id: "u_rep2".into(),
+            visible: false,
+        };
+        let found = find_duplicates(
+            "ACME Co., Ltd.",
+            "MES rollout phase 2",
+            vec![
+                candidate("l_1", "acme", "MES Rollout, Phase 2"),
+                candidate("l_2", "ＡＣＭＥ 有限公司", "mes rollout phase 2"),
+                candidate("l_3", "Acme", "Payroll outsourcing"),
+                candidate("l_4", "Globex", "MES rollout phase 2"),
+            ],
+        );
+        let ids: Vec<&str> = found.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["l_1", "l_2"]);
+        assert!(find_duplicates("", "MES", vec![candidate("l_5", "", "MES")]).is_empty());
     }
 
     #[test]

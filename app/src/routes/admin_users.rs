@@ -1,4 +1,5 @@
-//! `/admin/users`: every account; create one; change roles; deactivate.
+//! `/admin/users`: every account; create one; rename; set a password (their
+//! sessions end); change roles; deactivate.
 //! (Its chunk also carries `/registrations`: routes/mod.rs.)
 
 use super::admin_config::use_tx;
@@ -122,6 +123,95 @@ fn CreateUser(refresh: Callback<()>) -> impl IntoView {
     }
 }
 
+/// Rename a user or give them a new password; the server ends their
+/// sessions when the password changes, so the admin confirms first.
+#[component]
+fn UserEdit(id: String, name: String, refresh: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let tx = use_tx();
+    let name = RwSignal::new(name);
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let done = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let id = StoredValue::new(id);
+    let send = move |p: UserPatch, after: fn(RwSignal<String>, RwSignal<bool>)| {
+        busy.set(true);
+        done.set(false);
+        spawn_local(async move {
+            match api::update_user(&id.get_value(), &p).await {
+                Ok(_) => {
+                    error.set(None);
+                    after(password, done);
+                    refresh.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let rename = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        send(
+            UserPatch {
+                name: Some(name.get_untracked()),
+                ..UserPatch::default()
+            },
+            |_, _| {},
+        );
+    };
+    let set_password = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !confirm(&tx.t(AdminMsg::ConfirmSetPassword)) {
+            return;
+        }
+        send(
+            UserPatch {
+                password: Some(password.get_untracked()),
+                ..UserPatch::default()
+            },
+            |password, done| {
+                password.set(String::new());
+                done.set(true);
+            },
+        );
+    };
+    let field_error = move |field: &'static str| {
+        move || {
+            error.with(|e| {
+                e.as_ref()
+                    .and_then(|e| e.field_errors().into_iter().find(|f| f.field == field))
+                    .map(|f| view! { <small class="field-error" role="alert">{f.message}</small> })
+            })
+        }
+    };
+    view! {
+        <details class="user-edit" data-test="user-edit">
+            <summary>{move || tx.t(AdminMsg::EditUser)}</summary>
+            <form class="form" on:submit=rename data-test="rename-user">
+                <label><span>{move || tx.t(AdminMsg::Name)}</span>
+                    <input name="name" required maxlength=shared::opportunity::MAX_NAME autocomplete="off"
+                        prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                    {field_error("name")}</label>
+                <button type="submit" disabled=move || busy.get() || name.with(|n| n.trim().is_empty())>
+                    {move || tx.t(AdminMsg::SaveName)}
+                </button>
+            </form>
+            <form class="form" on:submit=set_password data-test="set-password">
+                <label><span>{move || tx.t(AdminMsg::NewPassword)}</span>
+                    <input name="new_password" type="password" autocomplete="new-password" required minlength="10"
+                        prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev)) />
+                    {field_error("password")}</label>
+                <button type="submit" disabled=move || busy.get() || password.with(|p| p.chars().count() < 10)>
+                    {move || tx.t(AdminMsg::SetPassword)}
+                </button>
+            </form>
+            {move || done.get().then(|| view! { <p class="notice" role="status" data-test="password-set">{tx.t(AdminMsg::PasswordSet)}</p> })}
+            {move || error.get().filter(|e| e.field_errors().is_empty()).map(|e| view! { <p class="form-error" role="alert">{describe(i18n, &e)}</p> })}
+        </details>
+    }
+}
+
 /// One checkbox per permission role.
 #[component]
 fn RolePicker(roles: RwSignal<Vec<Role>>) -> impl IntoView {
@@ -193,7 +283,10 @@ fn UserTable(users: Vec<Me>, refresh: Callback<()>) -> impl IntoView {
             };
             view! {
                 <tr data-test="user-row" class:inactive=!active>
-                    <td>{user.name.clone()}</td>
+                    <td>
+                        <span data-test="user-name">{user.name.clone()}</span>
+                        <UserEdit id=user.id.clone() name=user.name.clone() refresh />
+                    </td>
                     <td>{user.email.clone()}</td>
                     <td><RolePicker roles /><button type="button" on:click=save_roles>{tx.t(AdminMsg::SaveRoles)}</button></td>
                     <td>

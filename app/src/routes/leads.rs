@@ -4,13 +4,13 @@
 use crate::api::{self, ApiError};
 use crate::components::error::describe;
 use crate::components::fetched::{Fetched, load};
-use crate::components::ui::{pipeline_options, user_name};
+use crate::components::ui::{loc, pipeline_options, user_name};
 use crate::i18n::{I18n, Msg, use_i18n};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use shared::api::{Config, Page, UserSummary};
-use shared::lead::{Contact, Lead, LeadStatus, NewLead};
+use shared::lead::{Contact, Duplicate, DuplicateKind, Lead, LeadStatus, NewLead};
 use std::sync::Arc;
 
 pub fn lead_status(i18n: I18n, status: LeadStatus) -> &'static str {
@@ -94,42 +94,92 @@ pub fn Leads() -> impl IntoView {
     }
 }
 
+/// Does a problem about `field` belong beside the input `name`? (The
+/// contact's "phone or e-mail" rule is named `contact`: beside both.)
+fn belongs(field: &str, name: &str) -> bool {
+    field == name || (name.starts_with("contact.") && field == "contact")
+}
+
 #[component]
 fn NewLeadForm(config: Arc<Config>) -> impl IntoView {
     let i18n = use_i18n();
     let navigate = use_navigate();
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
+    // After a first try, the shared rules run on every keystroke: a
+    // problem goes away as soon as it is fixed.
+    let attempted = RwSignal::new(false);
     let text = |name: &'static str| (RwSignal::new(String::new()), name);
-    let [title, customer, contact, phone, email, source] = [
+    let [title, customer, contact, phone, email, source, description] = [
         "title",
         "customer",
         "contact.name",
         "contact.phone",
         "contact.email",
         "source",
+        "description",
     ]
     .map(text);
     // The config's first pipeline, as the select shows it until changed.
     let first = config.pipelines.first().map(|p| p.id.to_string());
     let pipeline = RwSignal::new(first.unwrap_or_default());
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Ok(pipeline) = shared::Key::parse(&pipeline.get_untracked()) else {
-            return;
-        };
-        let new = NewLead {
-            title: title.0.get_untracked(),
-            customer: customer.0.get_untracked(),
-            description: String::new(),
+    let typed = move || {
+        let pipeline = shared::Key::parse(&pipeline.get()).ok()?;
+        Some(NewLead {
+            title: title.0.get(),
+            customer: customer.0.get(),
+            description: description.0.get(),
             contact: Contact {
-                name: contact.0.get_untracked(),
-                phone: phone.0.get_untracked(),
-                email: email.0.get_untracked(),
+                name: contact.0.get(),
+                phone: phone.0.get(),
+                email: email.0.get(),
             },
-            source: source.0.get_untracked(),
+            source: source.0.get(),
             owner_id: None,
             pipeline,
+        })
+    };
+    let issues = {
+        let config = config.clone();
+        Signal::derive(move || {
+            if !attempted.get() {
+                return Vec::new();
+            }
+            typed()
+                .map(|n| n.validate(&config.pipelines).err().unwrap_or_default())
+                .unwrap_or_default()
+        })
+    };
+    let duplicates = RwSignal::new(Vec::<(Duplicate, String)>::new());
+    let check_duplicates = move || {
+        let (c, t) = (customer.0.get_untracked(), title.0.get_untracked());
+        if c.trim().is_empty() || t.trim().is_empty() {
+            duplicates.set(Vec::new());
+            return;
+        }
+        spawn_local(async move {
+            // A warning only: when it cannot be had, the form works without it.
+            if let (Ok(found), Ok(users)) = (api::duplicates(&c, &t).await, api::users().await) {
+                duplicates.set(
+                    found
+                        .into_iter()
+                        .map(|d| {
+                            let owner = user_name(&users, &d.owner_id);
+                            (d, owner)
+                        })
+                        .collect(),
+                );
+            }
+        });
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        attempted.set(true);
+        if !issues.with_untracked(Vec::is_empty) {
+            return;
+        }
+        let Some(new) = typed() else {
+            return;
         };
         busy.set(true);
         let navigate = navigate.clone();
@@ -141,32 +191,79 @@ fn NewLeadForm(config: Arc<Config>) -> impl IntoView {
             busy.set(false);
         });
     };
-    let input = move |(signal, name): (RwSignal<String>, &'static str),
-                      label: Msg,
-                      ty: &'static str| {
-        let field_error = move || {
-            error.with(|e| {
-                e.as_ref()
-                    .and_then(|e| {
-                        e.field_errors().into_iter().find(|f| {
-                            f.field == name
-                                || (name.starts_with("contact.") && f.field == "contact")
+    let field_error = move |name: &'static str| {
+        move || {
+            let local = issues.with(|is| {
+                is.iter()
+                    .find(|i| belongs(&i.field, name))
+                    .map(|i| loc(i18n, &i.message))
+            });
+            local
+                .or_else(|| {
+                    error.with(|e| {
+                        e.as_ref().and_then(|e| {
+                            e.field_errors()
+                                .into_iter()
+                                .find(|f| belongs(&f.field, name))
+                                .map(|f| f.message)
                         })
                     })
-                    .map(|f| view! { <small class="field-error">{f.message}</small> })
-            })
-        };
-        view! {
-            <label><span>{i18n.t(label)}</span>
-                <input name=name type=ty on:input=move |ev| signal.set(event_target_value(&ev)) />
-                {field_error}
-            </label>
+                })
+                .map(|m| view! { <small class="field-error" data-test="field-error">{m}</small> })
         }
+    };
+    let input =
+        move |(signal, name): (RwSignal<String>, &'static str), label: Msg, ty: &'static str| {
+            let duplicate_key = name == "title" || name == "customer";
+            view! {
+                <label><span>{i18n.t(label)}</span>
+                    <input name=name type=ty maxlength=shared::opportunity::MAX_NAME
+                        aria-invalid=move || field_error(name)().is_some().then_some("true")
+                        on:input=move |ev| { signal.set(event_target_value(&ev)); error.set(None); }
+                        on:change=move |_| if duplicate_key { check_duplicates() } />
+                    {field_error(name)}
+                </label>
+            }
+        };
+    let duplicate_list = move || {
+        duplicates.with(|found| {
+            if found.is_empty() {
+                return None;
+            }
+            let items = found
+                .iter()
+                .map(|(d, owner)| {
+                    let (kind, path) = match d.kind {
+                        DuplicateKind::Lead => (Msg::KindLead, "leads"),
+                        DuplicateKind::Opportunity => (Msg::KindDeal, "opportunities"),
+                    };
+                    let what = format!("{} · {}", d.title, d.customer);
+                    let owned = i18n.t(Msg::OwnedBy).replace("{name}", owner);
+                    view! {
+                        <li data-test="duplicate" data-id=d.id.clone()>
+                            {i18n.t(kind)}": "
+                            {if d.visible {
+                                view! { <a href=format!("/{path}/{}", d.id)>{what}</a> }.into_any()
+                            } else {
+                                view! { <span>{what}</span> }.into_any()
+                            }}
+                            " ("{owned}")"
+                        </li>
+                    }
+                })
+                .collect_view();
+            Some(view! {
+                <div class="notice warn" role="status" data-test="duplicates">
+                    <p>{i18n.t(Msg::PossibleDuplicates)}</p>
+                    <ul>{items}</ul>
+                </div>
+            })
+        })
     };
     view! {
         <details class="card new-lead">
             <summary>{i18n.t(Msg::NewLead)}</summary>
-            <form class="form" on:submit=submit data-test="new-lead">
+            <form class="form" on:submit=submit data-test="new-lead" novalidate>
                 <div class="grid">
                     {input(title, Msg::LeadTitle, "text")}
                     {input(customer, Msg::Customer, "text")}
@@ -180,6 +277,12 @@ fn NewLeadForm(config: Arc<Config>) -> impl IntoView {
                         </select>
                     </label>
                 </div>
+                <label class="wide"><span>{i18n.t(Msg::LeadDescription)}</span>
+                    <textarea name="description" rows="3" maxlength=shared::lead::MAX_DESCRIPTION
+                        on:input=move |ev| { description.0.set(event_target_value(&ev)); error.set(None); }></textarea>
+                    {field_error("description")}
+                </label>
+                {duplicate_list}
                 {move || error.get().filter(|e| e.field_errors().is_empty()).map(|e| view! { <p class="form-error" role="alert">{describe(i18n, &e)}</p> })}
                 <button type="submit" class="primary" disabled=move || busy.get()>{i18n.t(Msg::Create)}</button>
             </form>

@@ -143,6 +143,31 @@ pub async fn disqualify_lead(ctx: Ctx<'_>) -> ApiResult {
     .await
 }
 
+/// `GET /api/duplicates?customer=&title=`: the open leads and deals a new
+/// lead with this customer and title would duplicate (a warning; creating
+/// it anyway is allowed). Both are required; at most 20 matches.
+pub async fn find_duplicates(ctx: Ctx<'_>) -> ApiResult {
+    let get = |name: &str| {
+        ctx.query()
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let (customer, title) = (get("customer"), get("title"));
+    let mut issues = Vec::new();
+    for (field, value) in [("customer", &customer), ("title", &title)] {
+        shared::validate::required_text(&mut issues, field, value, shared::opportunity::MAX_NAME);
+    }
+    if !issues.is_empty() {
+        return Err(ApiError::Invalid(issues));
+    }
+    let candidates = store::duplicate_candidates(ctx.db(), &ctx.actor()?).await?;
+    let mut found = shared::lead::find_duplicates(&customer, &title, candidates);
+    found.truncate(20);
+    Response::json(200, &shared::api::Page::whole(found))
+}
+
 /// `POST /api/leads/{id}/reopen`: a disqualified lead is worked again.
 pub async fn reopen_lead(ctx: Ctx<'_>) -> ApiResult {
     let body: DisqualifyRequest = ctx.body()?;

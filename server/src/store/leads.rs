@@ -172,3 +172,52 @@ pub async fn save_conversion(
 pub fn seeded(lead: &Lead, created_at: &str, events: &[Event]) -> Result<Vec<Stmt>, ApiError> {
     created(lead, created_at, events, "seed")
 }
+
+/// The open leads and deals a new lead could duplicate, in one batch of
+/// two reads (`shared::lead::find_duplicates` picks the matches: its
+/// customer folding is not SQL). `visible` follows the read rule: managers
+/// and admins see all, others their own.
+pub async fn duplicate_candidates(
+    db: &dyn Database,
+    actor: &Actor,
+) -> Result<Vec<shared::lead::Duplicate>, ApiError> {
+    use shared::lead::{Duplicate, DuplicateKind};
+    #[derive(serde::Deserialize)]
+    struct Row {
+        id: String,
+        customer: String,
+        title: String,
+        owner_id: String,
+    }
+    let mut outcomes = super::run(
+        db,
+        vec![
+            Stmt::new(
+                "SELECT id, customer, title, owner_id FROM leads WHERE status IN ('new', 'working')",
+                vec![],
+            ),
+            Stmt::new(
+                "SELECT id, customer, name AS title, owner_id FROM opportunities WHERE status = 'open'",
+                vec![],
+            ),
+        ],
+    )
+    .await?
+    .into_iter();
+    let mut out = Vec::new();
+    for kind in [DuplicateKind::Lead, DuplicateKind::Opportunity] {
+        let rows = outcomes
+            .next()
+            .ok_or_else(|| storage("a read of the batch is missing"))?
+            .parse::<Row>()?;
+        out.extend(rows.into_iter().map(|r| Duplicate {
+            kind,
+            visible: sees_everything(actor) || r.owner_id == actor.user_id,
+            id: r.id,
+            customer: r.customer,
+            title: r.title,
+            owner_id: r.owner_id,
+        }));
+    }
+    Ok(out)
+}
