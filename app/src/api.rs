@@ -474,6 +474,11 @@ pub fn query(params: &[(&str, &str)]) -> String {
     }
 }
 
+/// `GET /api/board`: a column per stage, with the server's counts and sums.
+pub async fn board(query: &str) -> Result<shared::api::BoardView, ApiError> {
+    get(&format!("/api/board{query}")).await
+}
+
 pub async fn leads(query: &str) -> Result<Page<Lead>, ApiError> {
     get(&format!("/api/leads{query}")).await
 }

@@ -220,6 +220,7 @@ pub const ROUTES: &[Route] = &[
         SALES
     ),
     route!(Get, "/api/approvals", opportunities::list_approvals, SALES),
+    route!(Get, "/api/board", opportunities::board, SALES),
     // Reading and approving: whoever the deal lets in (owner, team, managers,
     // an approver staffed on it), whatever their permission role.
     route!(
@@ -483,6 +484,7 @@ mod tests {
         ("GET", "/api/leads/{id}/history", "rep|manager|admin"),
         ("GET", "/api/opportunities", "rep|manager|admin"),
         ("GET", "/api/approvals", "rep|manager|admin"),
+        ("GET", "/api/board", "rep|manager|admin"),
         ("GET", "/api/opportunities/{id}", "signed_in"),
         ("PATCH", "/api/opportunities/{id}", "signed_in"),
         ("POST", "/api/opportunities/{id}/tasks/{key}", "signed_in"),

@@ -282,3 +282,83 @@ fn a_new_lead_is_warned_of_open_leads_and_deals_for_the_same_customer_and_projec
     let p = problem(&r, 422, "invalid");
     assert_eq!(errors(&p), pairs(&[("title", "required")]));
 }
+
+#[test]
+fn the_board_counts_and_sums_every_open_deal_of_each_column_and_pages_its_cards() {
+    let app = TestApp::new();
+    let rep = session(&app, REP);
+    let rep2 = session(&app, REP2);
+    let manager = session(&app, MANAGER);
+    // Three of the rep's deals and one of rep2's in the first deal stage.
+    let mut mine = Vec::new();
+    for i in 0..3 {
+        // A second apart: newest first is a defined order.
+        app.advance(chrono::Duration::seconds(1));
+        mine.push(converted_deal(
+            &rep,
+            new_lead(&format!("Board {i}"), "tender"),
+            B_AMOUNT,
+        ));
+    }
+    converted_deal(&rep2, new_lead("Board theirs", "tender"), B_AMOUNT);
+    let first = mine[0]["stage"].as_str().unwrap().to_string();
+    let column = |board: &Value, stage: &str| -> Value {
+        board["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["stage"] == stage)
+            .cloned()
+            .unwrap_or_else(|| panic!("no column {stage} in {board}"))
+    };
+    // A page of 2: the count is all 3 of the rep's, the cards 2 with a cursor.
+    let board = ok(rep.get("/api/board?pipeline=tender&limit=2"), 200);
+    assert_eq!(board["pipeline"], "tender");
+    let c = column(&board, &first);
+    assert_eq!(c["count"], 3);
+    assert_eq!(c["amount"], 3 * B_AMOUNT);
+    let probability = stage("tender", &first).probability as i64;
+    assert_eq!(c["weighted"], 3 * B_AMOUNT * probability / 100);
+    assert_eq!(c["items"].as_array().unwrap().len(), 2);
+    assert_eq!(c["items"][0]["id"], mine[2]["id"], "newest first");
+    // The column's next page is the list's, with the same filters.
+    let cursor = c["next_cursor"].as_str().unwrap();
+    let more = ok(
+        rep.get(&format!(
+            "/api/opportunities?pipeline=tender&stage={first}&status=open&limit=2&cursor={cursor}"
+        )),
+        200,
+    );
+    assert_eq!(ids(&more), vec![id(&mine[0])]);
+    // Stage 1 is not a column; every deal stage is, empty or not.
+    let stages: Vec<&str> = board["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["stage"].as_str().unwrap())
+        .collect();
+    assert!(!stages.contains(&"verify"), "{stages:?}");
+    assert!(column(&board, "negotiate")["count"] == 0);
+    // A manager counts everyone's; filtered by owner, one rep's.
+    let all = ok(manager.get("/api/board?pipeline=tender"), 200);
+    assert!(column(&all, &first)["count"].as_u64().unwrap() >= 4);
+    let theirs = ok(manager.get("/api/board?pipeline=tender&owner=u_rep2"), 200);
+    assert_eq!(column(&theirs, &first)["count"], 1);
+    // Search narrows the count too.
+    let found = ok(rep.get("/api/board?pipeline=tender&q=Board%201"), 200);
+    assert_eq!(column(&found, &first)["count"], 1);
+    // A won or lost deal leaves the board's sums.
+    ok(
+        transition(
+            &rep,
+            &mine[1],
+            json!({"to": "lost", "lost": {"reason": "price"}}),
+        ),
+        200,
+    );
+    let after = ok(rep.get("/api/board?pipeline=tender"), 200);
+    assert_eq!(column(&after, &first)["count"], 2);
+    // Unknown filters and pipelines are refused, not ignored.
+    assert_eq!(rep.get("/api/board?stage=x").status(), 400);
+    assert_eq!(rep.get("/api/board?pipeline=nope").status(), 404);
+}

@@ -12,6 +12,31 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// One column of `GET /api/board`: a stage's open deals under the filter,
+/// counted and summed over all of them (minor units), and the first page
+/// of its cards, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoardColumn<T> {
+    pub stage: crate::pipeline::Key,
+    pub count: u64,
+    pub amount: i64,
+    /// `amount` weighted by the stage's probability (`Stage::weighted`).
+    pub weighted: i64,
+    pub items: Vec<T>,
+    /// The next page: `GET /api/opportunities?pipeline=&stage=&status=open&cursor=`.
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /api/board?pipeline=&owner=&grade=&q=&per=`: a column per deal stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Board<T> {
+    pub pipeline: crate::pipeline::Key,
+    pub columns: Vec<BoardColumn<T>>,
+}
+
+/// The board as the app reads it.
+pub type BoardView = Board<crate::opportunity::Opportunity>;
+
 /// `GET /api/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {

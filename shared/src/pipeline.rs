@@ -226,6 +226,12 @@ pub struct Stage {
 }
 
 impl Stage {
+    /// `amount` (minor units) weighted by this stage's win probability,
+    /// rounded down: the weighted pipeline's one rule.
+    pub fn weighted(&self, amount: i64) -> i64 {
+        (i128::from(amount) * i128::from(self.probability) / 100) as i64
+    }
+
     /// A deal `days` into this stage is past its limit (0: no limit).
     pub fn is_overdue(&self, days: i64) -> bool {
         self.max_days > 0 && days > i64::from(self.max_days)
@@ -670,6 +676,15 @@ mod tests {
             processes: vec![],
             roles: vec![],
         }
+    }
+
+    #[test]
+    fn a_weighted_amount_is_the_amount_times_the_stage_probability_rounded_down() {
+        assert_eq!(stage("a", 20).weighted(1_000_001), 200_000);
+        assert_eq!(stage("a", 0).weighted(5_000), 0);
+        assert_eq!(stage("a", 100).weighted(5_000), 5_000);
+        // No overflow near the largest amounts (sums of many deals).
+        assert_eq!(stage("a", 50).weighted(i64::MAX), i64::MAX / 2);
     }
 
     fn pipeline(stages: Vec<Stage>) -> Pipeline {

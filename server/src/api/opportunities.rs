@@ -12,8 +12,8 @@ use crate::store::events::{self, Entity};
 use crate::store::opportunities as store;
 use shared::access::DealAction;
 use shared::api::{
-    ApprovalDecision, ApprovalItem, GradeOverrideRequest, NoteRequest, OwnerChange, Page,
-    TaskUpdate, TeamUpdate, TransitionRequest, VersionOnly,
+    ApprovalDecision, ApprovalItem, Board, BoardColumn, GradeOverrideRequest, NoteRequest,
+    OwnerChange, Page, TaskUpdate, TeamUpdate, TransitionRequest, VersionOnly,
 };
 use shared::event::{Event, EventKind};
 use shared::gate::{self, Target, Transition};
@@ -25,6 +25,66 @@ use shared::{Actor, Pipeline};
 pub async fn list_opportunities(ctx: Ctx<'_>) -> ApiResult {
     let query = parse_list_query(ctx.query(), store::FILTERS)?;
     Response::json(200, &store::list(ctx.db(), &ctx.actor()?, &query).await?)
+}
+
+/// `GET /api/board?pipeline=&owner=&grade=&q=&limit=`: a column per deal
+/// stage of the pipeline (the config's first when none is named) with the
+/// count, amount and weighted amount of the open deals the caller may read
+/// under the filter, and the first `limit` cards of each (newest first;
+/// more through the list with `stage` and `cursor`). Reads in one batch.
+pub async fn board(ctx: Ctx<'_>) -> ApiResult {
+    let mut query = parse_list_query(ctx.query(), store::BOARD_FILTERS)?;
+    if query.cursor.is_some() {
+        return Err(ApiError::BadRequest(
+            "the board takes no cursor: page a column through /api/opportunities".into(),
+        ));
+    }
+    let settings = crate::store::config::load(ctx.db()).await?;
+    let named = query
+        .filters
+        .iter()
+        .find(|(k, _)| k == "pipeline")
+        .map(|(_, v)| v.clone());
+    let pipeline = match &named {
+        Some(id) => settings.pipelines.iter().find(|p| p.id.as_str() == id),
+        None => settings.pipelines.first(),
+    }
+    .ok_or(ApiError::RecordNotFound)?;
+    if named.is_none() {
+        query
+            .filters
+            .push(("pipeline".into(), pipeline.id.to_string()));
+    }
+    query.filters.push(("status".into(), "open".into()));
+    // Stage 1 lives on leads: the deal stages are the columns.
+    let stages: Vec<&shared::Stage> = pipeline.stages.iter().skip(1).collect();
+    let keys: Vec<&str> = stages.iter().map(|s| s.key.as_str()).collect();
+    let (sums, pages) = store::board(ctx.db(), &ctx.actor()?, &query, &keys).await?;
+    let columns = stages
+        .iter()
+        .zip(pages)
+        .map(|(stage, page)| {
+            let (count, amount) = sums
+                .iter()
+                .find(|s| s.stage == stage.key.as_str())
+                .map_or((0, 0), |s| (s.n.max(0) as u64, s.amount));
+            BoardColumn {
+                stage: stage.key.clone(),
+                count,
+                amount,
+                weighted: stage.weighted(amount),
+                items: page.items,
+                next_cursor: page.next_cursor,
+            }
+        })
+        .collect();
+    Response::json(
+        200,
+        &Board {
+            pipeline: pipeline.id.clone(),
+            columns,
+        },
+    )
 }
 
 /// A deal `actor` may read; 404 for anyone else (no leak).

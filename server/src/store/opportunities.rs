@@ -42,6 +42,62 @@ pub async fn list(
     page::list(db, TABLE, filter, FILTERS, query, ("name", "customer")).await
 }
 
+/// The filters `GET /api/board` takes (its status is always open, its
+/// stages are its columns).
+pub const BOARD_FILTERS: page::Filters = &[
+    ("pipeline", "pipeline"),
+    ("grade", "grade"),
+    ("owner", "owner_id"),
+];
+
+/// One stage's open deals under a board's filter: how many, how much.
+#[derive(Debug, serde::Deserialize)]
+pub struct StageSum {
+    pub stage: String,
+    pub n: i64,
+    pub amount: i64,
+}
+
+/// A board's reads, in one batch: per stage, the count and amount of the
+/// deals `actor` may read under the query (pipeline, open, owner, grade,
+/// search), and the first `query.limit` of each of `stages`, newest first.
+pub async fn board(
+    db: &dyn Database,
+    actor: &Actor,
+    query: &ListQuery,
+    stages: &[&str],
+) -> Result<(Vec<StageSum>, Vec<Page<Box<RawValue>>>), ApiError> {
+    let mut filter = Where::default();
+    if !sees_everything(actor) {
+        filter.and(
+            "(owner_id = ? OR id IN (SELECT opportunity_id FROM deal_members WHERE user_id = ?))",
+            Value::from(&actor.user_id),
+        );
+    }
+    let base = page::narrowed(filter, FILTERS, query, ("name", "customer"));
+    let mut statements = vec![Stmt::new(
+        format!(
+            "SELECT stage, COUNT(*) AS n, COALESCE(SUM(amount), 0) AS amount FROM {TABLE} {} GROUP BY stage",
+            base.sql()
+        ),
+        base.params().to_vec(),
+    )];
+    for stage in stages {
+        let mut column = base.clone();
+        column.and("stage = ?", Value::from(*stage));
+        statements.push(page::statement(TABLE, column, None, query.limit));
+    }
+    let mut outcomes = super::run(db, statements).await?.into_iter();
+    let sums = outcomes
+        .next()
+        .ok_or_else(|| storage("the board's sums are missing"))?
+        .parse::<StageSum>()?;
+    let pages = outcomes
+        .map(|o| page::to_page(o.parse()?, query.limit))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((sums, pages))
+}
+
 /// The deal as stored, if it exists.
 pub async fn load(db: &dyn Database, id: &str) -> Result<Option<Opportunity>, ApiError> {
     super::load_doc(db, TABLE, id).await

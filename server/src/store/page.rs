@@ -9,7 +9,7 @@ use shared::api::Page;
 
 /// A `WHERE` clause built from fragments with `?` placeholders, numbered
 /// as they are added; values are always bound, never spliced in.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Where {
     clauses: Vec<String>,
     params: Vec<Value>,
@@ -36,7 +36,11 @@ impl Where {
         );
     }
 
-    fn sql(&self) -> String {
+    pub(super) fn params(&self) -> &[Value] {
+        &self.params
+    }
+
+    pub(super) fn sql(&self) -> String {
         if self.clauses.is_empty() {
             String::new()
         } else {
@@ -60,41 +64,33 @@ pub type Filters = &'static [(&'static str, &'static str)];
 pub async fn list(
     db: &dyn Database,
     table: &str,
-    mut filter: Where,
+    filter: Where,
     filters: Filters,
     query: &ListQuery,
     search_columns: (&str, &str),
 ) -> Result<Page<Box<RawValue>>, ApiError> {
-    for (key, value) in &query.filters {
-        if let Some((_, column)) = filters.iter().find(|(k, _)| k == key) {
-            filter.and(&format!("{column} = ?"), Value::from(value));
-        }
-    }
+    let filter = narrowed(filter, filters, query, search_columns);
     page(
         db,
-        statement(table, filter, query, search_columns),
+        statement(table, filter, query.cursor.as_ref(), query.limit),
         query.limit,
     )
     .await
 }
 
-/// Rows of a list page: the record's JSON plus its paging key.
-#[derive(Deserialize)]
-struct PageRow {
-    doc: String,
-    created_at: String,
-    id: String,
-}
-
-/// The statement of one newest-first page over `table` (`search_columns`
-/// are matched by `q`); it asks for one row more than the page, to know
-/// whether another follows.
-fn statement(
-    table: &str,
+/// `filter` with the query's filters as `column = ?` (their keys were
+/// checked against `filters` when the query was parsed) and its search.
+pub(super) fn narrowed(
     mut filter: Where,
+    filters: Filters,
     query: &ListQuery,
     search_columns: (&str, &str),
-) -> Stmt {
+) -> Where {
+    for (key, value) in &query.filters {
+        if let Some((_, column)) = filters.iter().find(|(k, _)| k == key) {
+            filter.and(&format!("{column} = ?"), Value::from(value));
+        }
+    }
     if let Some(q) = &query.q {
         let (a, b) = search_columns;
         filter.and(
@@ -102,14 +98,33 @@ fn statement(
             Value::from(like_pattern(q)),
         );
     }
-    if let Some(c) = &query.cursor {
+    filter
+}
+
+/// Rows of a list page: the record's JSON plus its paging key.
+#[derive(Deserialize)]
+pub(super) struct PageRow {
+    doc: String,
+    created_at: String,
+    id: String,
+}
+
+/// The statement of one newest-first page over `table` after `cursor`; it
+/// asks for one row more than the page, to know whether another follows.
+pub(super) fn statement(
+    table: &str,
+    mut filter: Where,
+    cursor: Option<&Cursor>,
+    limit: usize,
+) -> Stmt {
+    if let Some(c) = cursor {
         filter.and2(
             "(created_at < ?a OR (created_at = ?a AND id < ?b))",
             Value::from(&c.created_at),
             Value::from(&c.id),
         );
     }
-    let limit = filter.bind(Value::from(query.limit as u64 + 1));
+    let limit = filter.bind(Value::from(limit as u64 + 1));
     let sql = format!(
         "SELECT doc, created_at, id FROM {table} {} ORDER BY created_at DESC, id DESC LIMIT {limit}",
         filter.sql()
@@ -125,7 +140,14 @@ async fn page(
     stmt: Stmt,
     limit: usize,
 ) -> Result<Page<Box<RawValue>>, ApiError> {
-    let mut rows: Vec<PageRow> = all(db, stmt).await?;
+    to_page(all(db, stmt).await?, limit)
+}
+
+/// A page of `limit` from rows that asked for one more.
+pub(super) fn to_page(
+    mut rows: Vec<PageRow>,
+    limit: usize,
+) -> Result<Page<Box<RawValue>>, ApiError> {
     let next_cursor = if rows.len() > limit {
         rows.truncate(limit);
         rows.last().map(|r| {
