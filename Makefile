@@ -164,9 +164,10 @@ size: build
 # Benchmarks: the shared gate and grading (criterion), then the list API
 # with BENCH_N seeded deals under 10 concurrent clients, on a fresh runtime;
 # then, with BENCH_N open deals, the admin's grading preview and save
-# (regrading them); then, on another fresh runtime with 1,000 open deals on
-# one board, the board's navigation-to-painted and the live verdict per
-# edit in Chromium.
+# (regrading them); then, on another fresh runtime with 10,000 open deals
+# on one board, the board's navigation-to-painted (every column with its
+# true count), a card dragged to a server-confirmed column, the runtime's
+# floor (/api/health) and the live verdict per edit, in Chromium.
 # The load client is a release build, so it takes as little of the two
 # cores as it can from the server it measures.
 BENCH_N ?= 10000
@@ -185,7 +186,7 @@ bench: build
 	  $(WRANGLER) d1 execute DB --local --persist-to "$$DEALGATE_STATE" --file "$$DEALGATE_TMP/grading.sql" < /dev/null > /dev/null && \
 	  target/release/gradingbench --runs 9'
 	tests/with-runtime.sh bash -c '\
-	  target/release/seed --deals 1000 --leads 0 --prefix board --pipeline tender --open > "$$DEALGATE_TMP/board.sql" && \
+	  target/release/seed --deals 10000 --leads 0 --prefix board --pipeline tender --open > "$$DEALGATE_TMP/board.sql" && \
 	  $(WRANGLER) d1 execute DB --local --persist-to "$$DEALGATE_STATE" --file "$$DEALGATE_TMP/board.sql" < /dev/null > /dev/null && \
 	  target/release/browserbench --runs 7'
 

@@ -6,6 +6,11 @@
 //!   the app's `board-painted` performance mark, set in the first animation
 //!   frame after the cards are in the page, read as milliseconds since the
 //!   navigation started (Performance API). Repeated, median reported.
+//! - The floor: `/api/health` and `/api/board` fetched from the page,
+//!   interleaved, in the same run.
+//! - Drag: a card whose gate allows the next stage dragged onto the next
+//!   column (synthetic DragEvents), until the card is in that column — the
+//!   server has moved it; a MutationObserver in the page times it.
 //! - Verdict: on a deal page, a field edit (an `input` event) until the live
 //!   verdict's text in the page has changed (a MutationObserver), measured in
 //!   the page with `performance.now()`. This is the whole edit: signal,
@@ -67,6 +72,81 @@ async fn main() {
     }
     println!("board: {cards} cards");
     summary("board navigation to painted", &board, "ms");
+
+    // The runtime's floor in the same page and run: `/api/health` and the
+    // board's own request, each fetched from the page, interleaved.
+    let floors: Value = client
+        .execute_async(
+            "const [n, done] = arguments;
+             const health = [], boardApi = [];
+             const time = async (path) => { const t0 = performance.now(); const r = await fetch(path); await r.text(); return performance.now() - t0; };
+             (async () => {
+               for (let i = 0; i < n; i++) {
+                 health.push(await time('/api/health'));
+                 boardApi.push(await time('/api/board?pipeline=tender&limit=50'));
+               }
+               done([health, boardApi]);
+             })();",
+            vec![json!(runs)],
+        )
+        .await
+        .expect("time the API from the page");
+    let nums = |v: &Value| -> Vec<f64> {
+        v.as_array()
+            .map(|a| a.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default()
+    };
+    summary(
+        "GET /api/health from the page (floor)",
+        &nums(&floors[0]),
+        "ms",
+    );
+    summary("GET /api/board from the page", &nums(&floors[1]), "ms");
+
+    // A card dragged to the next column, until it is in that column: the
+    // drop runs the gate, the server moves the deal, the card lands.
+    let dragged: Value = client
+        .execute_async(
+            "const [n, done] = arguments;
+             const times = [];
+             (async () => {
+               for (let i = 0; i < n; i++) {
+                 const cols = [...document.querySelectorAll('[data-test=column]')];
+                 let found = null;
+                 for (let c = 0; c < cols.length - 1 && !found; c++) {
+                   const card = cols[c].querySelector('[data-test=deal-card]:not(.blocked)');
+                   if (card) found = [card, cols[c + 1]];
+                 }
+                 if (!found) break;
+                 const [card, target] = found;
+                 const id = card.dataset.id;
+                 const landed = () => target.querySelector(`[data-test=deal-card][data-id=\"${id}\"]`);
+                 const t1 = new Promise((resolve, reject) => {
+                   const obs = new MutationObserver(() => { if (landed()) { obs.disconnect(); resolve(performance.now()); } });
+                   obs.observe(target, { childList: true, subtree: true });
+                   setTimeout(() => { obs.disconnect(); reject('no landing in 10 s'); }, 10000);
+                 });
+                 const dt = new DataTransfer();
+                 const t0 = performance.now();
+                 card.dispatchEvent(new DragEvent('dragstart', { bubbles: true, cancelable: true, dataTransfer: dt }));
+                 target.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: dt }));
+                 target.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt }));
+                 card.dispatchEvent(new DragEvent('dragend', { bubbles: true, dataTransfer: dt }));
+                 times.push((await t1) - t0);
+                 await new Promise((r) => setTimeout(r, 50));
+               }
+               done(times);
+             })().catch((e) => done(String(e)));",
+            vec![json!(runs * 3)],
+        )
+        .await
+        .expect("drag cards");
+    let drags = nums(&dragged);
+    if drags.is_empty() {
+        println!("drag to a server-confirmed column: no movable card ({dragged})");
+    } else {
+        summary("drag to a server-confirmed column", &drags, "ms");
+    }
 
     // A deal whose current stage has a text field, for the verdict edit.
     let api = sign_in_as("manager").await;

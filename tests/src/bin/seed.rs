@@ -7,7 +7,7 @@
 //! `wrangler d1 execute DB --local --file seed.sql` (what `make seed` and
 //! `make dev` do). Local only: the demo users must exist (server/seed/dev.sql).
 //! `--pipeline KEY` keeps to one pipeline and `--open` leaves every deal
-//! open (`make bench` seeds a board of 1,000 open deals that way).
+//! open (`make bench` seeds a board of 10,000 open deals that way).
 
 use chrono::{DateTime, Duration, Utc};
 use dealgate_server::error::ApiError;

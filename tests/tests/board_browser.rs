@@ -1,0 +1,245 @@
+//! The board in Chromium against the real runtime (issue #12): a column's
+//! count is every open deal under the filter (from the address), not the
+//! cards shown; a card dragged to the next column shows the gate's verdict
+//! while dragging, springs back with its blockers when refused and lands
+//! there once the server moved it when allowed; the Move-to select does
+//! the same from the keyboard.
+
+use dealgate_tests::{
+    browser, complete_stage, converted_deal, exists, find, get_deal, sign_in_as,
+    sign_in_in_browser, unique, url, wait_path, wait_text,
+};
+use fantoccini::{Client, Locator};
+use serde_json::json;
+use shared::api::Config;
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Starts dragging `card` over `column` (synthetic DragEvents, as the
+/// browser sends them).
+async fn drag_over(client: &Client, card: &str, column: &str) {
+    client
+        .execute(
+            "const [card, col] = [document.querySelector(arguments[0]), document.querySelector(arguments[1])];
+             window.__dt = new DataTransfer();
+             card.dispatchEvent(new DragEvent('dragstart', {bubbles: true, cancelable: true, dataTransfer: window.__dt}));
+             col.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: window.__dt}));",
+            vec![json!(card), json!(column)],
+        )
+        .await
+        .expect("drag over the column");
+}
+
+async fn drop_on(client: &Client, card: &str, column: &str) {
+    client
+        .execute(
+            "const [card, col] = [document.querySelector(arguments[0]), document.querySelector(arguments[1])];
+             col.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: window.__dt}));
+             card.dispatchEvent(new DragEvent('dragend', {bubbles: true, dataTransfer: window.__dt}));",
+            vec![json!(card), json!(column)],
+        )
+        .await
+        .expect("drop on the column");
+}
+
+async fn has_class(client: &Client, css: &str, class: &str) -> bool {
+    find(client, css)
+        .await
+        .attr("class")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .split_whitespace()
+        .any(|c| c == class)
+}
+
+#[tokio::test]
+async fn a_column_counts_every_open_deal_under_the_filter_from_the_address() {
+    let rep = sign_in_as("rep").await;
+    let tag = unique("Counted");
+    let mut first = None;
+    for i in 0..4 {
+        first = Some(
+            converted_deal(&rep, &format!("{tag} {i}"), 200_000_000)
+                .await
+                .stage,
+        );
+    }
+    let first = first.unwrap();
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    client
+        .goto(&url(&format!("/?pipeline=tender&q={tag}")))
+        .await
+        .unwrap();
+    let column = format!("[data-test=column][data-stage={first}]");
+    wait_text(
+        &client,
+        &format!("{column} [data-test=column-count]"),
+        |t| t == "4",
+    )
+    .await;
+    let cards = client
+        .find_all(Locator::Css(&format!("{column} [data-test=deal-card]")))
+        .await
+        .unwrap();
+    assert_eq!(cards.len(), 4);
+    // The amount is the column's sum: 4 × ¥2,000,000.
+    let amount = wait_text(
+        &client,
+        &format!("{column} [data-test=column-amount]"),
+        |t| !t.is_empty(),
+    )
+    .await;
+    assert!(amount.contains("8,000,000"), "{amount}");
+    // The search box shows the filter the address holds.
+    let typed = find(&client, "[data-test=board-search]")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(typed, tag);
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_dragged_card_shows_the_verdict_springs_back_when_refused_and_moves_when_allowed() {
+    let rep = sign_in_as("rep").await;
+    let (manager, rep2) = (sign_in_as("manager").await, sign_in_as("rep2").await);
+    let config: Config = rep.get_json("/api/config").await;
+    let tag = unique("Dragged");
+    let blocked = converted_deal(&rep, &format!("{tag} blocked"), 200_000_000).await;
+    let ready = converted_deal(&rep, &format!("{tag} ready"), 200_000_000).await;
+    complete_stage(
+        &rep,
+        &manager,
+        &rep2,
+        &config,
+        &ready.id,
+        ready.stage.as_str(),
+    )
+    .await;
+    let pipeline = config
+        .pipelines
+        .iter()
+        .find(|p| p.id == ready.pipeline)
+        .unwrap();
+    let here = pipeline.index_of(ready.stage.as_str()).unwrap();
+    let next = pipeline.stages[here + 1].key.to_string();
+
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    client
+        .goto(&url(&format!("/?pipeline=tender&q={tag}")))
+        .await
+        .unwrap();
+    let target = format!("[data-test=column][data-stage={next}]");
+    let card = |id: &str| format!("[data-test=deal-card][data-id='{id}']");
+    find(&client, &card(&blocked.id)).await;
+
+    // Refused: the column says why while dragging; the drop changes nothing.
+    drag_over(&client, &card(&blocked.id), &target).await;
+    wait_text(&client, &format!("{target} [data-test=drop-hint]"), |t| {
+        t.starts_with("Cannot move here")
+    })
+    .await;
+    assert!(has_class(&client, &target, "drop-no").await);
+    drop_on(&client, &card(&blocked.id), &target).await;
+    wait_text(
+        &client,
+        &format!("{} [data-test=card-blockers]", card(&blocked.id)),
+        |t| t.contains("Still needed"),
+    )
+    .await;
+    assert!(
+        !exists(&client, &format!("{target} {}", card(&blocked.id))).await,
+        "a refused card stays in its column"
+    );
+    assert_eq!(get_deal(&rep, &blocked.id).await.version, blocked.version);
+
+    // Allowed: lands in the next column once the server has moved it.
+    let before = get_deal(&rep, &ready.id).await.version;
+    drag_over(&client, &card(&ready.id), &target).await;
+    wait_text(&client, &format!("{target} [data-test=drop-hint]"), |t| {
+        t.starts_with("Drop to move")
+    })
+    .await;
+    drop_on(&client, &card(&ready.id), &target).await;
+    find(&client, &format!("{target} {}", card(&ready.id))).await;
+    let moved = get_deal(&rep, &ready.id).await;
+    assert_eq!(moved.stage.as_str(), next);
+    assert!(moved.version > before);
+    wait_text(
+        &client,
+        &format!("{target} [data-test=column-count]"),
+        |t| t == "1",
+    )
+    .await;
+    // Nothing reloaded the board: the page never left it.
+    wait_path(&client, |p| p.starts_with("/?")).await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_move_to_select_moves_a_card_from_the_keyboard_with_the_same_verdict() {
+    let rep = sign_in_as("rep").await;
+    let (manager, rep2) = (sign_in_as("manager").await, sign_in_as("rep2").await);
+    let config: Config = rep.get_json("/api/config").await;
+    let tag = unique("Keyed");
+    let deal = converted_deal(&rep, &format!("{tag} deal"), 200_000_000).await;
+    let pipeline = config
+        .pipelines
+        .iter()
+        .find(|p| p.id == deal.pipeline)
+        .unwrap();
+    let here = pipeline.index_of(deal.stage.as_str()).unwrap();
+    let next = pipeline.stages[here + 1].key.to_string();
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    client
+        .goto(&url(&format!("/?pipeline=tender&q={tag}")))
+        .await
+        .unwrap();
+    let card = format!("[data-test=deal-card][data-id='{}']", deal.id);
+    let select = format!("{card} [data-test=move-to]");
+    // Refused first: the blockers, and the deal where it was.
+    find(&client, &select)
+        .await
+        .select_by_value(&next)
+        .await
+        .unwrap();
+    wait_text(&client, &format!("{card} [data-test=card-blockers]"), |t| {
+        t.contains("Still needed")
+    })
+    .await;
+    assert_eq!(get_deal(&rep, &deal.id).await.stage, deal.stage);
+    // Met: the same choice moves it.
+    complete_stage(
+        &rep,
+        &manager,
+        &rep2,
+        &config,
+        &deal.id,
+        deal.stage.as_str(),
+    )
+    .await;
+    client.refresh().await.unwrap();
+    find(&client, &select)
+        .await
+        .select_by_value(&next)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    while get_deal(&rep, &deal.id).await.stage.as_str() != next {
+        assert!(Instant::now() < deadline, "the card did not move");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    find(
+        &client,
+        &format!("[data-test=column][data-stage={next}] {card}"),
+    )
+    .await;
+    client.close().await.unwrap();
+}
