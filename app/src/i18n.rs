@@ -179,6 +179,8 @@ messages! {
     ),
     KindLead => ("线索", "Lead"),
     AllOwners => ("全部负责人", "All owners"),
+    SkippedStageNeeded => ("已跳过的阶段「{stage}」：升级后赢单前须完成", "Skipped stage “{stage}”: needed before a win now that the deal is upgraded"),
+    DaysInStageShort => ("阶段天数", "Days in stage"),
     DropHere => ("松开即移到此阶段", "Drop to move it here"),
     DropRefused => ("不能移到此阶段：", "Cannot move here:"),
     Weighted => ("加权", "Weighted"),

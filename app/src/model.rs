@@ -133,10 +133,59 @@ pub fn verdict(
     gate::check(opp, pipeline, policy, &Transition::to(to))
 }
 
-/// How many of the deal's current-stage requirements are met, of how many.
+/// The stages whose requirements the deal page works on: its current
+/// stage, and, once the deal is on the full track (upgraded after a
+/// fast-track skip), each stage it skipped, in pipeline order: a win now
+/// needs theirs too, and each is filled where it is shown.
+pub fn work_stages<'p>(opp: &Opportunity, pipeline: &'p Pipeline) -> Vec<&'p Stage> {
+    let mut out: Vec<&Stage> = pipeline.stage(opp.stage.as_str()).into_iter().collect();
+    if opp.is_open() && !opp.grade.effective.track().may_skip() {
+        out.extend(
+            pipeline
+                .stages
+                .iter()
+                .filter(|s| opp.skipped.contains(&s.key) && s.key != opp.stage),
+        );
+    }
+    out
+}
+
+/// The work stages as one stage: every requirement the page shows, each
+/// once (what the draft, the save and the met / total counter work on).
+pub fn work_stage(opp: &Opportunity, pipeline: &Pipeline) -> Option<Stage> {
+    let stages = work_stages(opp, pipeline);
+    let (first, rest) = stages.split_first()?;
+    let mut merged = (*first).clone();
+    for s in rest {
+        for f in &s.required_fields {
+            if merged.field(f.key.as_str()).is_none() {
+                merged.required_fields.push(f.clone());
+            }
+        }
+        for t in &s.required_tasks {
+            if !merged.required_tasks.iter().any(|m| m.key == t.key) {
+                merged.required_tasks.push(t.clone());
+            }
+        }
+        for p in &s.processes {
+            if !merged.processes.iter().any(|m| m.key == p.key) {
+                merged.processes.push(p.clone());
+            }
+        }
+        for r in &s.roles {
+            if !merged.roles.iter().any(|m| m.role == r.role) {
+                merged.roles.push(r.clone());
+            }
+        }
+    }
+    Some(merged)
+}
+
+/// How many of the requirements the deal page shows are met, of how many
+/// (the current stage's, and the skipped stages' once they count again).
 pub fn current_progress(opp: &Opportunity, pipeline: &Pipeline) -> (usize, usize) {
-    pipeline.stage(opp.stage.as_str()).map_or((0, 0), |stage| {
-        opp.checklist().progress(stage, opp.grade.effective)
+    work_stage(opp, pipeline).map_or((0, 0), |stage| {
+        opp.checklist().progress(&stage, opp.grade.effective)
     })
 }
 
@@ -188,8 +237,8 @@ pub fn keep_typed(stage: &Stage, fields: &Fields, currency: Currency, draft: &Dr
 
 /// The same for a deal, on the fresh record's current stage.
 pub fn keep_draft(fresh: &Opportunity, pipeline: &Pipeline, draft: &Draft) -> Draft {
-    match pipeline.stage(fresh.stage.as_str()) {
-        Some(stage) => keep_typed(stage, &fresh.fields, fresh.currency, draft),
+    match work_stage(fresh, pipeline) {
+        Some(stage) => keep_typed(&stage, &fresh.fields, fresh.currency, draft),
         None => Draft::new(),
     }
 }
@@ -381,6 +430,63 @@ mod tests {
             &policy,
         );
         (opp, pipeline, policy)
+    }
+
+    #[test]
+    fn after_an_upgrade_the_skipped_stages_are_worked_and_counted_on_the_page() {
+        let pipeline = builtin::tender();
+        let policy = GradingPolicy::default();
+        let mut opp = sample::opportunity(
+            &pipeline,
+            "initiate",
+            shared::LeadBy::Us,
+            50_000_000,
+            &policy,
+        );
+        sample::fill_stage(&mut opp, pipeline.stage("initiate").unwrap());
+        let jump = Transition::to(Target::Stage(shared::Key::parse("negotiate").unwrap()));
+        let (mut opp, _) = gate::apply(&opp, &pipeline, &policy, &jump, sample::instant()).unwrap();
+        // On the fast track the page works on the final stage only.
+        assert_eq!(work_stages(&opp, &pipeline).len(), 1);
+        let (_, fast_total) = current_progress(&opp, &pipeline);
+        // Upgraded to A: the skipped stages come back, each under its name.
+        opp.grade.effective = shared::Grade::A;
+        let keys: Vec<&str> = work_stages(&opp, &pipeline)
+            .iter()
+            .map(|s| s.key.as_str())
+            .collect();
+        assert_eq!(
+            keys,
+            ["negotiate", "analyze", "present", "tender_prep", "bidding"]
+        );
+        let (met, total) = current_progress(&opp, &pipeline);
+        assert!(
+            total > fast_total && met < total,
+            "{met}/{total} vs {fast_total}"
+        );
+        // A skipped stage's field is typed and saved with the rest.
+        let merged = work_stage(&opp, &pipeline).unwrap();
+        let field = pipeline.stage("analyze").unwrap().required_fields[0].clone();
+        assert!(merged.field(field.key.as_str()).is_some());
+        let mut draft = Draft::new();
+        draft.insert(field.key.to_string(), sample_text(&field));
+        let changes = draft_changes(&merged, &opp.fields, &draft, opp.currency);
+        assert!(changes.contains_key(field.key.as_str()), "{changes:?}");
+        // Every requirement is counted once, however many stages share it.
+        let mut keys: Vec<String> = merged
+            .required_fields
+            .iter()
+            .map(|f| f.key.to_string())
+            .collect();
+        let n = keys.len();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), n);
+    }
+
+    /// Text that parses for `field`.
+    fn sample_text(field: &shared::pipeline::RequiredField) -> String {
+        input_text(field, Some(&sample::field_value(field)), Currency::CNY)
     }
 
     fn config(a_min: i64, b_min: i64, c_min: i64) -> Config {

@@ -10,12 +10,58 @@ pub const DEFAULT_LIMIT: usize = 50;
 /// The most a client may ask for at once.
 pub const MAX_LIMIT: usize = 200;
 
-/// Where the previous page ended: lists are ordered newest first by
-/// `(created_at, id)`, so the next page starts strictly after this pair.
+/// Where the previous page ended: lists are ordered by `(sort key, id)`
+/// (newest first by `created_at` unless a sort is asked for), so the next
+/// page starts strictly after this pair. `created_at` holds the sort key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
     pub created_at: String,
     pub id: String,
+}
+
+/// The orders a list may be sorted by: the `sort` value, its column,
+/// whether the column holds integers, and whether the column runs against
+/// the value (`days` ascending is `stage_entered_at` descending).
+pub type Sorts = &'static [(&'static str, &'static str, bool, bool)];
+
+/// A list's order: by `column`, then `id`, descending or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub column: &'static str,
+    pub desc: bool,
+    pub integer: bool,
+}
+
+impl Default for Sort {
+    /// Newest first.
+    fn default() -> Sort {
+        Sort {
+            column: "created_at",
+            desc: true,
+            integer: false,
+        }
+    }
+}
+
+/// The `sort` a list was asked for, among `sorts` (`-` first for
+/// descending); none: newest first. An unknown one is a 400.
+pub fn resolve_sort(asked: Option<&str>, sorts: Sorts) -> Result<Sort, ApiError> {
+    let Some(asked) = asked else {
+        return Ok(Sort::default());
+    };
+    let (key, desc) = match asked.strip_prefix('-') {
+        Some(k) => (k, true),
+        None => (asked, false),
+    };
+    sorts
+        .iter()
+        .find(|(k, ..)| *k == key)
+        .map(|(_, column, integer, inverted)| Sort {
+            column,
+            desc: desc != *inverted,
+            integer: *integer,
+        })
+        .ok_or_else(|| ApiError::BadRequest(format!("unknown sort `{asked}`")))
 }
 
 impl Cursor {
@@ -42,6 +88,8 @@ pub struct ListQuery {
     pub q: Option<String>,
     pub cursor: Option<Cursor>,
     pub limit: usize,
+    /// `sort` as asked (resolved against the list's sorts by its store).
+    pub sort: Option<String>,
 }
 
 /// Parses `?key=value&…`. Filters outside `allowed` are refused with a 400,
@@ -59,6 +107,7 @@ pub fn parse_list_query(
         match key.as_str() {
             _ if value.is_empty() => {}
             "q" => query.q = Some(value.chars().take(100).collect()),
+            "sort" => query.sort = Some(value.chars().take(20).collect()),
             "cursor" => {
                 query.cursor = Some(
                     Cursor::decode(value)

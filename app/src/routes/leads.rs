@@ -25,51 +25,117 @@ pub fn lead_status(i18n: I18n, status: LeadStatus) -> &'static str {
 #[component]
 pub fn Leads() -> impl IntoView {
     let i18n = use_i18n();
-    let status = RwSignal::new(String::new());
-    let q = RwSignal::new(String::new());
+    // The status and the search live in the address: a link and Back restore them.
+    let url = leptos_router::hooks::use_query_map();
+    let from_url = move || {
+        url.with(|q| {
+            (
+                q.get("status").unwrap_or_default(),
+                q.get("q").unwrap_or_default(),
+            )
+        })
+    };
+    let (status0, q0) = from_url();
+    let status = RwSignal::new(status0);
+    let q = RwSignal::new(q0);
+    let query = move |cursor: &str| {
+        api::query(&[
+            ("status", &status.get_untracked()),
+            ("q", &q.get_untracked()),
+            ("cursor", cursor),
+        ])
+    };
     let (state, reload) = load(move || {
+        let query = query("");
+        async move { Ok((api::leads(&query).await?, api::users().await?)) }
+    });
+    Effect::new(move |before: Option<(String, String)>| {
+        let now = from_url();
+        if before.is_some() {
+            status.set(now.0.clone());
+            q.set(now.1.clone());
+            reload.run(());
+        }
+        now
+    });
+    let navigate = use_navigate();
+    let show = move || {
         let query = api::query(&[
             ("status", &status.get_untracked()),
             ("q", &q.get_untracked()),
         ]);
-        async move { Ok((api::leads(&query).await?, api::users().await?)) }
-    });
+        navigate(&format!("/leads{query}"), Default::default());
+    };
     // The new-lead form offers the config's pipelines (loaded alongside).
     let (config, config_reload) = load(api::config);
     let form = |config: Arc<Config>| view! { <NewLeadForm config /> };
-    let search = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        reload.run(());
+    let search = {
+        let show = show.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            show();
+        }
     };
+    let status_select = NodeRef::<leptos::html::Select>::new();
+    Effect::new(move |_| {
+        let s = status.get();
+        if let Some(select) = status_select.get() {
+            select.set_value(&s);
+        }
+    });
     let list = move |(page, users): (Page<Lead>, Arc<Vec<UserSummary>>)| {
         request_animation_frame(crate::routes::prefetch_record_pages);
         if page.items.is_empty() {
             return view! { <p class="empty" data-test="empty">{i18n.t(Msg::NoLeads)}</p> }
                 .into_any();
         }
-        let rows = page
-            .items
-            .into_iter()
-            .map(|l| {
-                view! {
-                    <tr data-test="lead-row">
-                        <td><a href=format!("/leads/{}", l.id)>{l.title.clone()}</a></td>
-                        <td>{l.customer.clone()}</td>
-                        <td>{l.contact.name.clone()}</td>
-                        <td>{user_name(&users, &l.owner_id)}</td>
-                        <td>{lead_status(i18n, l.status)}</td>
-                    </tr>
+        let rows = RwSignal::new(page.items);
+        let next = RwSignal::new(page.next_cursor);
+        let more_error = RwSignal::new(None::<ApiError>);
+        let more = move |_| {
+            let Some(cursor) = next.get_untracked() else {
+                return;
+            };
+            let query = query(&cursor);
+            spawn_local(async move {
+                match api::leads(&query).await {
+                    Ok(page) => {
+                        rows.update(|r| r.extend(page.items));
+                        next.set(page.next_cursor);
+                    }
+                    Err(e) => more_error.set(Some(e)),
                 }
+            });
+        };
+        let body = move || {
+            rows.with(|rows| {
+                rows.iter()
+                    .map(|l| {
+                        view! {
+                            <tr data-test="lead-row">
+                                <td><a href=format!("/leads/{}", l.id)>{l.title.clone()}</a></td>
+                                <td data-label=i18n.t(Msg::Customer)>{l.customer.clone()}</td>
+                                <td data-label=i18n.t(Msg::Contact)>{l.contact.name.clone()}</td>
+                                <td data-label=i18n.t(Msg::Owner)>{user_name(&users, &l.owner_id)}</td>
+                                <td data-label=i18n.t(Msg::Status)>{lead_status(i18n, l.status)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()
             })
-            .collect_view();
+        };
         view! {
             <div class="table-wrap"><table class="list">
                 <thead><tr>
                     <th>{i18n.t(Msg::LeadTitle)}</th><th>{i18n.t(Msg::Customer)}</th><th>{i18n.t(Msg::Contact)}</th>
                     <th>{i18n.t(Msg::Owner)}</th><th>{i18n.t(Msg::Status)}</th>
                 </tr></thead>
-                <tbody>{rows}</tbody>
+                <tbody>{body}</tbody>
             </table></div>
+            {move || next.with(Option::is_some).then(|| view! {
+                <button type="button" class="more" data-test="more-leads" on:click=more>{i18n.t(Msg::LoadMore)}</button>
+            })}
+            {move || more_error.get().map(|e| view! { <p class="form-error" role="alert">{describe(i18n, &e)}</p> })}
         }
         .into_any()
     };
@@ -77,10 +143,11 @@ pub fn Leads() -> impl IntoView {
         <section class="page leads">
             <h1>{i18n.t(Msg::NavLeads)}</h1>
             <Fetched state=config reload=config_reload view=form />
-            <form class="filters" on:submit=search role="search">
-                <input type="search" placeholder=i18n.t(Msg::SearchLeads) aria-label=i18n.t(Msg::SearchLeads)
-                    on:input=move |ev| q.set(event_target_value(&ev)) />
-                <select aria-label=i18n.t(Msg::Status) on:change=move |ev| { status.set(event_target_value(&ev)); reload.run(()); }>
+            <form class="filters" on:submit=search role="search" data-test="lead-filters">
+                <input type="search" name="q" placeholder=i18n.t(Msg::SearchLeads) aria-label=i18n.t(Msg::SearchLeads)
+                    prop:value=move || q.get() on:input=move |ev| q.set(event_target_value(&ev)) />
+                <select aria-label=i18n.t(Msg::Status) name="status" node_ref=status_select
+                    on:change=move |ev| { status.set(event_target_value(&ev)); show(); }>
                     <option value="">{i18n.t(Msg::AllStatuses)}</option>
                     <option value="new">{i18n.t(Msg::LeadNew)}</option>
                     <option value="working">{i18n.t(Msg::LeadWorking)}</option>

@@ -1,9 +1,13 @@
 //! `/opportunities`: every deal the user may see, with filters (pipeline,
-//! stage, grade, status), search on name and customer, and "load more".
+//! stage, grade, status, owner for managers), search on name and customer,
+//! a sort (amount, expected close, days in stage, grade) and "load more";
+//! all of it in the address, so a link or Back restores the list.
 
 use crate::api::{self, ApiError};
 use crate::components::fetched::{Fetched, load};
-use crate::components::ui::{GradeBadge, loc, money, pipeline_options, status_label, user_name};
+use crate::components::ui::{
+    GradeBadge, loc, money, person, pipeline_options, sells, status_label, user_name,
+};
 use crate::i18n::{Msg, use_i18n};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -17,6 +21,10 @@ struct Filters {
     stage: String,
     grade: String,
     status: String,
+    owner: String,
+    /// `amount`, `close`, `days`, `grade`, `-` first for descending; empty:
+    /// newest first.
+    sort: String,
     q: String,
 }
 
@@ -34,6 +42,8 @@ impl Filters {
             stage: get("stage").unwrap_or_default(),
             grade: get("grade").unwrap_or_default(),
             status,
+            owner: get("owner").unwrap_or_default(),
+            sort: get("sort").unwrap_or_default(),
             q: get("q").unwrap_or_default(),
         }
     }
@@ -50,6 +60,8 @@ impl Filters {
             ("stage", &self.stage),
             ("grade", &self.grade),
             ("status", status),
+            ("owner", &self.owner),
+            ("sort", &self.sort),
             ("q", &self.q),
         ]);
         format!("/opportunities{query}")
@@ -61,6 +73,8 @@ impl Filters {
             ("stage", &self.stage),
             ("grade", &self.grade),
             ("status", &self.status),
+            ("owner", &self.owner),
+            ("sort", &self.sort),
             ("q", &self.q),
             ("cursor", cursor),
         ])
@@ -129,6 +143,20 @@ fn List(config: Arc<Config>) -> impl IntoView {
             }
         }
     };
+    // A header's sort: ascending first, then descending; the address keeps it.
+    let sort_by = {
+        let show = show.clone();
+        Callback::new(move |key: &'static str| {
+            filters.update(|f| {
+                f.sort = if f.sort == key {
+                    format!("-{key}")
+                } else {
+                    key.to_string()
+                }
+            });
+            show();
+        })
+    };
     let search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         show();
@@ -138,20 +166,34 @@ fn List(config: Arc<Config>) -> impl IntoView {
     let grade_select = NodeRef::<leptos::html::Select>::new();
     let status_select = NodeRef::<leptos::html::Select>::new();
     let stage_select = NodeRef::<leptos::html::Select>::new();
+    let owner_select = NodeRef::<leptos::html::Select>::new();
+    // Managers filter by owner among the salespeople.
+    let auth = crate::auth::use_auth();
+    let is_manager = auth.has(shared::Role::Manager) || auth.has(shared::Role::Admin);
+    let sellers = RwSignal::new(Vec::<UserSummary>::new());
+    if is_manager {
+        spawn_local(async move {
+            if let Ok(users) = api::users().await {
+                sellers.set(users.iter().filter(|u| sells(u)).cloned().collect());
+            }
+        });
+    }
     Effect::new(move |_| {
         let f = filters.get();
+        sellers.track();
         for (node, value) in [
             (pipeline_select, f.pipeline.clone()),
             (stage_select, f.stage.clone()),
             (grade_select, f.grade.clone()),
             (status_select, f.status.clone()),
+            (owner_select, f.owner.clone()),
         ] {
             if let Some(select) = node.get() {
                 select.set_value(&value);
             }
         }
     });
-    let table = move |data: ListData| view! { <Table data filters /> };
+    let table = move |data: ListData| view! { <Table data filters sort_by /> };
     let pipelines = pipeline_options(i18n, &config);
     // The chosen pipeline's stages (verification lives on leads).
     let stage_options = move || {
@@ -193,6 +235,13 @@ fn List(config: Arc<Config>) -> impl IntoView {
                     <option value="lost">{i18n.t(Msg::StatusLost)}</option>
                     <option value="">{i18n.t(Msg::AllStatuses)}</option>
                 </select>
+                {is_manager.then(|| view! {
+                    <select aria-label=i18n.t(Msg::Owner) name="owner" data-test="owner-filter" node_ref=owner_select
+                        on:change=set(|f, v| f.owner = v)>
+                        <option value="">{i18n.t(Msg::AllOwners)}</option>
+                        {move || sellers.get().into_iter().map(|u| view! { <option value=u.id.clone()>{person(&u)}</option> }).collect_view()}
+                    </select>
+                })}
                 <button type="submit">{i18n.t(Msg::Search)}</button>
             </form>
             <Fetched state reload view=table />
@@ -201,7 +250,11 @@ fn List(config: Arc<Config>) -> impl IntoView {
 }
 
 #[component]
-fn Table(data: ListData, filters: RwSignal<Filters>) -> impl IntoView {
+fn Table(
+    data: ListData,
+    filters: RwSignal<Filters>,
+    sort_by: Callback<&'static str>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let ListData {
         config,
@@ -236,6 +289,29 @@ fn Table(data: ListData, filters: RwSignal<Filters>) -> impl IntoView {
             .and_then(|p| p.stage(o.stage.as_str()))
             .map_or_else(|| o.stage.to_string(), |s| loc(i18n, &s.name))
     };
+    let today = crate::components::ui::now();
+    // A header that sorts by its column, saying how it is sorted now.
+    let sortable = move |key: &'static str, label: Msg, class: &'static str| {
+        let state = move || {
+            filters.with(|f| {
+                if f.sort == key {
+                    "ascending"
+                } else if f.sort.strip_prefix('-') == Some(key) {
+                    "descending"
+                } else {
+                    "none"
+                }
+            })
+        };
+        view! {
+            <th class=class aria-sort=state>
+                <button type="button" class="sort" data-test=format!("sort-{key}") on:click=move |_| sort_by.run(key)>
+                    {i18n.t(label)}
+                    <span aria-hidden="true">{move || match state() { "ascending" => " ▲", "descending" => " ▼", _ => "" }}</span>
+                </button>
+            </th>
+        }
+    };
     let body = move || {
         rows.with(|rows| {
             rows.iter()
@@ -243,12 +319,14 @@ fn Table(data: ListData, filters: RwSignal<Filters>) -> impl IntoView {
                     view! {
                         <tr data-test="deal-row">
                             <td><a href=format!("/opportunities/{}", o.id)>{o.name.clone()}</a></td>
-                            <td>{o.customer.clone()}</td>
-                            <td>{stage_name(o)}</td>
-                            <td><GradeBadge grade=o.grade.effective /></td>
-                            <td class="num">{money(o.amount, o.currency)}</td>
-                            <td>{user_name(&users, &o.owner_id)}</td>
-                            <td>{status_label(i18n, o.status)}</td>
+                            <td data-label=i18n.t(Msg::Customer)>{o.customer.clone()}</td>
+                            <td data-label=i18n.t(Msg::Stage)>{stage_name(o)}</td>
+                            <td data-label=i18n.t(Msg::Grade)><GradeBadge grade=o.grade.effective /></td>
+                            <td class="num" data-label=i18n.t(Msg::Amount)>{money(o.amount, o.currency)}</td>
+                            <td data-test="close" data-label=i18n.t(Msg::ExpectedClose)>{o.expected_close.to_string()}</td>
+                            <td class="num" data-test="days" data-label=i18n.t(Msg::DaysInStageShort)>{if o.is_open() { o.days_in_stage(today).to_string() } else { String::new() }}</td>
+                            <td data-label=i18n.t(Msg::Owner)>{user_name(&users, &o.owner_id)}</td>
+                            <td data-label=i18n.t(Msg::Status)>{status_label(i18n, o.status)}</td>
                         </tr>
                     }
                 })
@@ -261,7 +339,8 @@ fn Table(data: ListData, filters: RwSignal<Filters>) -> impl IntoView {
             <table class="list">
                 <thead><tr>
                     <th>{i18n.t(Msg::DealName)}</th><th>{i18n.t(Msg::Customer)}</th><th>{i18n.t(Msg::Stage)}</th>
-                    <th>{i18n.t(Msg::Grade)}</th><th class="num">{i18n.t(Msg::Amount)}</th>
+                    {sortable("grade", Msg::Grade, "")}{sortable("amount", Msg::Amount, "num")}
+                    {sortable("close", Msg::ExpectedClose, "")}{sortable("days", Msg::DaysInStageShort, "num")}
                     <th>{i18n.t(Msg::Owner)}</th><th>{i18n.t(Msg::Status)}</th>
                 </tr></thead>
                 <tbody>{body}</tbody>

@@ -272,11 +272,10 @@ fn Checklist() -> impl IntoView {
     // in the browser, with the same `shared::check` the server runs.
     let preview = Memo::new(move |_| {
         opp.with(|o| {
-            ctl.pipeline
-                .with_value(|p| match p.stage(o.stage.as_str()) {
-                    Some(stage) => draft.with(|d| model::with_draft(o, stage, d)),
-                    None => o.clone(),
-                })
+            ctl.pipeline.with_value(|p| match model::work_stage(o, p) {
+                Some(stage) => draft.with(|d| model::with_draft(o, &stage, d)),
+                None => o.clone(),
+            })
         })
     });
     let progress = Signal::derive(move || {
@@ -300,10 +299,8 @@ fn Checklist() -> impl IntoView {
     // What is typed, against the stored deal's current stage.
     let typed = move |f: fn(&shared::pipeline::Stage, &Opportunity, &Draft) -> usize| {
         opp.with(|o| {
-            ctl.pipeline.with_value(|p| {
-                p.stage(o.stage.as_str())
-                    .map_or(0, |s| draft.with(|d| f(s, o, d)))
-            })
+            ctl.pipeline
+                .with_value(|p| model::work_stage(o, p).map_or(0, |s| draft.with(|d| f(&s, o, d))))
         })
     };
     let savable = Signal::derive(move || {
@@ -316,8 +313,8 @@ fn Checklist() -> impl IntoView {
     let save = move |()| {
         let changes = opp.with_untracked(|o| {
             ctl.pipeline.with_value(|p| {
-                p.stage(o.stage.as_str()).map(|s| {
-                    draft.with_untracked(|d| model::draft_changes(s, &o.fields, d, o.currency))
+                model::work_stage(o, p).map(|s| {
+                    draft.with_untracked(|d| model::draft_changes(&s, &o.fields, d, o.currency))
                 })
             })
         });
@@ -343,43 +340,66 @@ fn Checklist() -> impl IntoView {
             return None;
         }
         let p = ctl.pipeline.get_value();
-        let stage = p.stage(o.stage.as_str())?.clone();
+        let stages: Vec<shared::Stage> = model::work_stages(&o, &p).into_iter().cloned().collect();
         let grade = o.grade.effective;
         let disabled = Signal::derive(move || ctl.saver.busy.get() || !ctl.can_edit());
         let users = ctl.users.get_value();
-        let fields = stage
-            .required_fields
+        // The current stage, then each skipped one a win now needs, under
+        // its own name; a requirement two of them share is shown once.
+        let mut shown = std::collections::HashSet::new();
+        let groups = stages
             .iter()
-            .filter(|f| f.grades.contains(grade))
-            .map(|f| {
-                view! {
-                    <FieldRow field=f.clone() stored=o.fields.get(f.key.as_str()).cloned() draft
-                        currency=o.currency users=users.clone() disabled />
+            .enumerate()
+            .map(|(i, stage)| {
+                let mut first = |key: &str| shown.insert(key.to_string());
+                let fields = stage
+                    .required_fields
+                    .iter()
+                    .filter(|f| f.grades.contains(grade) && first(f.key.as_str()))
+                    .map(|f| {
+                        view! {
+                            <FieldRow field=f.clone() stored=o.fields.get(f.key.as_str()).cloned() draft
+                                currency=o.currency users=users.clone() disabled />
+                        }
+                    })
+                    .collect_view();
+                let tasks = stage
+                    .required_tasks
+                    .iter()
+                    .filter(|t| t.grades.contains(grade) && first(t.key.as_str()))
+                    .map(|t| view! { <TaskRow task=t.clone() /> })
+                    .collect_view();
+                let approvals = stage
+                    .processes
+                    .iter()
+                    .filter(|p| p.grades.contains(grade) && first(p.key.as_str()))
+                    .map(|p| view! { <ApprovalRow process=p.clone() /> })
+                    .collect_view();
+                let roles = stage
+                    .roles
+                    .iter()
+                    .filter(|r| r.grades.contains(grade) && first(&format!("role:{}", r.role)))
+                    .map(|r| view! { <RoleRow role=r.clone() /> })
+                    .collect_view();
+                let name = loc(i18n, &stage.name);
+                if i == 0 {
+                    view! {
+                        <h2>{name}</h2>
+                        <ul class="reqs" data-test="checklist">{fields}{tasks}{approvals}{roles}</ul>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <h3 class="skipped-stage">{i18n.t(Msg::SkippedStageNeeded).replace("{stage}", &name)}</h3>
+                        <ul class="reqs" data-test="skipped-checklist" data-stage=stage.key.to_string()>
+                            {fields}{tasks}{approvals}{roles}
+                        </ul>
+                    }
+                    .into_any()
                 }
             })
             .collect_view();
-        let tasks = stage
-            .required_tasks
-            .iter()
-            .filter(|t| t.grades.contains(grade))
-            .map(|t| view! { <TaskRow task=t.clone() /> })
-            .collect_view();
-        let approvals = stage
-            .processes
-            .iter()
-            .filter(|p| p.grades.contains(grade))
-            .map(|p| view! { <ApprovalRow process=p.clone() /> })
-            .collect_view();
-        let roles = stage
-            .roles
-            .iter()
-            .filter(|r| r.grades.contains(grade))
-            .map(|r| view! { <RoleRow role=r.clone() /> })
-            .collect_view();
-        Some(view! {
-            <h2>{loc(i18n, &stage.name)}</h2>
-            <ul class="reqs" data-test="checklist">{fields}{tasks}{approvals}{roles}</ul>
-        })
+        Some(groups)
     };
     // A closed deal has no checklist to work: its outcome says what happened.
     let open = Memo::new(move |_| opp.with(|o| o.is_open()));

@@ -35,7 +35,16 @@ pub async fn list(
     if !sees_everything(actor) {
         filter.and("owner_id = ?", Value::from(&actor.user_id));
     }
-    page::list(db, TABLE, filter, FILTERS, query, ("title", "customer")).await
+    page::list(
+        db,
+        TABLE,
+        filter,
+        FILTERS,
+        &[],
+        query,
+        ("title", "customer"),
+    )
+    .await
 }
 
 /// The lead as stored, if it exists.

@@ -39,8 +39,27 @@ pub async fn list(
             Value::from(&actor.user_id),
         );
     }
-    page::list(db, TABLE, filter, FILTERS, query, ("name", "customer")).await
+    page::list(
+        db,
+        TABLE,
+        filter,
+        FILTERS,
+        SORTS,
+        query,
+        ("name", "customer"),
+    )
+    .await
 }
+
+/// The orders `GET /api/opportunities?sort=` takes (`-` first: descending):
+/// amount, expected close, days in stage (ascending: fewest days first),
+/// grade (A first).
+pub const SORTS: crate::listing::Sorts = &[
+    ("amount", "amount", true, false),
+    ("close", "expected_close", false, false),
+    ("days", "stage_entered_at", false, true),
+    ("grade", "grade", false, false),
+];
 
 /// The filters `GET /api/board` takes (its status is always open, its
 /// stages are its columns).
@@ -85,7 +104,13 @@ pub async fn board(
     for stage in stages {
         let mut column = base.clone();
         column.and("stage = ?", Value::from(*stage));
-        statements.push(page::statement(TABLE, column, None, query.limit));
+        statements.push(page::statement(
+            TABLE,
+            column,
+            crate::listing::Sort::default(),
+            None,
+            query.limit,
+        )?);
     }
     let mut outcomes = super::run(db, statements).await?.into_iter();
     let sums = outcomes
@@ -154,9 +179,8 @@ pub async fn with_pending_approvals(db: &dyn Database) -> Result<Vec<Opportunity
 }
 
 /// The list columns and the document, in the order both the insert and
-/// the update name them (`?1` … `?10`): one place to add a column.
-const COLUMNS: &str =
-    "version, owner_id, status, stage, grade, name, customer, amount, stage_entered_at, doc";
+/// the update name them (`?1` … `?11`): one place to add a column.
+const COLUMNS: &str = "version, owner_id, status, stage, grade, name, customer, amount, stage_entered_at, expected_close, doc";
 
 fn columns(opp: &Opportunity) -> Result<Vec<Value>, ApiError> {
     Ok(vec![
@@ -169,6 +193,7 @@ fn columns(opp: &Opportunity) -> Result<Vec<Value>, ApiError> {
         Value::from(&opp.customer),
         Value::Int(opp.amount.minor()),
         Value::from(opp.stage_entered_at.to_rfc3339()),
+        Value::from(opp.expected_close.to_string()),
         Value::from(serde_json::to_string(opp).map_err(storage)?),
     ])
 }
@@ -194,10 +219,13 @@ fn update(
         .enumerate()
         .map(|(i, c)| format!("{c} = ?{}", i + 1))
         .collect();
+    let n = set.len();
     Ok(Stmt::new(
         format!(
-            "UPDATE opportunities SET {} WHERE id = ?13 AND version = ?14",
-            set.join(", ")
+            "UPDATE opportunities SET {} WHERE id = ?{} AND version = ?{}",
+            set.join(", "),
+            n + 1,
+            n + 2
         ),
         params,
     ))

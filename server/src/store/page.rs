@@ -2,7 +2,7 @@
 
 use super::{Database, Stmt, Value, all, storage};
 use crate::error::ApiError;
-use crate::listing::{Cursor, ListQuery, like_pattern};
+use crate::listing::{Cursor, ListQuery, Sort, Sorts, like_pattern, resolve_sort};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use shared::api::Page;
@@ -61,18 +61,21 @@ pub type Filters = &'static [(&'static str, &'static str)];
 /// One newest-first page of `table`: the `visible` condition, then the
 /// query's filters as `column = ?` (their keys were checked against
 /// `filters` when the query was parsed), search and paging.
+#[allow(clippy::too_many_arguments)]
 pub async fn list(
     db: &dyn Database,
     table: &str,
     filter: Where,
     filters: Filters,
+    sorts: Sorts,
     query: &ListQuery,
     search_columns: (&str, &str),
 ) -> Result<Page<Box<RawValue>>, ApiError> {
+    let sort = resolve_sort(query.sort.as_deref(), sorts)?;
     let filter = narrowed(filter, filters, query, search_columns);
     page(
         db,
-        statement(table, filter, query.cursor.as_ref(), query.limit),
+        statement(table, filter, sort, query.cursor.as_ref(), query.limit)?,
         query.limit,
     )
     .await
@@ -105,31 +108,47 @@ pub(super) fn narrowed(
 #[derive(Deserialize)]
 pub(super) struct PageRow {
     doc: String,
-    created_at: String,
+    sort_key: Option<String>,
     id: String,
 }
 
-/// The statement of one newest-first page over `table` after `cursor`; it
-/// asks for one row more than the page, to know whether another follows.
+/// The statement of one page over `table` in `sort`'s order after
+/// `cursor`; it asks for one row more than the page, to know whether
+/// another follows. The sort column comes from the list's own table of
+/// sorts, never from input.
 pub(super) fn statement(
     table: &str,
     mut filter: Where,
+    sort: Sort,
     cursor: Option<&Cursor>,
     limit: usize,
-) -> Stmt {
+) -> Result<Stmt, ApiError> {
+    let (col, op, dir) = match sort.desc {
+        true => (sort.column, "<", "DESC"),
+        false => (sort.column, ">", "ASC"),
+    };
     if let Some(c) = cursor {
+        let key = if sort.integer {
+            Value::Int(
+                c.created_at
+                    .parse()
+                    .map_err(|_| ApiError::BadRequest("invalid cursor".into()))?,
+            )
+        } else {
+            Value::from(&c.created_at)
+        };
         filter.and2(
-            "(created_at < ?a OR (created_at = ?a AND id < ?b))",
-            Value::from(&c.created_at),
+            &format!("({col} {op} ?a OR ({col} = ?a AND id {op} ?b))"),
+            key,
             Value::from(&c.id),
         );
     }
     let limit = filter.bind(Value::from(limit as u64 + 1));
     let sql = format!(
-        "SELECT doc, created_at, id FROM {table} {} ORDER BY created_at DESC, id DESC LIMIT {limit}",
+        "SELECT doc, CAST({col} AS TEXT) AS sort_key, id FROM {table} {} ORDER BY {col} {dir}, id {dir} LIMIT {limit}",
         filter.sql()
     );
-    Stmt::new(sql, filter.params)
+    Ok(Stmt::new(sql, filter.params))
 }
 
 /// Runs a page query and answers `{items, next_cursor}`. The stored
@@ -152,7 +171,7 @@ pub(super) fn to_page(
         rows.truncate(limit);
         rows.last().map(|r| {
             Cursor {
-                created_at: r.created_at.clone(),
+                created_at: r.sort_key.clone().unwrap_or_default(),
                 id: r.id.clone(),
             }
             .encode()
