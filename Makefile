@@ -150,8 +150,12 @@ e2e: build browser-deps
 # count: +3 KB). Pages 470 KB since #12: the deal's terms form costs the
 # deal page 19 KB and the board's win / lose dialog the board 18 KB (README,
 # "How the app is built", measured); #14 cuts them to 150 KB and 300 KB.
-ENTRY_BUDGET := 169000
-PAGE_BUDGET := 470000
+# 170 KB and 490 KB since #12's second part: its texts (notes, reopen,
+# duplicates, the board's sums, drag and filters, sorting, skipped stages)
+# cost the entry 1.5 KB; the deal page's trail with notes, its reopen form
+# and the skipped stages' groups 23 KB (486 KB measured).
+ENTRY_BUDGET := 170000
+PAGE_BUDGET := 490000
 # The partners' /register page, cold (html + css + js + wasm): issue #11's
 # goal for a first-time visitor on a phone.
 PUBLIC_BUDGET := 100000

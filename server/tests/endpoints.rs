@@ -2613,14 +2613,14 @@ fn winning_without_a_contract_object_records_the_contract_from_the_fields() {
         &rep,
         &path,
         &deal,
-        json!({"contract_number": " HT-2027-001 ", "contract_amount": 9_500_000, "signed_on": "2027-02-15"}),
+        json!({"contract_number": " HT-2027-001 ", "contract_amount": 9_500_000, "signed_on": "2026-11-15"}),
     );
     let deal = tick(&rep, &path, "contract_draft", &deal);
 
     let r = transition(&rep, &deal, json!({"to": "won"}));
 
     let won = ok(r, 200);
-    let contract = json!({"number": "HT-2027-001", "amount": 9_500_000, "signed_on": "2027-02-15"});
+    let contract = json!({"number": "HT-2027-001", "amount": 9_500_000, "signed_on": "2026-11-15"});
     assert_eq!(won["status"], "won");
     assert_eq!(won["contract"], contract);
     assert!(won["closed_at"].is_string(), "{won}");
@@ -2646,7 +2646,7 @@ fn winning_with_a_contract_fills_the_contract_fields() {
     let rep = session(&app, REP);
     let deal = deal_in_final_stage(&rep, "MES", "tender");
     let deal = tick(&rep, &deal_path(&deal), "contract_draft", &deal);
-    let contract = json!({"number": "HT-9", "amount": 9_900_000, "signed_on": "2027-03-01"});
+    let contract = json!({"number": "HT-9", "amount": 9_900_000, "signed_on": "2026-11-01"});
 
     let r = transition(&rep, &deal, json!({"to": "won", "contract": contract}));
 
@@ -2658,7 +2658,7 @@ fn winning_with_a_contract_fills_the_contract_fields() {
             won["fields"]["contract_amount"].clone(),
             won["fields"]["signed_on"].clone()
         ),
-        (json!("HT-9"), json!(9_900_000), json!("2027-03-01"))
+        (json!("HT-9"), json!(9_900_000), json!("2026-11-01"))
     );
     let trail = history(&rep, &deal);
     assert_eq!(
@@ -2697,7 +2697,7 @@ fn winning_outside_the_final_stage_is_blocked_not_final_stage() {
     let r = transition(
         &rep,
         &deal,
-        json!({"to": "won", "contract": {"number": "HT-1", "amount": 1, "signed_on": "2027-01-01"}}),
+        json!({"to": "won", "contract": {"number": "HT-1", "amount": 1, "signed_on": "2026-10-01"}}),
     );
 
     let p = problem(&r, 422, "blocked");

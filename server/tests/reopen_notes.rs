@@ -362,3 +362,33 @@ fn the_board_counts_and_sums_every_open_deal_of_each_column_and_pages_its_cards(
     assert_eq!(rep.get("/api/board?stage=x").status(), 400);
     assert_eq!(rep.get("/api/board?pipeline=nope").status(), 404);
 }
+
+#[test]
+fn a_win_signed_after_today_is_refused_naming_the_signing_date() {
+    let app = TestApp::new();
+    let rep = session(&app, REP);
+    let deal = deal_in_final_stage(&rep, "Future", "tender");
+    let deal = tick(&rep, &deal_path(&deal), "contract_draft", &deal);
+    // The test clock reads 2026-12-01: the 3rd is after today anywhere.
+    let r = transition(
+        &rep,
+        &deal,
+        json!({"to": "won", "contract": {"number": "HT-F", "amount": 100, "signed_on": "2026-12-03"}}),
+    );
+    let p = problem(&r, 422, "blocked");
+    assert_eq!(blockers(&p), pairs(&[("field", "signed_on")]));
+    let now = ok(rep.get(&deal_path(&deal)), 200);
+    assert_eq!(
+        (&now["status"], &now["version"]),
+        (&json!("open"), &deal["version"])
+    );
+    // Tomorrow is still today somewhere east: allowed.
+    ok(
+        transition(
+            &rep,
+            &deal,
+            json!({"to": "won", "contract": {"number": "HT-F", "amount": 100, "signed_on": "2026-12-02"}}),
+        ),
+        200,
+    );
+}

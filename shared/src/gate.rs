@@ -457,6 +457,31 @@ pub fn check(
     Verdict::from(blockers)
 }
 
+/// A win records a signing that happened: a contract signed after today is
+/// refused. "Today" is the latest date anywhere on Earth at `now` (UTC + 1
+/// day), so a rep in Beijing signing this morning is never refused.
+pub fn future_signing(
+    opp: &Opportunity,
+    transition: &Transition,
+    now: DateTime<Utc>,
+) -> Option<Blocker> {
+    if transition.to != Target::Won {
+        return None;
+    }
+    let fields = fields_with_contract(&opp.fields, transition.contract.as_ref());
+    let contract = contract_of(&fields, None)?;
+    let latest_today = now.date_naive().succ_opt()?;
+    (contract.signed_on > latest_today).then(|| Blocker {
+        stage: opp.stage.clone(),
+        kind: BlockerKind::Field,
+        key: Key::parse(SIGNED_ON).ok(),
+        message: Localized::new(
+            "签约日期不能晚于今天",
+            "The signing date cannot be in the future",
+        ),
+    })
+}
+
 /// What refuses a reopen: a deal that is open, a stage gone from the
 /// pipeline since the deal closed in it, a missing reason.
 fn reopen_blockers(
@@ -507,6 +532,9 @@ pub fn apply(
     let verdict = check(opp, pipeline, policy, transition);
     if !verdict.allowed {
         return Err(verdict);
+    }
+    if let Some(future) = future_signing(opp, transition, now) {
+        return Err(Verdict::from(vec![future]));
     }
     let mut next = opp.clone();
     let mut events = Vec::new();
@@ -645,7 +673,7 @@ pub fn progress(opp: &Opportunity, pipeline: &Pipeline) -> Vec<StageProgress> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builtin::{self, CONTRACT_NUMBER};
+    use crate::builtin::{self, CONTRACT_NUMBER, SIGNED_ON};
     use crate::grade::{Grade, LeadBy};
     use crate::opportunity::GradeOverride;
     use crate::sample::{self, fill_stage, instant};
@@ -1105,6 +1133,38 @@ mod tests {
                 max: 2_000
             })
         );
+    }
+
+    #[test]
+    fn a_contract_signed_after_today_is_refused_and_today_anywhere_is_not() {
+        let (mut opp, p) = deal("negotiate", C_DEAL);
+        fill(&mut opp, &p, "negotiate");
+        let now = instant();
+        let mut won = Transition::to(Target::Won);
+        let mut signed = |days: i64| {
+            won.contract = Some(Contract {
+                signed_on: now.date_naive() + chrono::Duration::days(days),
+                ..contract()
+            });
+            won.clone()
+        };
+        for ok in [-30, 0, 1] {
+            assert!(
+                apply(&opp, &p, &policy(), &signed(ok), now).is_ok(),
+                "{ok} days"
+            );
+        }
+        let refused = apply(&opp, &p, &policy(), &signed(2), now).unwrap_err();
+        assert_eq!(
+            kinds(&refused),
+            vec![(
+                "negotiate".into(),
+                BlockerKind::Field,
+                Some(SIGNED_ON.into())
+            )]
+        );
+        assert!(future_signing(&opp, &signed(2), now).is_some());
+        assert!(future_signing(&opp, &to("negotiate"), now).is_none());
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub fn instant() -> DateTime<Utc> {
 }
 
 pub fn date() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2027, 3, 31).unwrap_or_default()
+    NaiveDate::from_ymd_opt(2026, 11, 20).unwrap_or_default()
 }
 
 /// An open deal in `stage` of `pipeline`, graded by `policy`, nothing filled in.
@@ -107,7 +107,7 @@ pub fn field_value(field: &RequiredField) -> serde_json::Value {
             serde_json::Value::String(format!("{} ✓", field.label.en))
         }
         FieldKind::Money => serde_json::Value::from(100_000_000_i64),
-        FieldKind::Date => serde_json::Value::String("2027-03-31".into()),
+        FieldKind::Date => serde_json::Value::String("2026-11-20".into()),
         FieldKind::Select => serde_json::Value::String(
             field
                 .options

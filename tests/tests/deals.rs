@@ -159,7 +159,7 @@ async fn a_b_deal_goes_from_a_new_lead_through_every_stage_to_won() {
     let (status, body) = transition(
         &rep,
         &opp.id,
-        json!({"to": "won", "version": v, "contract": {"number": "HT-2027-001", "amount": 200000000, "signed_on": "2027-05-20"}}),
+        json!({"to": "won", "version": v, "contract": {"number": "HT-2027-001", "amount": 200000000, "signed_on": "2026-11-20"}}),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -208,7 +208,7 @@ async fn a_c_deal_is_fast_tracked_to_the_final_stage_and_won() {
     let (status, body) = transition(
         &rep,
         &opp.id,
-        json!({"to": "won", "version": v, "contract": {"number": "HT-C-1", "amount": 50000000, "signed_on": "2027-01-10"}}),
+        json!({"to": "won", "version": v, "contract": {"number": "HT-C-1", "amount": 50000000, "signed_on": "2026-11-10"}}),
     )
     .await;
     assert_eq!(status, 200, "{body}");

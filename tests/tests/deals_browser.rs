@@ -66,7 +66,7 @@ async fn fill_field(client: &Client, field: &RequiredField, colleague: &str) {
             let input = find(client, &format!("{row} input")).await;
             client
                 .execute(
-                    "arguments[0].value = '2027-03-31'; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+                    "arguments[0].value = '2026-11-20'; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
                     vec![serde_json::to_value(&input).unwrap()],
                 )
                 .await

@@ -55,7 +55,17 @@ pub fn WinForm(closing: Closing) -> impl IntoView {
     };
     let verdict = Signal::derive(move || {
         let t = transition();
-        deal.with(|o| pipeline.with_value(|p| shared::check(o, p, &policy.get_value(), &t)))
+        deal.with(|o| {
+            pipeline.with_value(|p| {
+                let mut v = shared::check(o, p, &policy.get_value(), &t);
+                // As the server's win refuses it: a signing after today.
+                if let Some(b) = shared::gate::future_signing(o, &t, crate::components::ui::now()) {
+                    v.allowed = false;
+                    v.blockers.push(b);
+                }
+                v
+            })
+        })
     });
     let progress = Signal::derive(move || {
         deal.with(|o| pipeline.with_value(|p| model::current_progress(o, p)))

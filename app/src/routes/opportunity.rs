@@ -287,7 +287,18 @@ fn Checklist() -> impl IntoView {
         opp.track();
         preview.with(|o| {
             ctl.pipeline.with_value(|p| match advance_target(o, p) {
-                Some(to) => model::verdict(o, p, &ctl.policy.get_value(), to),
+                Some(to) => {
+                    let mut v = model::verdict(o, p, &ctl.policy.get_value(), to.clone());
+                    let won = shared::Transition::to(to);
+                    // A win from the contract fields: not signed after today.
+                    if let Some(b) =
+                        shared::gate::future_signing(o, &won, crate::components::ui::now())
+                    {
+                        v.allowed = false;
+                        v.blockers.push(b);
+                    }
+                    v
+                }
                 None => shared::Verdict {
                     allowed: false,
                     blockers: vec![],

@@ -187,7 +187,8 @@ fn deal(
             contract: Some(Contract {
                 number: format!("HT-{n:06}"),
                 amount: Money::from_minor(amount).unwrap_or(Money::ZERO),
-                signed_on: (at + Duration::days(5)).date_naive(),
+                // Never after today: a win records a signing that happened.
+                signed_on: (at + Duration::days(5)).min(now).date_naive(),
             }),
             ..Transition::to(Target::Won)
         };
