@@ -188,6 +188,8 @@ messages! {
     MoveTo => ("移到…", "Move to…"),
     MoveRefused => ("不能移动，还需：", "Cannot move yet. Still needed:"),
     LeadDescription => ("项目说明", "Description"),
+    EditLead => ("编辑线索", "Edit the lead"),
+    SaveLead => ("保存线索", "Save the lead"),
     KindDeal => ("商机", "Deal"),
     OwnedBy => ("负责人：{name}", "owned by {name}"),
     EvNote => ("备注", "Note"),

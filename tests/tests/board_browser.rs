@@ -7,7 +7,7 @@
 
 use dealgate_tests::{
     browser, complete_stage, converted_deal, exists, find, get_deal, sign_in_as,
-    sign_in_in_browser, unique, url, wait_path, wait_text,
+    sign_in_in_browser, unique, url, value_of, wait_path, wait_text,
 };
 use fantoccini::{Client, Locator};
 use serde_json::json;
@@ -43,6 +43,28 @@ async fn drop_on(client: &Client, card: &str, column: &str) {
         .expect("drop on the column");
 }
 
+/// The key of the stage after `deal`'s.
+fn next_stage(config: &Config, deal: &shared::Opportunity) -> String {
+    let pipeline = config
+        .pipelines
+        .iter()
+        .find(|p| p.id == deal.pipeline)
+        .unwrap();
+    let here = pipeline.index_of(deal.stage.as_str()).unwrap();
+    pipeline.stages[here + 1].key.to_string()
+}
+
+/// The rep's tender board, searched for `tag` (from the address).
+async fn rep_board(tag: &str) -> Client {
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    client
+        .goto(&url(&format!("/?pipeline=tender&q={tag}")))
+        .await
+        .unwrap();
+    client
+}
+
 async fn has_class(client: &Client, css: &str, class: &str) -> bool {
     find(client, css)
         .await
@@ -67,12 +89,7 @@ async fn a_column_counts_every_open_deal_under_the_filter_from_the_address() {
         );
     }
     let first = first.unwrap();
-    let client = browser("en-US").await;
-    sign_in_in_browser(&client, "rep").await;
-    client
-        .goto(&url(&format!("/?pipeline=tender&q={tag}")))
-        .await
-        .unwrap();
+    let client = rep_board(&tag).await;
     let column = format!("[data-test=column][data-stage={first}]");
     wait_text(
         &client,
@@ -94,13 +111,7 @@ async fn a_column_counts_every_open_deal_under_the_filter_from_the_address() {
     .await;
     assert!(amount.contains("8,000,000"), "{amount}");
     // The search box shows the filter the address holds.
-    let typed = find(&client, "[data-test=board-search]")
-        .await
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap_or_default();
-    assert_eq!(typed, tag);
+    assert_eq!(value_of(&client, "[data-test=board-search]").await, tag);
     client.close().await.unwrap();
 }
 
@@ -121,20 +132,9 @@ async fn a_dragged_card_shows_the_verdict_springs_back_when_refused_and_moves_wh
         ready.stage.as_str(),
     )
     .await;
-    let pipeline = config
-        .pipelines
-        .iter()
-        .find(|p| p.id == ready.pipeline)
-        .unwrap();
-    let here = pipeline.index_of(ready.stage.as_str()).unwrap();
-    let next = pipeline.stages[here + 1].key.to_string();
+    let next = next_stage(&config, &ready);
 
-    let client = browser("en-US").await;
-    sign_in_in_browser(&client, "rep").await;
-    client
-        .goto(&url(&format!("/?pipeline=tender&q={tag}")))
-        .await
-        .unwrap();
+    let client = rep_board(&tag).await;
     let target = format!("[data-test=column][data-stage={next}]");
     let card = |id: &str| format!("[data-test=deal-card][data-id='{id}']");
     find(&client, &card(&blocked.id)).await;
@@ -189,19 +189,8 @@ async fn the_move_to_select_moves_a_card_from_the_keyboard_with_the_same_verdict
     let config: Config = rep.get_json("/api/config").await;
     let tag = unique("Keyed");
     let deal = converted_deal(&rep, &format!("{tag} deal"), 200_000_000).await;
-    let pipeline = config
-        .pipelines
-        .iter()
-        .find(|p| p.id == deal.pipeline)
-        .unwrap();
-    let here = pipeline.index_of(deal.stage.as_str()).unwrap();
-    let next = pipeline.stages[here + 1].key.to_string();
-    let client = browser("en-US").await;
-    sign_in_in_browser(&client, "rep").await;
-    client
-        .goto(&url(&format!("/?pipeline=tender&q={tag}")))
-        .await
-        .unwrap();
+    let next = next_stage(&config, &deal);
+    let client = rep_board(&tag).await;
     let card = format!("[data-test=deal-card][data-id='{}']", deal.id);
     let select = format!("{card} [data-test=move-to]");
     // Refused first: the blockers, and the deal where it was.

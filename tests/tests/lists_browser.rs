@@ -7,7 +7,7 @@
 
 use dealgate_tests::{
     browser, call_ok, click, complete_stage, converted_deal, find, get_deal, sign_in_as,
-    sign_in_in_browser, type_into, unique, url, wait_path, wait_text,
+    sign_in_in_browser, type_into, unique, url, value_of, wait_path, wait_text,
 };
 use fantoccini::{Client, Locator};
 use reqwest::Method;
@@ -104,13 +104,10 @@ async fn the_leads_search_lives_in_the_address_and_a_reload_keeps_it() {
         .await
         .unwrap();
     assert_eq!(rows.len(), 1);
-    let kept = find(&client, "[data-test=lead-filters] input[name=q]")
-        .await
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap_or_default();
-    assert_eq!(kept, title);
+    assert_eq!(
+        value_of(&client, "[data-test=lead-filters] input[name=q]").await,
+        title
+    );
     client.close().await.unwrap();
 }
 

@@ -6,7 +6,7 @@
 
 use dealgate_tests::{
     browser, call, call_ok, click, converted_deal, deal_page_as, exists, find, fresh_user,
-    get_deal, sign_in, sign_in_as, sign_in_in_browser, type_into, unique, url, wait_text,
+    get_deal, sign_in, sign_in_as, sign_in_in_browser, type_into, unique, url, value_of, wait_text,
 };
 use reqwest::Method;
 use serde_json::json;
@@ -85,15 +85,7 @@ async fn a_rep_adds_notes_to_a_deal_and_a_long_one_is_collapsed_in_the_history()
     })
     .await;
     // The box is empty again, and the note changed nothing else.
-    assert_eq!(
-        find(&client, note)
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .unwrap_or_default(),
-        ""
-    );
+    assert_eq!(value_of(&client, note).await, "");
     assert_eq!(get_deal(&rep, &deal.id).await.version, deal.version);
 
     let long = "Long minutes of the meeting. ".repeat(12);

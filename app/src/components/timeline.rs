@@ -110,7 +110,12 @@ fn NoteForm(kind: &'static str, id: String, added: Callback<()>) -> impl IntoVie
         let id = id.clone();
         busy.set(true);
         spawn_local(async move {
-            match api::add_note(kind, &id, body).await {
+            let answer = api::add_note(kind, &id, body).await;
+            // The form is gone (the user moved on): nothing to show.
+            if text.is_disposed() {
+                return;
+            }
+            match answer {
                 Ok(_) => {
                     text.set(String::new());
                     error.set(None);
@@ -154,15 +159,29 @@ pub fn kind_name(kind: &EventKind) -> String {
         .unwrap_or_default()
 }
 
-/// Said the same on the lead page and the deal page: the events that name
-/// no stage or requirement.
+/// Said the same on the lead page and the deal page: every event but those
+/// that name stages, with `user`'s and `requirement`'s names for ids and keys.
 pub fn describe_common(
     i18n: I18n,
     kind: &EventKind,
     user: impl Fn(&str) -> String,
+    requirement: impl Fn(&str) -> String,
 ) -> Option<String> {
     let t = |m| i18n.t(m).to_string();
     Some(match kind {
+        EventKind::FieldSet { key, .. } => format!("{} · {}", t(Msg::EvFieldSet), requirement(key)),
+        EventKind::FieldCleared { key } => {
+            format!("{} · {}", t(Msg::EvFieldCleared), requirement(key))
+        }
+        EventKind::TaskChanged { key, done, .. } => format!(
+            "{} · {}",
+            t(if *done {
+                Msg::EvTaskDone
+            } else {
+                Msg::EvTaskUndone
+            }),
+            requirement(key)
+        ),
         EventKind::Converted { .. } => t(Msg::EvConverted),
         EventKind::Disqualified { reason } => format!("{} · {reason}", t(Msg::EvDisqualified)),
         EventKind::Updated { changes } => format!("{} · {}", t(Msg::EvUpdated), changes.join(", ")),

@@ -162,8 +162,9 @@ fn PipelineBoard(config: Arc<Config>, policy: GradingPolicy) -> impl IntoView {
         let f = filters.get_untracked();
         spawn_local(async move {
             let answer: Result<BoardView, ApiError> = api::board(&f.board_query()).await;
-            // A newer choice of filters went out meanwhile: its answer counts.
-            if filters.with_untracked(|now| *now != f) {
+            // The board is gone (the user moved on), or a newer choice of
+            // filters went out meanwhile (its answer counts): nothing to show.
+            if filters.try_with_untracked(|now| *now != f).unwrap_or(true) {
                 return;
             }
             if let Ok(board) = &answer {
@@ -360,7 +361,12 @@ impl BoardCtl {
                 version,
                 transition,
             };
-            match api::transition(&id, &req).await {
+            let answer = api::transition(&id, &req).await;
+            // The board is gone (the user moved on): nothing to update.
+            if self.columns.is_disposed() {
+                return;
+            }
+            match answer {
                 Ok(fresh) => self.moved(&from, fresh),
                 Err(e) => {
                     if model::conflict::<Opportunity>(&e).is_some() {
@@ -379,6 +385,9 @@ impl BoardCtl {
     /// The server moved (or closed) `fresh`, which was in `from`: out of
     /// that column, into its new one while open, the sums following.
     fn moved(self, from: &Key, fresh: Opportunity) {
+        if self.columns.is_disposed() {
+            return;
+        }
         let amount = fresh.amount.minor();
         if let Some(col) = self.column(from.as_str()) {
             let weighted = |total| self.weighted(from.as_str(), total);

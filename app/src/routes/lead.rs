@@ -223,6 +223,7 @@ fn LeadView(data: LeadData, typed: Typed) -> impl IntoView {
         })
     };
     let pipeline = Arc::new(pipeline);
+    let pipelines = Arc::new(data.config.pipelines.clone());
     // Only a change of status re-renders the forms below (their typed
     // terms live in `typed` either way).
     let open = Memo::new(move |_| lead.with(|l| l.status.is_open()));
@@ -249,6 +250,7 @@ fn LeadView(data: LeadData, typed: Typed) -> impl IntoView {
         </section>
         {move || open.get().then(|| view! {
             <Convert ctl preview pipeline=pipeline.clone() policy currency dirty typed />
+            <LeadEdit ctl pipelines=pipelines.clone() />
             <Disqualify ctl />
         })}
         {move || disqualified.get().then(|| view! { <ReopenLead ctl /> })}
@@ -266,36 +268,111 @@ fn describe_lead_event(
     users: &[UserSummary],
     kind: &EventKind,
 ) -> String {
-    if let Some(said) = describe_common(i18n, kind, |id| user_name(users, id)) {
+    let requirement = |k: &str| requirement_name(i18n, p, k);
+    if let Some(said) = describe_common(i18n, kind, |id| user_name(users, id), requirement) {
         return said;
     }
-    let t = |m| i18n.t(m).to_string();
     match kind {
-        EventKind::Created { .. } => t(Msg::EvCreated),
-        EventKind::FieldSet { key, .. } => {
-            format!(
-                "{} · {}",
-                t(Msg::EvFieldSet),
-                requirement_name(i18n, p, key)
-            )
-        }
-        EventKind::FieldCleared { key } => {
-            format!(
-                "{} · {}",
-                t(Msg::EvFieldCleared),
-                requirement_name(i18n, p, key)
-            )
-        }
-        EventKind::TaskChanged { key, done, .. } => format!(
-            "{} · {}",
-            t(if *done {
-                Msg::EvTaskDone
-            } else {
-                Msg::EvTaskUndone
-            }),
-            requirement_name(i18n, p, key)
-        ),
+        EventKind::Created { .. } => i18n.t(Msg::EvCreated).to_string(),
         _ => String::new(),
+    }
+}
+
+/// The lead itself: title, customer, description, contact and source, checked
+/// live by the rules the server applies (`NewLead::validate`), saved through
+/// the lead's PATCH and audited there.
+#[component]
+fn LeadEdit(ctl: LeadCtl, pipelines: Arc<Vec<Pipeline>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let lead = ctl.saver.record.get_untracked();
+    let text = |v: &str| RwSignal::new(v.to_string());
+    let [title, customer, description, name, phone, email, source] = [
+        text(&lead.title),
+        text(&lead.customer),
+        text(&lead.description),
+        text(&lead.contact.name),
+        text(&lead.contact.phone),
+        text(&lead.contact.email),
+        text(&lead.source),
+    ];
+    let typed = move || shared::lead::NewLead {
+        title: title.get(),
+        customer: customer.get(),
+        description: description.get(),
+        contact: shared::lead::Contact {
+            name: name.get(),
+            phone: phone.get(),
+            email: email.get(),
+        },
+        source: source.get(),
+        owner_id: None,
+        pipeline: ctl.saver.record.with_untracked(|l| l.pipeline.clone()),
+    };
+    let issues = Signal::derive(move || typed().validate(&pipelines).err().unwrap_or_default());
+    let problem = move |field: &'static str| {
+        move || {
+            issues.with(|is| {
+                is.iter()
+                    .find(|i| i.field == field || (field.starts_with("contact.") && i.field == "contact"))
+                    .map(|i| view! { <small class="field-error" data-test="field-error">{loc(i18n, &i.message)}</small> })
+            })
+        }
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !issues.with_untracked(Vec::is_empty) {
+            return;
+        }
+        let new = typed();
+        ctl.run(move |id, version| async move {
+            let patch = LeadPatch {
+                version,
+                title: Some(new.title),
+                customer: Some(new.customer),
+                description: Some(new.description),
+                contact: Some(new.contact),
+                source: Some(new.source),
+                fields: None,
+            };
+            api::update_lead(&id, &patch).await
+        });
+    };
+    let input = move |signal: RwSignal<String>,
+                      name: &'static str,
+                      label: Msg,
+                      ty: &'static str| {
+        view! {
+            <label><span>{i18n.t(label)}</span>
+                <input name=name type=ty maxlength=shared::opportunity::MAX_NAME prop:value=move || signal.get()
+                    on:input=move |ev| signal.set(event_target_value(&ev)) />
+                {problem(name)}
+            </label>
+        }
+    };
+    view! {
+        <details class="card lead-edit">
+            <summary>{i18n.t(Msg::EditLead)}</summary>
+            <form class="form" on:submit=save data-test="lead-edit-form" novalidate>
+                <div class="grid">
+                    {input(title, "title", Msg::LeadTitle, "text")}
+                    {input(customer, "customer", Msg::Customer, "text")}
+                    {input(name, "contact.name", Msg::Contact, "text")}
+                    {input(phone, "contact.phone", Msg::Phone, "tel")}
+                    {input(email, "contact.email", Msg::Email, "email")}
+                    {input(source, "source", Msg::Source, "text")}
+                </div>
+                <label class="wide"><span>{i18n.t(Msg::LeadDescription)}</span>
+                    <textarea name="description" rows="3" maxlength=shared::lead::MAX_DESCRIPTION
+                        prop:value=move || description.get()
+                        on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                    {problem("description")}
+                </label>
+                <button type="submit" class="primary" data-test="save-lead"
+                    disabled=move || ctl.saver.busy.get() || !issues.with(Vec::is_empty)>
+                    {i18n.t(Msg::SaveLead)}
+                </button>
+            </form>
+        </details>
     }
 }
 

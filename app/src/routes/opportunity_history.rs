@@ -30,7 +30,8 @@ pub fn History() -> impl IntoView {
 }
 
 fn describe_event(i18n: I18n, ctl: Ctl, kind: &EventKind) -> String {
-    if let Some(said) = describe_common(i18n, kind, |id| ctl.user(id)) {
+    let requirement = |k: &str| ctl.pipeline.with_value(|p| requirement_name(i18n, p, k));
+    if let Some(said) = describe_common(i18n, kind, |id| ctl.user(id), requirement) {
         return said;
     }
     let stage = |k: &str| {
@@ -39,7 +40,6 @@ fn describe_event(i18n: I18n, ctl: Ctl, kind: &EventKind) -> String {
                 .map_or_else(|| k.to_string(), |s| loc(i18n, &s.name))
         })
     };
-    let requirement = |k: &str| ctl.pipeline.with_value(|p| requirement_name(i18n, p, k));
     let t = |m| i18n.t(m).to_string();
     match kind {
         EventKind::Created { stage: s } => format!("{} · {}", t(Msg::EvCreated), stage(s.as_str())),
@@ -68,19 +68,6 @@ fn describe_event(i18n: I18n, ctl: Ctl, kind: &EventKind) -> String {
                 .as_deref()
                 .map(|c| format!(" · {c}"))
                 .unwrap_or_default()
-        ),
-        EventKind::FieldSet { key, .. } => format!("{} · {}", t(Msg::EvFieldSet), requirement(key)),
-        EventKind::FieldCleared { key } => {
-            format!("{} · {}", t(Msg::EvFieldCleared), requirement(key))
-        }
-        EventKind::TaskChanged { key, done, .. } => format!(
-            "{} · {}",
-            t(if *done {
-                Msg::EvTaskDone
-            } else {
-                Msg::EvTaskUndone
-            }),
-            requirement(key)
         ),
         EventKind::ApprovalRequested { key } => {
             format!("{} · {}", t(Msg::EvApprovalRequested), requirement(key))

@@ -183,14 +183,13 @@ pub async fn add_lead_note(ctx: Ctx<'_>) -> ApiResult {
     let body: NoteRequest = ctx.body()?;
     let actor = ctx.actor()?;
     let lead = workable(store::load(ctx.db(), ctx.param("id")?).await?, &actor)?;
-    let text = shared::opportunity::note_text(&body.text)?;
-    let event =
-        Event::stamp(vec![EventKind::NoteAdded { text }], &actor.user_id, ctx.now).remove(0);
-    crate::store::events::append_alone(
+    let event = crate::store::events::add_note(
         ctx.db(),
         crate::store::events::Entity::Lead,
         &lead.id,
-        &event,
+        &body.text,
+        &actor.user_id,
+        ctx.now,
     )
     .await?;
     Response::json(201, &event)

@@ -310,10 +310,15 @@ pub async fn add_opportunity_note(ctx: Ctx<'_>) -> ApiResult {
     if !opp.can_edit(&actor) {
         return Err(ApiError::Op(shared::opportunity::OpError::Forbidden));
     }
-    let text = shared::opportunity::note_text(&body.text)?;
-    let event =
-        Event::stamp(vec![EventKind::NoteAdded { text }], &actor.user_id, ctx.now).remove(0);
-    events::append_alone(ctx.db(), Entity::Opportunity, &opp.id, &event).await?;
+    let event = events::add_note(
+        ctx.db(),
+        Entity::Opportunity,
+        &opp.id,
+        &body.text,
+        &actor.user_id,
+        ctx.now,
+    )
+    .await?;
     Response::json(201, &event)
 }
 

@@ -22,6 +22,19 @@ impl Entity {
     }
 }
 
+/// An event row's columns, in the order [`row`] gives their values.
+const COLUMNS: &str = "entity_type, entity_id, at, by_user, event";
+
+fn row(entity: Entity, id: &str, e: &Event) -> Result<Vec<Value>, ApiError> {
+    Ok(vec![
+        Value::from(entity.as_str()),
+        Value::from(id),
+        Value::from(e.at.to_rfc3339()),
+        Value::from(&e.by),
+        Value::from(serde_json::to_string(&e.kind).map_err(storage)?),
+    ])
+}
+
 /// Statements appending `events` to `id`'s trail, stored only if the
 /// write `guard` names took.
 pub fn append(
@@ -32,45 +45,36 @@ pub fn append(
 ) -> Result<Vec<Stmt>, ApiError> {
     events
         .iter()
-        .map(|e| {
-            Ok(guard.insert(
-                "events",
-                "entity_type, entity_id, at, by_user, event",
-                vec![
-                    Value::from(entity.as_str()),
-                    Value::from(id),
-                    Value::from(e.at.to_rfc3339()),
-                    Value::from(&e.by),
-                    Value::from(serde_json::to_string(&e.kind).map_err(storage)?),
-                ],
-            ))
-        })
+        .map(|e| Ok(guard.insert("events", COLUMNS, row(entity, id, e)?)))
         .collect()
 }
 
-/// Appends one event that changes nothing else (a note): no version
-/// guards it, as no record is written.
-pub async fn append_alone(
+/// A note by `by` on `id`'s trail: the shared note rule, then one event on
+/// its own. A note changes nothing else, so no version guards it. Answers
+/// the event as stored.
+pub async fn add_note(
     db: &dyn Database,
     entity: Entity,
     id: &str,
-    event: &Event,
-) -> Result<(), ApiError> {
+    text: &str,
+    by: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Event, ApiError> {
+    let text = shared::opportunity::note_text(text)?;
+    let event = Event {
+        at,
+        by: by.to_string(),
+        kind: shared::event::EventKind::NoteAdded { text },
+    };
     run(
         db,
         vec![Stmt::new(
-            "INSERT INTO events (entity_type, entity_id, at, by_user, event) VALUES (?1, ?2, ?3, ?4, ?5)",
-            vec![
-                Value::from(entity.as_str()),
-                Value::from(id),
-                Value::from(event.at.to_rfc3339()),
-                Value::from(&event.by),
-                Value::from(serde_json::to_string(&event.kind).map_err(storage)?),
-            ],
+            format!("INSERT INTO events ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)"),
+            row(entity, id, &event)?,
         )],
     )
     .await?;
-    Ok(())
+    Ok(event)
 }
 
 #[derive(Deserialize)]
