@@ -79,12 +79,11 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
     let navigate = use_navigate();
     let location = use_location();
     Effect::new(move |_| {
-        if auth.ready.get() && auth.user.with(Option::is_none) {
-            let here = format!(
-                "{}{}",
-                location.pathname.get_untracked(),
-                location.search.get_untracked()
-            );
+        // Already on the way to the sign-in page (a sign-out, a 401): no
+        // second navigation racing the first.
+        let path = location.pathname.get_untracked();
+        if auth.ready.get() && auth.user.with(Option::is_none) && !path.starts_with("/login") {
+            let here = format!("{path}{}", location.search.get_untracked());
             navigate(&login_url(&here), Default::default());
         }
     });

@@ -6,7 +6,8 @@
 
 use dealgate_tests::{
     browser, call, call_ok, click, converted_deal, deal_page_as, exists, find, fresh_user,
-    get_deal, sign_in, sign_in_as, sign_in_in_browser, type_into, unique, url, value_of, wait_text,
+    get_deal, set_value, sign_in, sign_in_as, sign_in_in_browser, type_into, unique, url, value_of,
+    wait_text,
 };
 use reqwest::Method;
 use serde_json::json;
@@ -291,5 +292,54 @@ async fn an_admin_renames_a_user_and_sets_a_password_that_ends_their_sessions() 
     .await;
     let fresh = sign_in(&user.email, "a brand new password").await;
     assert_eq!(fresh.me.name, "Renamed Rep");
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_rep_edits_the_lead_itself_checked_live_and_the_history_says_so() {
+    let rep = sign_in_as("rep").await;
+    let lead = call_ok(
+        &rep,
+        Method::POST,
+        "/api/leads",
+        json!({"title": unique("Old title "), "customer": unique("Cust "),
+               "contact": {"name": "张伟", "phone": "138 0013 8000"}, "pipeline": "tender"}),
+    )
+    .await;
+    let id = lead["id"].as_str().unwrap().to_string();
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    client.goto(&url(&format!("/leads/{id}"))).await.unwrap();
+    click(&client, "details.lead-edit summary").await;
+    let form = "[data-test=lead-edit-form]";
+    // An empty title is named at once and nothing can be saved.
+    set_value(&client, &format!("{form} input[name=title]"), "").await;
+    wait_text(&client, &format!("{form} [data-test=field-error]"), |t| {
+        t == "Required"
+    })
+    .await;
+    assert!(
+        !find(&client, "[data-test=save-lead]")
+            .await
+            .is_enabled()
+            .await
+            .unwrap()
+    );
+    let title = unique("New title ");
+    type_into(&client, &format!("{form} input[name=title]"), &title).await;
+    click(&client, "[data-test=save-lead]").await;
+    wait_text(&client, "[data-test=lead-title]", |t| t == title).await;
+    let (_, stored) = call(
+        &rep,
+        Method::GET,
+        &format!("/api/leads/{id}"),
+        serde_json::Value::Null,
+    )
+    .await;
+    assert_eq!(stored["title"], json!(title));
+    wait_text(&client, "[data-test=history]", |t| {
+        t.contains("Updated · title")
+    })
+    .await;
     client.close().await.unwrap();
 }

@@ -17,13 +17,15 @@ pub fn Shell(children: Children) -> impl IntoView {
     let navigate = use_navigate();
     let location = use_location();
     api::on_unauthorized(move || {
-        auth.user.set(None);
         let here = format!(
             "{}{}",
             location.pathname.get_untracked(),
             location.search.get_untracked()
         );
+        // To the sign-in page first, then forget the user: one navigation
+        // (RequireAuth would otherwise start a second one to the same page).
         navigate(&login_url(&here), Default::default());
+        auth.user.set(None);
     });
     // Registrations waiting for review: the badge beside the queue's link,
     // as `/api/me` counted them; the queue page keeps it current.
@@ -98,8 +100,10 @@ fn UserMenu() -> impl IntoView {
         spawn_local(async move {
             // Whatever the server says, this browser forgets the session.
             let _ = api::logout().await;
-            auth.user.set(None);
+            // To the sign-in page first, then forget the user: one
+            // navigation (RequireAuth would otherwise start a second).
             navigate("/login", Default::default());
+            auth.user.set(None);
         });
     };
     move || {
