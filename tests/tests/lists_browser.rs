@@ -125,15 +125,20 @@ async fn on_a_phone_the_lists_are_cards_without_sideways_scrolling() {
     ] {
         client.goto(&url(path)).await.unwrap();
         find(&client, row).await;
-        let (wide, header_shown, row_is_card): (bool, bool, bool) = serde_json::from_value(
+        let (wide, header_shown, row_is_card, widest): (bool, bool, bool, String) = serde_json::from_value(
             client
                 .execute(
                     "const row = document.querySelector(arguments[0]);
                      const head = document.querySelector('table.list thead');
+                     const width = document.documentElement.clientWidth;
+                     const over = [...document.querySelectorAll('body *')]
+                       .filter((e) => e.getBoundingClientRect().right > width + 0.5 && e.closest('thead') === null)
+                       .map((e) => e.outerHTML.slice(0, 120));
                      return [
-                       document.documentElement.scrollWidth > document.documentElement.clientWidth,
+                       document.documentElement.scrollWidth > width,
                        head.getBoundingClientRect().left >= 0,
                        getComputedStyle(row).display === 'block',
+                       over.slice(-3).join(' | '),
                      ];",
                     vec![json!(row)],
                 )
@@ -141,7 +146,7 @@ async fn on_a_phone_the_lists_are_cards_without_sideways_scrolling() {
                 .unwrap(),
         )
         .unwrap();
-        assert!(!wide, "{path} scrolls sideways at 375 px");
+        assert!(!wide, "{path} scrolls sideways at 375 px: {widest}");
         assert!(!header_shown, "{path} still shows its table header");
         assert!(row_is_card, "{path} rows are not cards");
         // Every link and button on the page is a 44 px touch target.
