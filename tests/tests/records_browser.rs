@@ -343,3 +343,30 @@ async fn a_rep_edits_the_lead_itself_checked_live_and_the_history_says_so() {
     .await;
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_refused_reason_is_named_beside_its_input_never_by_its_field_name() {
+    let rep = sign_in_as("rep").await;
+    let deal = converted_deal(&rep, &unique("Too long "), 200_000_000).await;
+    let client = deal_page_as("rep", &deal.id).await;
+    click(&client, "details.lose summary").await;
+    // Past the input's own limit (as a crafted request would be).
+    set_value(
+        &client,
+        "[data-test=lose-form] input[name=reason]",
+        &"r".repeat(2_001),
+    )
+    .await;
+    click(&client, "[data-test=lose]").await;
+    client.accept_alert().await.unwrap();
+    wait_text(
+        &client,
+        "[data-test=lose-form] [data-test=field-error]",
+        |t| t.contains("2000"),
+    )
+    .await;
+    let top = wait_text(&client, "[data-test=action-error]", |t| !t.is_empty()).await;
+    assert!(!top.contains("lost.reason"), "{top}");
+    assert_eq!(get_deal(&rep, &deal.id).await.status, Status::Open);
+    client.close().await.unwrap();
+}

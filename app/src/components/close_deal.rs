@@ -3,6 +3,7 @@
 //! verdict the server gives); losing needs a reason and asks first.
 
 use crate::components::checklist::VerdictView;
+use crate::components::error::field_error;
 use crate::components::ui::{confirm, today};
 use crate::i18n::{Msg, use_i18n};
 use crate::model;
@@ -24,6 +25,8 @@ pub struct Closing {
     pub unsaved: Signal<bool>,
     /// Sends the transition to the server.
     pub go: Callback<Transition>,
+    /// The server's last refusal: its input errors show beside the inputs.
+    pub error: RwSignal<Option<crate::api::ApiError>>,
 }
 
 #[component]
@@ -36,6 +39,7 @@ pub fn WinForm(closing: Closing) -> impl IntoView {
         busy,
         unsaved,
         go,
+        error,
     } = closing;
     let (amount0, currency) =
         deal.with_untracked(|o| (o.amount.format_major(o.currency), o.currency));
@@ -79,7 +83,8 @@ pub fn WinForm(closing: Closing) -> impl IntoView {
             <h3>{i18n.t(Msg::WinTitle)}</h3>
             <div class="grid">
                 <label><span>{i18n.t(Msg::ContractNumber)}</span>
-                    <input name="contract_number" required maxlength=shared::opportunity::MAX_NAME on:input=move |ev| number.set(event_target_value(&ev)) /></label>
+                    <input name="contract_number" required maxlength=shared::opportunity::MAX_NAME on:input=move |ev| number.set(event_target_value(&ev)) />
+                    {field_error(error, "contract.number")}</label>
                 <label><span>{i18n.t(Msg::ContractAmount)}</span>
                     <input name="contract_amount" inputmode="decimal" required prop:value=move || amount.get()
                         on:input=move |ev| amount.set(event_target_value(&ev)) /></label>
@@ -99,7 +104,9 @@ pub fn WinForm(closing: Closing) -> impl IntoView {
 #[component]
 pub fn LoseForm(closing: Closing, #[prop(optional)] open: bool) -> impl IntoView {
     let i18n = use_i18n();
-    let Closing { busy, go, .. } = closing;
+    let Closing {
+        busy, go, error, ..
+    } = closing;
     let reason = RwSignal::new(String::new());
     let competitor = RwSignal::new(String::new());
     let lose = move |ev: leptos::ev::SubmitEvent| {
@@ -121,9 +128,11 @@ pub fn LoseForm(closing: Closing, #[prop(optional)] open: bool) -> impl IntoView
             <summary>{i18n.t(Msg::MarkLost)}</summary>
             <form class="form" on:submit=lose data-test="lose-form">
                 <label><span>{i18n.t(Msg::LostReason)}</span>
-                    <input name="reason" required maxlength=shared::checklist::MAX_NOTE on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
+                    <input name="reason" required maxlength=shared::checklist::MAX_NOTE on:input=move |ev| reason.set(event_target_value(&ev)) />
+                    {field_error(error, "lost.reason")}</label>
                 <label><span>{i18n.t(Msg::Competitor)}</span>
-                    <input name="competitor" maxlength=shared::opportunity::MAX_NAME on:input=move |ev| competitor.set(event_target_value(&ev)) /></label>
+                    <input name="competitor" maxlength=shared::opportunity::MAX_NAME on:input=move |ev| competitor.set(event_target_value(&ev)) />
+                    {field_error(error, "lost.competitor")}</label>
                 <button type="submit" data-test="lose" disabled=move || busy.get() || reason.with(|r| r.trim().is_empty())>
                     {i18n.t(Msg::MarkLost)}
                 </button>

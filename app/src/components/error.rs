@@ -8,11 +8,39 @@ use leptos::prelude::*;
 pub fn describe(i18n: I18n, error: &ApiError) -> String {
     match error {
         ApiError::Network(_) => i18n.t(Msg::ErrorNetwork).to_string(),
-        ApiError::Problem(p) => p.detail.clone(),
+        // A problem about inputs: their messages (in the user's language),
+        // never the raw field names the detail may carry.
+        ApiError::Problem(p) => match p.errors.as_deref() {
+            Some(errors) if !errors.is_empty() => errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            _ => p.detail.clone(),
+        },
         ApiError::Unexpected { status } => {
             format!("{} (HTTP {status})", i18n.t(Msg::ErrorUnexpected))
         }
         ApiError::NoGradingPolicy => i18n.t(Msg::ErrorGradingPolicy).to_string(),
+    }
+}
+
+/// The server's message about `field`, for beside its input.
+pub fn field_error(
+    error: RwSignal<Option<ApiError>>,
+    field: &'static str,
+) -> impl Fn() -> Option<AnyView> + Send + Sync + Copy + 'static {
+    move || {
+        error.with(|e| {
+            e.as_ref()?
+                .field_errors()
+                .into_iter()
+                .find(|f| f.field == field)
+                .map(|f| {
+                    view! { <small class="field-error" role="alert" data-test="field-error">{f.message}</small> }
+                        .into_any()
+                })
+        })
     }
 }
 

@@ -645,6 +645,7 @@ fn Card(deal: Opportunity, ctl: BoardCtl, today: chrono::DateTime<chrono::Utc>) 
                 }
             });
         }),
+        error: saver.error,
     };
     let id = deal.id.clone();
     let move_on = {

@@ -185,6 +185,7 @@ fn closing(ctl: Ctl) -> Closing {
         busy: ctl.saver.busy,
         unsaved: dirty,
         go: Callback::new(move |t| go(ctl, t)),
+        error: ctl.saver.error,
     }
 }
 
@@ -225,7 +226,8 @@ fn MoveBack() -> impl IntoView {
                         <option value="">{i18n.t(Msg::Choose)}</option>{options}
                     </select></label>
                 <label><span>{i18n.t(Msg::Reason)}</span>
-                    <input name="reason" required maxlength=shared::checklist::MAX_NOTE on:input=move |ev| reason.set(event_target_value(&ev)) /></label>
+                    <input name="reason" required maxlength=shared::checklist::MAX_NOTE on:input=move |ev| reason.set(event_target_value(&ev)) />
+                    {crate::components::error::field_error(ctl.saver.error, "reason")}</label>
                 <button type="submit" disabled=move || ctl.saver.busy.get() || to.with(String::is_empty) || reason.with(|r| r.trim().is_empty())>
                     {i18n.t(Msg::MoveBack)}
                 </button>
@@ -311,7 +313,8 @@ fn ReopenDeal() -> impl IntoView {
                 <p class="hint">{i18n.t(Msg::ReopenHint)}</p>
                 <label><span>{i18n.t(Msg::Reason)}</span>
                     <textarea name="reason" rows="2" required maxlength=shared::checklist::MAX_NOTE
-                        on:input=move |ev| reason.set(event_target_value(&ev))></textarea></label>
+                        on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
+                    {crate::components::error::field_error(ctl.saver.error, "reason")}</label>
                 <button type="submit" data-test="reopen" disabled=move || ctl.saver.busy.get() || reason.with(|r| r.trim().is_empty())>
                     {i18n.t(Msg::Reopen)}
                 </button>
