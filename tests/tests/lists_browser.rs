@@ -248,3 +248,50 @@ async fn after_an_upgrade_a_skipped_stages_field_is_filled_where_the_deal_page_s
     }
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn rows_loaded_with_load_more_come_back_with_back() {
+    let rep = sign_in_as("rep").await;
+    let tag = unique("Paged lead ");
+    for i in 0..52 {
+        call_ok(
+            &rep,
+            Method::POST,
+            "/api/leads",
+            json!({"title": format!("{tag} {i:02}"), "customer": "明远制造",
+                   "contact": {"name": "张伟", "phone": "138 0013 8000"}, "pipeline": "tender"}),
+        )
+        .await;
+    }
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    client
+        .goto(&url(&format!("/leads?q={}", tag.replace(' ', "%20"))))
+        .await
+        .unwrap();
+    let count = || async {
+        client
+            .find_all(Locator::Css("[data-test=lead-row]"))
+            .await
+            .unwrap()
+            .len()
+    };
+    find(&client, "[data-test=more-leads]").await;
+    assert_eq!(count().await, 50);
+    click(&client, "[data-test=more-leads]").await;
+    wait_path(&client, |p| p.contains("n=52")).await;
+    assert_eq!(count().await, 52);
+    // Open one, come back: the 52 rows are there again.
+    click(&client, "[data-test=lead-row] td a").await;
+    wait_path(&client, |p| p.starts_with("/leads/l_")).await;
+    client.back().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count().await != 52 {
+        assert!(
+            Instant::now() < deadline,
+            "Back did not restore the 52 rows"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client.close().await.unwrap();
+}

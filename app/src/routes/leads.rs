@@ -46,12 +46,15 @@ pub fn Leads() -> impl IntoView {
         ])
     };
     let (state, reload) = load(move || {
-        let query = query("");
+        // As many rows as were shown when the address was left (`n`).
+        let query =
+            crate::routes::opportunities::with_shown(query(""), url.with_untracked(|q| q.get("n")));
         async move { Ok((api::leads(&query).await?, api::users().await?)) }
     });
     Effect::new(move |before: Option<(String, String)>| {
         let now = from_url();
-        if before.is_some() {
+        // A new `n` alone (rows loaded) is no new list.
+        if before.is_some_and(|b| b != now) {
             status.set(now.0.clone());
             q.set(now.1.clone());
             reload.run(());
@@ -59,6 +62,7 @@ pub fn Leads() -> impl IntoView {
         now
     });
     let navigate = use_navigate();
+    let keep_shown = navigate.clone();
     let show = move || {
         let query = api::query(&[
             ("status", &status.get_untracked()),
@@ -92,16 +96,29 @@ pub fn Leads() -> impl IntoView {
         let rows = RwSignal::new(page.items);
         let next = RwSignal::new(page.next_cursor);
         let more_error = RwSignal::new(None::<ApiError>);
+        let keep_shown = keep_shown.clone();
         let more = move |_| {
             let Some(cursor) = next.get_untracked() else {
                 return;
             };
             let query = query(&cursor);
+            let navigate = keep_shown.clone();
             spawn_local(async move {
                 match api::leads(&query).await {
                     Ok(page) => {
                         rows.update(|r| r.extend(page.items));
                         next.set(page.next_cursor);
+                        // The address says how many rows are shown.
+                        let n = rows.try_with_untracked(Vec::len).unwrap_or(0);
+                        let here = format!(
+                            "/leads{}",
+                            api::query(&[
+                                ("status", &status.try_get_untracked().unwrap_or_default()),
+                                ("q", &q.try_get_untracked().unwrap_or_default()),
+                            ])
+                        );
+                        use crate::routes::opportunities::{quiet, shown_url};
+                        navigate(&shown_url(&here, n), quiet());
                     }
                     Err(e) => more_error.set(Some(e)),
                 }
@@ -133,7 +150,7 @@ pub fn Leads() -> impl IntoView {
                 <tbody>{body}</tbody>
             </table></div>
             {move || next.with(Option::is_some).then(|| view! {
-                <button type="button" class="more" data-test="more-leads" on:click=more>{i18n.t(Msg::LoadMore)}</button>
+                <button type="button" class="more" data-test="more-leads" on:click=more.clone()>{i18n.t(Msg::LoadMore)}</button>
             })}
             {move || more_error.get().map(|e| view! { <p class="form-error" role="alert">{describe(i18n, &e)}</p> })}
         }

@@ -81,6 +81,33 @@ impl Filters {
     }
 }
 
+/// `query` asking for `n` rows (from the address) when there is an `n`.
+pub fn with_shown(query: String, n: Option<String>) -> String {
+    match n.and_then(|n| n.parse::<usize>().ok()) {
+        Some(n) => {
+            let sep = if query.is_empty() { '?' } else { '&' };
+            format!("{query}{sep}limit={}", n.clamp(1, 200))
+        }
+        None => query,
+    }
+}
+
+/// `url` saying that `n` rows are shown.
+pub fn shown_url(url: &str, n: usize) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}n={n}")
+}
+
+/// A navigation that replaces the address without scrolling (a list's
+/// `n` after "load more").
+pub fn quiet() -> leptos_router::NavigateOptions {
+    leptos_router::NavigateOptions {
+        replace: true,
+        scroll: false,
+        ..Default::default()
+    }
+}
+
 #[derive(Clone)]
 struct ListData {
     config: Arc<Config>,
@@ -107,10 +134,13 @@ fn List(config: Arc<Config>) -> impl IntoView {
     let navigate = leptos_router::hooks::use_navigate();
     let (state, reload) = load(move || {
         let f = filters.get_untracked();
+        // As many rows as were shown when the address was left (`n`), so
+        // Back restores the list as it was (at most a page of 200).
+        let query = with_shown(f.query(""), url.with_untracked(|q| q.get("n")));
         async move {
             let config = api::config().await?;
             let users = api::users().await?;
-            let page = api::opportunities(&f.query("")).await?;
+            let page = api::opportunities(&query).await?;
             Ok(ListData {
                 config,
                 users,
@@ -123,7 +153,8 @@ fn List(config: Arc<Config>) -> impl IntoView {
     // address (so Back and forward reload it too).
     Effect::new(move |before: Option<Filters>| {
         let now = from_url();
-        if before.is_some() {
+        // A new `n` alone (rows loaded) is no new list.
+        if before.is_some_and(|b| b != now) {
             filters.set(now.clone());
             reload.run(());
         }
@@ -266,16 +297,22 @@ fn Table(
     request_animation_frame(crate::routes::prefetch_record_pages);
     let next = RwSignal::new(next);
     let more_error = RwSignal::new(None::<ApiError>);
+    let navigate = leptos_router::hooks::use_navigate();
     let more = move |_| {
         let Some(cursor) = next.get_untracked() else {
             return;
         };
         let q = filters.with_untracked(|f| f.query(&cursor));
+        let navigate = navigate.clone();
         spawn_local(async move {
             match api::opportunities(&q).await {
                 Ok(page) => {
                     rows.update(|r| r.extend(page.items));
                     next.set(page.next_cursor);
+                    // The address says how many rows are shown.
+                    let n = rows.try_with_untracked(Vec::len).unwrap_or(0);
+                    let here = filters.try_with_untracked(Filters::url).unwrap_or_default();
+                    navigate(&shown_url(&here, n), quiet());
                 }
                 Err(e) => more_error.set(Some(e)),
             }
@@ -347,7 +384,7 @@ fn Table(
             </table>
         </div>
         {move || next.with(Option::is_some).then(|| view! {
-            <button type="button" class="more" on:click=more>{i18n.t(Msg::LoadMore)}</button>
+            <button type="button" class="more" on:click=more.clone()>{i18n.t(Msg::LoadMore)}</button>
         })}
         {move || more_error.get().map(|e| view! { <p class="form-error" role="alert">{crate::components::error::describe(i18n, &e)}</p> })}
     }
