@@ -457,6 +457,26 @@ pub fn check(
     Verdict::from(blockers)
 }
 
+/// The verdict at `now`: [`check`], and a win's contract not signed after
+/// today ([`future_signing`]). What `apply` refuses, and what the app shows
+/// wherever the clock matters (a win).
+pub fn check_at(
+    opp: &Opportunity,
+    pipeline: &Pipeline,
+    policy: &GradingPolicy,
+    transition: &Transition,
+    now: DateTime<Utc>,
+) -> Verdict {
+    let verdict = check(opp, pipeline, policy, transition);
+    if !verdict.allowed {
+        return verdict;
+    }
+    match future_signing(opp, transition, now) {
+        Some(future) => Verdict::from(vec![future]),
+        None => verdict,
+    }
+}
+
 /// A win records a signing that happened: a contract signed after today is
 /// refused. "Today" is the latest date anywhere on Earth at `now` (UTC + 1
 /// day), so a rep in Beijing signing this morning is never refused.
@@ -529,12 +549,9 @@ pub fn apply(
     transition: &Transition,
     now: DateTime<Utc>,
 ) -> Result<(Opportunity, Vec<EventKind>), Verdict> {
-    let verdict = check(opp, pipeline, policy, transition);
+    let verdict = check_at(opp, pipeline, policy, transition, now);
     if !verdict.allowed {
         return Err(verdict);
-    }
-    if let Some(future) = future_signing(opp, transition, now) {
-        return Err(Verdict::from(vec![future]));
     }
     let mut next = opp.clone();
     let mut events = Vec::new();
@@ -1164,6 +1181,9 @@ mod tests {
             )]
         );
         assert!(future_signing(&opp, &signed(2), now).is_some());
+        // The verdict the app shows at the clock is the one apply gives.
+        assert_eq!(check_at(&opp, &p, &policy(), &signed(2), now), refused);
+        assert!(check_at(&opp, &p, &policy(), &signed(0), now).allowed);
         assert!(future_signing(&opp, &to("negotiate"), now).is_none());
     }
 

@@ -61,13 +61,9 @@ pub fn WinForm(closing: Closing) -> impl IntoView {
         let t = transition();
         deal.with(|o| {
             pipeline.with_value(|p| {
-                let mut v = shared::check(o, p, &policy.get_value(), &t);
-                // As the server's win refuses it: a signing after today.
-                if let Some(b) = shared::gate::future_signing(o, &t, crate::components::ui::now()) {
-                    v.allowed = false;
-                    v.blockers.push(b);
-                }
-                v
+                // At the clock, as the server's win decides it.
+                let now = crate::components::ui::now();
+                shared::gate::check_at(o, p, &policy.get_value(), &t, now)
             })
         })
     });

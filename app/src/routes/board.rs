@@ -287,13 +287,13 @@ fn PipelineBoard(config: Arc<Config>, policy: GradingPolicy) -> impl IntoView {
     }
 }
 
-/// One column's open deals: the server's count and sums over the whole
-/// filter, and the cards loaded so far.
+/// One column's open deals: the server's count and amount over the whole
+/// filter (the weighted amount follows from the amount), and the cards
+/// loaded so far.
 #[derive(Clone, Debug, PartialEq)]
 struct Column {
     count: u64,
     amount: i64,
-    weighted: i64,
     items: Vec<Opportunity>,
     next: Option<String>,
 }
@@ -330,11 +330,6 @@ impl BoardCtl {
             self.policy
                 .with_value(|policy| model::verdict(deal, p, policy, Target::Stage(to.clone())))
         })
-    }
-
-    fn weighted(self, stage: &str, amount: i64) -> i64 {
-        self.pipeline
-            .with_value(|p| p.stage(stage).map_or(0, |s| s.weighted(amount)))
     }
 
     /// Moves `deal` to `to` when the gate allows it; else says why, on the card.
@@ -390,23 +385,18 @@ impl BoardCtl {
         }
         let amount = fresh.amount.minor();
         if let Some(col) = self.column(from.as_str()) {
-            let weighted = |total| self.weighted(from.as_str(), total);
             col.update(|c| {
                 c.items.retain(|d| d.id != fresh.id);
                 c.count = c.count.saturating_sub(1);
                 c.amount -= amount;
-                c.weighted = weighted(c.amount);
             });
         }
         if fresh.is_open()
             && let Some(col) = self.column(fresh.stage.as_str())
         {
-            let stage = fresh.stage.clone();
-            let weighted = |total| self.weighted(stage.as_str(), total);
             col.update(|c| {
                 c.count += 1;
                 c.amount += amount;
-                c.weighted = weighted(c.amount);
                 c.items.insert(0, fresh);
             });
         }
@@ -443,7 +433,6 @@ fn Columns(
                 RwSignal::new(Column {
                     count: c.count,
                     amount: c.amount,
-                    weighted: c.weighted,
                     items: c.items,
                     next: c.next_cursor,
                 }),
@@ -577,7 +566,10 @@ fn StageColumn(
                 <span data-test="column-amount">{move || col.with(|c| sum(c.amount, currency))}</span>
                 <span class="weighted" title=i18n.t(Msg::WeightedHint)>
                     {i18n.t(Msg::Weighted)}" "{stage.probability}"% · "
-                    <span data-test="column-weighted">{move || col.with(|c| sum(c.weighted, currency))}</span>
+                    <span data-test="column-weighted">{
+                        let stage = stage.clone();
+                        move || col.with(|c| sum(stage.weighted(c.amount), currency))
+                    }</span>
                 </span>
             </p>
             {hint}

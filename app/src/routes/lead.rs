@@ -313,7 +313,7 @@ fn LeadEdit(ctl: LeadCtl, pipelines: Arc<Vec<Pipeline>>) -> impl IntoView {
         move || {
             issues.with(|is| {
                 is.iter()
-                    .find(|i| i.field == field || (field.starts_with("contact.") && i.field == "contact"))
+                    .find(|i| crate::routes::leads::belongs(&i.field, field))
                     .map(|i| view! { <small class="field-error" data-test="field-error">{loc(i18n, &i.message)}</small> })
             })
         }

@@ -180,7 +180,7 @@ pub fn Leads() -> impl IntoView {
 
 /// Does a problem about `field` belong beside the input `name`? (The
 /// contact's "phone or e-mail" rule is named `contact`: beside both.)
-fn belongs(field: &str, name: &str) -> bool {
+pub fn belongs(field: &str, name: &str) -> bool {
     field == name || (name.starts_with("contact.") && field == "contact")
 }
 

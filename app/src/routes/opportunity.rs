@@ -287,18 +287,15 @@ fn Checklist() -> impl IntoView {
         opp.track();
         preview.with(|o| {
             ctl.pipeline.with_value(|p| match advance_target(o, p) {
-                Some(to) => {
-                    let mut v = model::verdict(o, p, &ctl.policy.get_value(), to.clone());
-                    let won = shared::Transition::to(to);
-                    // A win from the contract fields: not signed after today.
-                    if let Some(b) =
-                        shared::gate::future_signing(o, &won, crate::components::ui::now())
-                    {
-                        v.allowed = false;
-                        v.blockers.push(b);
-                    }
-                    v
-                }
+                // At the clock: a win from the contract fields is not signed
+                // after today, as the server decides it.
+                Some(to) => shared::gate::check_at(
+                    o,
+                    p,
+                    &ctl.policy.get_value(),
+                    &shared::Transition::to(to),
+                    crate::components::ui::now(),
+                ),
                 None => shared::Verdict {
                     allowed: false,
                     blockers: vec![],
