@@ -119,13 +119,56 @@ impl Request {
 }
 
 /// A response as the API makes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Response {
     pub status: u16,
     /// In order; `set-cookie` may repeat.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// A body sent part by part after `body` (a CSV export of every deal),
+    /// so the whole of it is never in memory at once.
+    pub stream: Option<BodyStream>,
 }
+
+/// Where a streamed body's parts come from: each call reads the next part
+/// from the database; `None` ends the body.
+pub trait ChunkSource {
+    fn next_chunk<'a>(
+        &'a mut self,
+        db: &'a dyn crate::store::Database,
+    ) -> crate::store::LocalFuture<'a, Result<Option<Vec<u8>>, ApiError>>;
+}
+
+/// A streamed body, taken once by whoever sends the response.
+#[derive(Clone)]
+pub struct BodyStream(pub std::rc::Rc<std::cell::RefCell<Option<Box<dyn ChunkSource>>>>);
+
+impl BodyStream {
+    pub fn new(source: impl ChunkSource + 'static) -> BodyStream {
+        BodyStream(std::rc::Rc::new(std::cell::RefCell::new(Some(Box::new(
+            source,
+        )))))
+    }
+
+    /// The source, once.
+    pub fn take(&self) -> Option<Box<dyn ChunkSource>> {
+        self.0.borrow_mut().take()
+    }
+}
+
+impl std::fmt::Debug for BodyStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BodyStream")
+    }
+}
+
+impl PartialEq for BodyStream {
+    fn eq(&self, other: &BodyStream) -> bool {
+        std::rc::Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for BodyStream {}
 
 impl Response {
     pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, ApiError> {
@@ -134,14 +177,14 @@ impl Response {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
             body,
+            stream: None,
         })
     }
 
     pub fn empty(status: u16) -> Response {
         Response {
             status,
-            headers: Vec::new(),
-            body: Vec::new(),
+            ..Response::default()
         }
     }
 
@@ -164,6 +207,7 @@ impl Response {
             status: error.status(),
             headers: vec![("content-type".into(), PROBLEM_CONTENT_TYPE.into())],
             body,
+            stream: None,
         };
         if let Some(allow) = error.allow_header() {
             r = r.with_header("allow", &allow);

@@ -238,6 +238,7 @@ fn page(status: u16, lang: Lang, title: T, main: String) -> Response {
         status,
         headers: Vec::new(),
         body: html.into_bytes(),
+        stream: None,
     };
     for (name, value) in PAGE_HEADERS {
         response = response.with_header(name, value);

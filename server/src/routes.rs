@@ -5,7 +5,7 @@
 
 use crate::api::{
     self, ApiResult, Ctx, audit, config, grading, leads, opportunities, pipelines, registrations,
-    review, session, settings, users,
+    reports, review, session, settings, users,
 };
 use crate::auth::Access;
 use crate::http::Method;
@@ -221,6 +221,13 @@ pub const ROUTES: &[Route] = &[
     ),
     route!(Get, "/api/approvals", opportunities::list_approvals, SALES),
     route!(Get, "/api/board", opportunities::board, SALES),
+    route!(Get, "/api/reports/pipeline", reports::pipeline_report, SALES),
+    route!(
+        Get,
+        "/api/reports/opportunities.csv",
+        reports::opportunities_csv,
+        SALES
+    ),
     // Reading and approving: whoever the deal lets in (owner, team, managers,
     // an approver staffed on it), whatever their permission role.
     route!(
@@ -287,6 +294,12 @@ pub const ROUTES: &[Route] = &[
         Post,
         "/api/opportunities/{id}/notes",
         opportunities::add_opportunity_note,
+        Access::SignedIn
+    ),
+    route!(
+        Post,
+        "/api/opportunities/{id}/forecast",
+        opportunities::set_forecast,
         Access::SignedIn
     ),
     route!(
@@ -485,6 +498,8 @@ mod tests {
         ("GET", "/api/opportunities", "rep|manager|admin"),
         ("GET", "/api/approvals", "rep|manager|admin"),
         ("GET", "/api/board", "rep|manager|admin"),
+        ("GET", "/api/reports/pipeline", "rep|manager|admin"),
+        ("GET", "/api/reports/opportunities.csv", "rep|manager|admin"),
         ("GET", "/api/opportunities/{id}", "signed_in"),
         ("PATCH", "/api/opportunities/{id}", "signed_in"),
         ("POST", "/api/opportunities/{id}/tasks/{key}", "signed_in"),
@@ -508,6 +523,7 @@ mod tests {
         ("GET", "/api/opportunities/{id}/check", "signed_in"),
         ("POST", "/api/opportunities/{id}/transition", "signed_in"),
         ("POST", "/api/opportunities/{id}/notes", "signed_in"),
+        ("POST", "/api/opportunities/{id}/forecast", "signed_in"),
         ("GET", "/api/opportunities/{id}/history", "signed_in"),
     ];
 

@@ -103,6 +103,11 @@ pub enum EventKind {
         registration_id: String,
         ended_on: NaiveDate,
     },
+    /// The deal was put in another forecast category.
+    ForecastChanged {
+        from: crate::forecast::ForecastCategory,
+        to: crate::forecast::ForecastCategory,
+    },
 }
 
 /// The author of what no user did (the scheduled expiry of a protection).

@@ -78,6 +78,8 @@ pub enum BlockerKind {
     Closed,
     /// Reopening a deal that is not closed.
     NotClosed,
+    /// Committing a deal whose stage's probability is under the commit floor.
+    BelowCommitFloor,
 }
 
 /// One reason a move is refused.

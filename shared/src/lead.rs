@@ -376,6 +376,7 @@ impl Lead {
             contract: None,
             lost: None,
             closed_at: None,
+            forecast: Default::default(),
         };
         let mut lead = self.clone();
         lead.status = LeadStatus::Converted;

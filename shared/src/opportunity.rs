@@ -120,6 +120,10 @@ pub struct Opportunity {
     pub lost: Option<LostInfo>,
     #[serde(default)]
     pub closed_at: Option<DateTime<Utc>>,
+    /// The rep's forecast category (commit only while the gate allows it:
+    /// `forecast::commit_blockers`).
+    #[serde(default)]
+    pub forecast: crate::forecast::ForecastCategory,
 }
 
 /// Why a mutation was refused. Codes are stable and used by the API.

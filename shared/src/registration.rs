@@ -507,6 +507,7 @@ pub fn approve(
         contract: None,
         lost: None,
         closed_at: None,
+        forecast: Default::default(),
     };
     let mut decided = stored.clone();
     decided.protected_until = Some(until);

@@ -97,6 +97,7 @@ pub fn opportunity(
         contract: None,
         lost: None,
         closed_at: None,
+        forecast: Default::default(),
     }
 }
 

@@ -44,6 +44,7 @@ fn json_response(json: String, version: u64) -> Response {
             (VERSION_HEADER.into(), version.to_string()),
         ],
         body: json.into_bytes(),
+        stream: None,
     }
 }
 

@@ -13,6 +13,7 @@ pub mod leads;
 pub mod opportunities;
 pub mod pipelines;
 pub mod registrations;
+pub mod reports;
 pub mod review;
 pub mod session;
 pub mod settings;

@@ -22,9 +22,44 @@ use shared::{Actor, Pipeline};
 
 /// `GET /api/opportunities?pipeline=&stage=&grade=&status=&owner=&q=&cursor=&limit=`:
 /// reps see their own deals and those they are staffed on; managers all.
+/// `&blocked_kind=&blocked_key=&stalled=&close_month=&forecast=` narrow it
+/// to what a report's bar or cell counted (`store::reports::link_filters`).
 pub async fn list_opportunities(ctx: Ctx<'_>) -> ApiResult {
-    let query = parse_list_query(ctx.query(), store::FILTERS)?;
-    Response::json(200, &store::list(ctx.db(), &ctx.actor()?, &query).await?)
+    let query = parse_list_query(ctx.query(), store::LIST_FILTERS)?;
+    let filter = list_filter(&ctx, &ctx.actor()?, &query, None).await?;
+    Response::json(200, &store::list(ctx.db(), filter, &query).await?)
+}
+
+/// The deals `actor` may read under the query's link filters (the gate
+/// rows they read computed first); the column filters and search are the
+/// list's to add. Loads the configuration only when a link filter needs it.
+pub async fn list_filter(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    query: &crate::listing::ListQuery,
+    settings: Option<&Settings>,
+) -> Result<crate::store::page::Where, ApiError> {
+    let mut filter = store::visible(actor);
+    let linked = query
+        .filters
+        .iter()
+        .any(|(k, _)| store::LINK_FILTERS.contains(&k.as_str()));
+    if !linked {
+        return Ok(filter);
+    }
+    let loaded;
+    let settings = match settings {
+        Some(s) => s,
+        None => {
+            loaded = crate::store::config::load(ctx.db()).await?;
+            &loaded
+        }
+    };
+    let today = ctx.now.date_naive();
+    if crate::store::reports::link_filters(&mut filter, query, settings, today)? {
+        crate::store::reports::refresh_gate(ctx.db(), settings).await?;
+    }
+    Ok(filter)
 }
 
 /// `GET /api/board?pipeline=&owner=&grade=&q=&limit=`: a column per deal
@@ -297,6 +332,21 @@ pub async fn transition_opportunity(ctx: Ctx<'_>) -> ApiResult {
                 .map_err(|v| ApiError::Blocked(v.blockers))?;
         *opp = next;
         Ok(events)
+    })
+    .await
+}
+
+/// `POST /api/opportunities/{id}/forecast {category, version}`: whoever may
+/// edit the deal puts it in a forecast category; commit only while its
+/// gate allows (`shared::forecast`), else 422 with the blockers.
+pub async fn set_forecast(ctx: Ctx<'_>) -> ApiResult {
+    let body: shared::report::ForecastRequest = ctx.body()?;
+    mutate(&ctx, Some(body.version), |opp, r| {
+        opp.set_forecast(body.category, r.pipeline, &r.settings.policy, &r.actor)
+            .map_err(|e| match e {
+                shared::forecast::ForecastError::Op(e) => ApiError::Op(e),
+                shared::forecast::ForecastError::Blocked(b) => ApiError::Blocked(b),
+            })
     })
     .await
 }

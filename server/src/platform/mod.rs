@@ -38,12 +38,45 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         db: d1::D1(env.d1(d1::BINDING)?),
         env,
     };
-    let response = if page {
+    let mut response = if page {
         crate::pages::handle(&rt, &request, now()).await
     } else {
         crate::api::handle(&rt, request, now()).await
     };
-    from_response(response)
+    match response.stream.take().and_then(|s| s.take()) {
+        Some(source) => streamed(response, rt, source),
+        None => from_response(response),
+    }
+}
+
+/// A response whose body is `r.body` and then each part `source` reads, sent
+/// as it is read (the runtime moves into the stream, which outlives `fetch`).
+fn streamed(
+    r: http::Response,
+    rt: Workers,
+    source: Box<dyn crate::http::ChunkSource>,
+) -> worker::Result<Response> {
+    use futures_util::stream::{self, StreamExt};
+    let head = stream::once(std::future::ready(Ok::<Vec<u8>, worker::Error>(r.body)));
+    let rest = stream::unfold(Some((rt, source)), |state| async move {
+        let (rt, mut source) = state?;
+        match source.next_chunk(rt.db()).await {
+            Ok(Some(part)) => Some((Ok(part), Some((rt, source)))),
+            Ok(None) => None,
+            Err(e) => {
+                // The status is sent: end the body short, and say why in the log.
+                worker::console_error!("stream: {e:?}");
+                Some((Err(worker::Error::RustError("stream failed".into())), None))
+            }
+        }
+    });
+    let headers = Headers::new();
+    for (name, value) in &r.headers {
+        headers.append(name, value)?;
+    }
+    Ok(Response::from_stream(head.chain(rest))?
+        .with_status(r.status)
+        .with_headers(headers))
 }
 
 /// The cron trigger (`wrangler.toml` `[triggers]`): expires partner

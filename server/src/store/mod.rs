@@ -16,6 +16,7 @@ pub mod opportunities;
 pub mod page;
 pub mod pipelines;
 pub mod registrations;
+pub mod reports;
 pub mod sessions;
 pub mod users;
 

@@ -25,13 +25,27 @@ pub const FILTERS: page::Filters = &[
     ("owner", "owner_id"),
 ];
 
-/// One page of the deals `actor` may read (`shared::access`: managers
-/// all; everyone else their own and those they are staffed on).
-pub async fn list(
-    db: &dyn Database,
-    actor: &Actor,
-    query: &ListQuery,
-) -> Result<Page<Box<RawValue>>, ApiError> {
+/// The list filters the reports link to (`store::reports::link_filters`
+/// reads them; they match no single column).
+pub const LINK_FILTERS: [&str; 5] = ["blocked_kind", "blocked_key", "stalled", "close_month", "forecast"];
+
+/// Every filter `GET /api/opportunities` (and the CSV) takes.
+pub const LIST_FILTERS: page::Filters = &[
+    ("pipeline", "pipeline"),
+    ("stage", "stage"),
+    ("grade", "grade"),
+    ("status", "status"),
+    ("owner", "owner_id"),
+    ("blocked_kind", ""),
+    ("blocked_key", ""),
+    ("stalled", ""),
+    ("close_month", ""),
+    ("forecast", ""),
+];
+
+/// The deals `actor` may read (`shared::access`: managers all; everyone
+/// else their own and those they are staffed on).
+pub fn visible(actor: &Actor) -> Where {
     let mut filter = Where::default();
     if !sees_everything(actor) {
         filter.and(
@@ -39,6 +53,22 @@ pub async fn list(
             Value::from(&actor.user_id),
         );
     }
+    filter
+}
+
+/// `filter` (visibility and link filters) narrowed by the query's column
+/// filters and search.
+pub fn narrowed(filter: Where, query: &ListQuery) -> Where {
+    page::narrowed(filter, FILTERS, query, ("name", "customer"))
+}
+
+/// One page of the deals `filter` finds (visibility and link filters),
+/// under the query's column filters, search, sort and cursor.
+pub async fn list(
+    db: &dyn Database,
+    filter: Where,
+    query: &ListQuery,
+) -> Result<Page<Box<RawValue>>, ApiError> {
     page::list(
         db,
         TABLE,
@@ -86,14 +116,7 @@ pub async fn board(
     query: &ListQuery,
     stages: &[&str],
 ) -> Result<(Vec<StageSum>, Vec<Page<Box<RawValue>>>), ApiError> {
-    let mut filter = Where::default();
-    if !sees_everything(actor) {
-        filter.and(
-            "(owner_id = ? OR id IN (SELECT opportunity_id FROM deal_members WHERE user_id = ?))",
-            Value::from(&actor.user_id),
-        );
-    }
-    let base = page::narrowed(filter, FILTERS, query, ("name", "customer"));
+    let base = narrowed(visible(actor), query);
     let mut statements = vec![Stmt::new(
         format!(
             "SELECT stage, COUNT(*) AS n, COALESCE(SUM(amount), 0) AS amount FROM {TABLE} {} GROUP BY stage",
@@ -179,8 +202,8 @@ pub async fn with_pending_approvals(db: &dyn Database) -> Result<Vec<Opportunity
 }
 
 /// The list columns and the document, in the order both the insert and
-/// the update name them (`?1` … `?11`): one place to add a column.
-const COLUMNS: &str = "version, owner_id, status, stage, grade, name, customer, amount, stage_entered_at, expected_close, doc";
+/// the update name them (`?1` … `?13`): one place to add a column.
+const COLUMNS: &str = "version, owner_id, status, stage, grade, name, customer, amount, stage_entered_at, expected_close, forecast, closed_at, doc";
 
 fn columns(opp: &Opportunity) -> Result<Vec<Value>, ApiError> {
     Ok(vec![
@@ -194,6 +217,8 @@ fn columns(opp: &Opportunity) -> Result<Vec<Value>, ApiError> {
         Value::Int(opp.amount.minor()),
         Value::from(opp.stage_entered_at.to_rfc3339()),
         Value::from(opp.expected_close.to_string()),
+        Value::from(opp.forecast.as_str()),
+        Value::from(opp.closed_at.map(|t| t.to_rfc3339()).unwrap_or_default()),
         Value::from(serde_json::to_string(opp).map_err(storage)?),
     ])
 }

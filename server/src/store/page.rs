@@ -48,8 +48,27 @@ impl Where {
         }
     }
 
+    /// Adds `fragment`, whose `?`s stand for `values` in order.
+    pub fn and_all(&mut self, fragment: &str, values: Vec<Value>) {
+        let mut out = String::with_capacity(fragment.len() + values.len() * 3);
+        let mut values = values.into_iter();
+        for c in fragment.chars() {
+            match (c, c == '?') {
+                (_, true) => match values.next() {
+                    Some(v) => {
+                        self.params.push(v);
+                        out.push_str(&format!("?{}", self.params.len()));
+                    }
+                    None => out.push_str("NULL"),
+                },
+                (c, false) => out.push(c),
+            }
+        }
+        self.clauses.push(out);
+    }
+
     /// Binds one more value (e.g. a LIMIT) and returns its placeholder.
-    fn bind(&mut self, value: Value) -> String {
+    pub(crate) fn bind(&mut self, value: Value) -> String {
         self.params.push(value);
         format!("?{}", self.params.len())
     }

@@ -138,6 +138,17 @@ pub async fn summaries(db: &dyn Database) -> Result<Vec<UserSummary>, ApiError> 
         .collect()
 }
 
+/// Every account's id and name (the CSV names owners, former ones too).
+pub async fn names(db: &dyn Database) -> Result<Vec<(String, String)>, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        id: String,
+        name: String,
+    }
+    let rows: Vec<Row> = all(db, Stmt::new("SELECT id, name FROM users", vec![])).await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.name)).collect())
+}
+
 /// Every account, active first, by e-mail.
 pub async fn everyone(db: &dyn Database) -> Result<Vec<Me>, ApiError> {
     let rows: Vec<UserRow> = all(

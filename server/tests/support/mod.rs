@@ -224,6 +224,8 @@ pub const ADMIN: &str = "admin@example.com";
 /// A Dealgate on the host: fresh database, the demo users.
 pub struct TestApp {
     pub rt: HostRuntime,
+    /// How many parts streamed bodies came in (the CSV export's paging).
+    pub streamed_parts: std::cell::Cell<usize>,
 }
 
 impl Default for TestApp {
@@ -242,6 +244,7 @@ impl TestApp {
         let db = Sqlite::migrated();
         db.execute_file(include_str!("../../seed/dev.sql"));
         TestApp {
+            streamed_parts: std::cell::Cell::new(0),
             rt: HostRuntime {
                 db,
                 kv: RefCell::new(HashMap::new()),
@@ -267,11 +270,20 @@ impl TestApp {
 
     /// Sends a request through the whole API path, as the Worker does.
     pub fn send(&self, req: Request) -> Resp {
-        let r = block_on(dealgate_server::api::handle(
+        let mut r = block_on(dealgate_server::api::handle(
             &self.rt,
             req,
             self.rt.now.get(),
         ));
+        // A streamed body is read part by part, as the Worker sends it.
+        if let Some(mut source) = r.stream.take().and_then(|s| s.take()) {
+            while let Some(part) =
+                block_on(source.next_chunk(&self.rt.db)).expect("a streamed part")
+            {
+                self.streamed_parts.set(self.streamed_parts.get() + 1);
+                r.body.extend(part);
+            }
+        }
         Resp(r)
     }
 
