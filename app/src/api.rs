@@ -566,6 +566,13 @@ pub async fn approvals() -> Result<shared::api::Page<shared::api::ApprovalItem>,
     get("/api/approvals").await
 }
 
+pub async fn set_forecast(
+    id: &str,
+    req: &shared::report::ForecastRequest,
+) -> Result<Opportunity, ApiError> {
+    send_json("POST", &format!("/api/opportunities/{id}/forecast"), req).await
+}
+
 pub async fn change_owner(
     id: &str,
     req: &shared::api::OwnerChange,

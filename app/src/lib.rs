@@ -33,6 +33,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view={Lazy::<routes::BoardPage>::new()} />
                     <Route path=path!("/opportunities") view={Lazy::<routes::OpportunitiesPage>::new()} />
                     <Route path=path!("/approvals") view={Lazy::<routes::AdminUsersPage>::new()} />
+                    <Route path=path!("/reports") view={Lazy::<routes::AdminUsersPage>::new()} />
                     <Route path=path!("/opportunities/:id") view={Lazy::<routes::OpportunityPage>::new()} />
                     <Route path=path!("/leads") view={Lazy::<routes::LeadsPage>::new()} />
                     <Route path=path!("/leads/:id") view={Lazy::<routes::LeadPage>::new()} />

@@ -167,6 +167,7 @@ pub fn nav_items(roles: &[Role]) -> Vec<(&'static str, Msg)> {
             ("/opportunities", Msg::NavOpportunities),
             ("/leads", Msg::NavLeads),
             ("/approvals", Msg::NavApprovals),
+            ("/reports", Msg::NavReports),
         ]);
     }
     if has(&[Role::Channel, Role::Admin]) {
@@ -221,11 +222,11 @@ mod tests {
         assert!(hrefs(&[]).is_empty());
         assert_eq!(
             hrefs(&[Role::Rep]),
-            ["/", "/opportunities", "/leads", "/approvals"]
+            ["/", "/opportunities", "/leads", "/approvals", "/reports"]
         );
         assert_eq!(hrefs(&[Role::Channel]), ["/registrations"]);
         let admin = hrefs(&[Role::Admin]);
-        assert_eq!(admin.len(), 9);
+        assert_eq!(admin.len(), 10);
         assert!(admin.contains(&"/registrations") && admin.contains(&"/admin/audit"));
     }
 }

@@ -23,6 +23,7 @@ pub fn AdminUsers() -> impl IntoView {
     {
         "/registrations" => return view! { <super::registrations::Registrations /> }.into_any(),
         "/approvals" => return view! { <super::approvals::Approvals /> }.into_any(),
+        "/reports" => return view! { <super::reports::Reports /> }.into_any(),
         _ => {}
     }
     super::admin_config::admin_page(|| view! { <UsersPage /> }.into_any()).into_any()

@@ -23,6 +23,7 @@ pub mod opportunity_moves;
 pub mod opportunity_rows;
 pub mod opportunity_terms;
 pub mod registrations;
+pub mod reports;
 
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
@@ -75,7 +76,7 @@ lazy_page!(
     LeadPage => guarded(lead::LeadPage)
 );
 lazy_page!(
-    /// `/admin/users`, and the two review queues in the same chunk:
+    /// `/admin/users`, `/reports` (#13), and the two review queues in the same chunk:
     /// `/registrations` (channel managers) and `/approvals` (the approvals
     /// inbox; in the deal list's chunk it cost that list 37 KB gzip): a split point of its own re-cut the chunks
     /// every page shares (the deal page went from 92 to 123 modules, +9 KB

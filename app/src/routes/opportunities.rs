@@ -26,7 +26,13 @@ struct Filters {
     /// newest first.
     sort: String,
     q: String,
+    /// What a report's bar or cell narrowed the list to (`blocked_kind`,
+    /// `blocked_key`, `stalled`, `close_month`, `forecast`), kept as given.
+    linked: Vec<(&'static str, String)>,
 }
+
+/// The list filters only a report's links set.
+const LINKED: [&str; 5] = ["blocked_kind", "blocked_key", "stalled", "close_month", "forecast"];
 
 impl Filters {
     /// The filters a link or Back restores: `status` absent is the open
@@ -45,7 +51,16 @@ impl Filters {
             owner: get("owner").unwrap_or_default(),
             sort: get("sort").unwrap_or_default(),
             q: get("q").unwrap_or_default(),
+            linked: LINKED
+                .iter()
+                .filter_map(|k| get(k).map(|v| (*k, v)))
+                .collect(),
         }
+    }
+
+    /// The query pairs of the report's filters.
+    fn linked_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.linked.iter().map(|(k, v)| (*k, v.as_str()))
     }
 
     /// This page's address with these filters.
@@ -55,21 +70,22 @@ impl Filters {
             "open" => "",
             s => s,
         };
-        let query = api::query(&[
-            ("pipeline", &self.pipeline),
+        let mut pairs = vec![
+            ("pipeline", self.pipeline.as_str()),
             ("stage", &self.stage),
             ("grade", &self.grade),
             ("status", status),
             ("owner", &self.owner),
             ("sort", &self.sort),
             ("q", &self.q),
-        ]);
-        format!("/opportunities{query}")
+        ];
+        pairs.extend(self.linked_pairs());
+        format!("/opportunities{}", api::query(&pairs))
     }
 
     fn query(&self, cursor: &str) -> String {
-        api::query(&[
-            ("pipeline", &self.pipeline),
+        let mut pairs = vec![
+            ("pipeline", self.pipeline.as_str()),
             ("stage", &self.stage),
             ("grade", &self.grade),
             ("status", &self.status),
@@ -77,7 +93,9 @@ impl Filters {
             ("sort", &self.sort),
             ("q", &self.q),
             ("cursor", cursor),
-        ])
+        ];
+        pairs.extend(self.linked_pairs());
+        api::query(&pairs)
     }
 }
 
@@ -275,6 +293,14 @@ fn List(config: Arc<Config>) -> impl IntoView {
                 })}
                 <button type="submit">{i18n.t(Msg::Search)}</button>
             </form>
+            {move || filters.with(|f| (!f.linked.is_empty()).then(|| {
+                let text = f.linked.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(" · ");
+                view! {
+                    <p class="notice" data-test="report-filter">{i18n.t(Msg::FromReport)}": "{text}" "
+                        <button type="button" aria-label=i18n.t(Msg::ClearReportFilter) data-test="clear-report-filter"
+                            on:click=move |_| filters.update(|f| f.linked.clear())>"×"</button></p>
+                }
+            }))}
             <Fetched state reload view=table />
         </section>
     }

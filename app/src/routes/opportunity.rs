@@ -15,7 +15,7 @@ use crate::model::{self, Draft};
 use crate::routes::opportunity_history::History;
 use crate::routes::opportunity_moves::{GradePanel, Moves};
 use crate::routes::opportunity_rows::{ApprovalRow, RoleRow, TaskRow};
-use crate::routes::opportunity_terms::DealTerms;
+use crate::routes::opportunity_terms::{DealTerms, ForecastPick};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::api::{Config, UserSummary};
@@ -192,7 +192,7 @@ fn Deal(data: DealData) -> impl IntoView {
                 <Moves />
             </div>
             <aside class="deal-side">
-                {move || editable.get().then(|| view! { <DealTerms /> })}
+                {move || editable.get().then(|| view! { <DealTerms /> <ForecastPick /> })}
                 <GradePanel />
                 <History />
             </aside>

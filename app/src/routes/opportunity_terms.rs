@@ -171,3 +171,53 @@ fn OwnerForm() -> impl IntoView {
         </form>
     }
 }
+
+/// The deal's forecast category. Commit is offered only while the shared
+/// rule allows it (the current stage's requirements met, the stage's
+/// probability at the commit floor), and what it still needs is listed; a
+/// commit the gate no longer allows says it counts as best case.
+#[component]
+pub fn ForecastPick() -> impl IntoView {
+    use shared::forecast::{ForecastCategory as C, commit_blockers};
+    let i18n = use_i18n();
+    let ctl = expect_context::<Ctl>();
+    let opp = ctl.opp();
+    let blockers = Memo::new(move |_| {
+        opp.with(|o| {
+            ctl.pipeline
+                .with_value(|p| commit_blockers(o, p, &ctl.policy.get_value()))
+                .into_iter()
+                .map(|b| b.message.get(i18n.current()).to_string())
+                .collect::<Vec<_>>()
+        })
+    });
+    let choose = move |ev: leptos::ev::Event| {
+        let Some(category) = C::parse(&event_target_value(&ev)) else {
+            return;
+        };
+        ctl.run(move |id, version| async move {
+            api::set_forecast(&id, &shared::report::ForecastRequest { category, version }).await
+        });
+    };
+    let options = [C::Pipeline, C::BestCase, C::Commit].map(|c| {
+        view! {
+            <option value=c.as_str() prop:selected=move || opp.with(|o| o.forecast == c)
+                disabled=move || c == C::Commit && !blockers.with(Vec::is_empty)>
+                {c.label().get(i18n.current()).to_string()}
+            </option>
+        }
+    });
+    view! {
+        <div class="card forecast" data-test="forecast">
+            <label><span>{i18n.t(Msg::ForecastCategory)}</span>
+                <select name="forecast" data-test="forecast-select" on:change=choose
+                    disabled=move || ctl.saver.busy.get()>{options}</select></label>
+            {move || blockers.with(|b| (!b.is_empty()).then(|| view! {
+                <small class="hint" data-test="commit-needs">
+                    {i18n.t(if opp.with(|o| o.forecast == C::Commit) { Msg::CommitCountsBestCase } else { Msg::CommitNeeds })}
+                    " "{b.join(" · ")}
+                </small>
+            }))}
+        </div>
+    }
+}
