@@ -55,8 +55,7 @@ pub async fn list_filter(
             &loaded
         }
     };
-    let today = ctx.now.date_naive();
-    if crate::store::reports::link_filters(&mut filter, query, settings, today)? {
+    if crate::store::reports::link_filters(&mut filter, query, settings, ctx.now)? {
         crate::store::reports::refresh_gate(ctx.db(), settings).await?;
     }
     Ok(filter)

@@ -94,7 +94,10 @@ pub async fn opportunities_csv(ctx: Ctx<'_>) -> ApiResult {
     let actor = ctx.actor()?;
     let query = parse_list_query(ctx.query(), crate::store::opportunities::LIST_FILTERS)?;
     let settings = store::config::load(ctx.db()).await?;
-    let filter = super::opportunities::list_filter(&ctx, &actor, &query, Some(&settings)).await?;
+    let filter = store::opportunities::narrowed(
+        super::opportunities::list_filter(&ctx, &actor, &query, Some(&settings)).await?,
+        &query,
+    );
     let lang = ctx.req.language();
     reports::refresh_gate(ctx.db(), &settings).await?;
     let users: Vec<(String, String)> = store::users::names(ctx.db()).await?;

@@ -163,8 +163,9 @@ pub fn link_filters(
     filter: &mut Where,
     query: &ListQuery,
     settings: &Settings,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<bool, ApiError> {
+    let today = now.date_naive();
     let get = |k: &str| {
         query
             .filters
@@ -205,12 +206,12 @@ pub fn link_filters(
                 cases.push_str(" WHEN opportunities.pipeline = ? AND opportunities.stage = ? THEN ?");
                 values.push(Value::from(p.id.as_str()));
                 values.push(Value::from(stage.key.as_str()));
-                values.push(Value::from(cutoff(today, stage.max_days)));
+                values.push(Value::from(cutoff(now, stage.max_days)));
             }
         }
         filter.and("opportunities.status = ?", Value::from("open"));
         filter.and_all(
-            &format!("opportunities.stage_entered_at < (CASE{cases} ELSE '' END)"),
+            &format!("opportunities.stage_entered_at <= (CASE{cases} ELSE '' END)"),
             values,
         );
     }
@@ -257,6 +258,8 @@ pub fn link_filters(
                 Value::from(month),
             );
             if column == "expected_close" {
+                // The forecast's months hold open deals not yet overdue.
+                filter.and("opportunities.status = ?", Value::from("open"));
                 filter.and(
                     "opportunities.expected_close >= ?",
                     Value::from(today.to_string()),
@@ -267,11 +270,11 @@ pub fn link_filters(
     Ok(gate)
 }
 
-/// The `stage_entered_at` before which a deal has been in a stage of
-/// `max_days` for more than that (`Stage::is_stalled`: days > max).
-fn cutoff(today: NaiveDate, max_days: u16) -> String {
-    (today - chrono::Days::new(u64::from(max_days)))
-        .to_string()
+/// The `stage_entered_at` at or before which a deal has been in a stage of
+/// `max_days` for more whole days than that at `now` (as the board and
+/// `days_in_stage` count: days > max).
+fn cutoff(now: DateTime<Utc>, max_days: u16) -> String {
+    (now - chrono::Duration::days(i64::from(max_days) + 1)).to_rfc3339()
 }
 
 fn month_start(d: NaiveDate) -> NaiveDate {
@@ -583,7 +586,7 @@ pub async fn pipeline_report(
     for stage in &stages {
         let mut w = with(&open, "opportunities.stage = ?", stage.key.as_str());
         let limit = w.bind(Value::from(if stage.max_days > 0 {
-            cutoff(today, stage.max_days)
+            cutoff(period.now, stage.max_days)
         } else {
             String::new()
         }));
@@ -593,7 +596,7 @@ pub async fn pipeline_report(
                 "SELECT (SELECT opportunities.stage_entered_at FROM opportunities {sql} \
                  ORDER BY opportunities.stage_entered_at DESC LIMIT 1 OFFSET \
                  (SELECT (COUNT(*) - 1) / 2 FROM opportunities {sql})) AS entered, \
-                 (SELECT COUNT(*) FROM opportunities {sql} AND opportunities.stage_entered_at < {limit}) AS stalled"
+                 (SELECT COUNT(*) FROM opportunities {sql} AND opportunities.stage_entered_at <= {limit}) AS stalled"
             ),
             params,
         ));
