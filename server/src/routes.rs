@@ -221,7 +221,12 @@ pub const ROUTES: &[Route] = &[
     ),
     route!(Get, "/api/approvals", opportunities::list_approvals, SALES),
     route!(Get, "/api/board", opportunities::board, SALES),
-    route!(Get, "/api/reports/pipeline", reports::pipeline_report, SALES),
+    route!(
+        Get,
+        "/api/reports/pipeline",
+        reports::pipeline_report,
+        SALES
+    ),
     route!(
         Get,
         "/api/reports/opportunities.csv",

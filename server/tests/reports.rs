@@ -52,7 +52,10 @@ fn month(r: &PipelineReport, m: &str) -> (u64, i64, i64, [i64; 4]) {
 }
 
 /// `(key, won, lost, rate, avg cycle days)`.
-fn rates(v: &[WinRate]) -> Vec<(&str, u64, u64, Option<u8>, Option<i64>)> {
+/// A win-rate row as `(key, won, lost, rate, average cycle)`.
+type RateRow<'a> = (&'a str, u64, u64, Option<u8>, Option<i64>);
+
+fn rates(v: &[WinRate]) -> Vec<RateRow<'_>> {
     v.iter()
         .map(|w| (w.key.as_str(), w.won, w.lost, w.rate, w.avg_cycle_days))
         .collect()

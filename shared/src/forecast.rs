@@ -150,10 +150,7 @@ impl Opportunity {
                 stage: self.stage.clone(),
                 kind: BlockerKind::NotFinalStage,
                 key: None,
-                message: Localized::new(
-                    "只有赢单的商机才算已成交",
-                    "Only a won deal is closed",
-                ),
+                message: Localized::new("只有赢单的商机才算已成交", "Only a won deal is closed"),
             }]));
         }
         if category == ForecastCategory::Commit {
@@ -302,7 +299,10 @@ mod tests {
                 to: ForecastCategory::Commit
             }]
         );
-        assert_eq!((opp.forecast, opp.version), (ForecastCategory::Commit, v + 1));
+        assert_eq!(
+            (opp.forecast, opp.version),
+            (ForecastCategory::Commit, v + 1)
+        );
         // The same again is no change.
         assert!(
             opp.set_forecast(ForecastCategory::Commit, &pipeline, &policy, &rep())

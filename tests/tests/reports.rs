@@ -34,7 +34,10 @@ async fn rep_with_deals(tag: &str) -> (dealgate_tests::Session, Vec<shared::Oppo
     let (me, password) = fresh_user(&["rep"]).await;
     let rep = sign_in(&me.email, &password).await;
     let mut deals = Vec::new();
-    for (i, amount) in [200_000_000, 150_000_000, 50_000_000].into_iter().enumerate() {
+    for (i, amount) in [200_000_000, 150_000_000, 50_000_000]
+        .into_iter()
+        .enumerate()
+    {
         deals.push(converted_deal(&rep, &format!("{tag} {i}"), amount).await);
     }
     (rep, deals)
@@ -62,7 +65,9 @@ async fn a_reps_report_covers_only_their_deals_and_its_funnel_equals_the_lists_s
     let manager = sign_in_as("manager").await;
     let owner = &rep.me.id;
     let theirs: PipelineReport = manager
-        .get_json(&format!("/api/reports/pipeline?pipeline=tender&owner={owner}"))
+        .get_json(&format!(
+            "/api/reports/pipeline?pipeline=tender&owner={owner}"
+        ))
         .await;
     assert_eq!(theirs.funnel, report.funnel);
     assert_eq!(theirs.owners.len(), 1);
@@ -109,7 +114,12 @@ async fn commit_is_refused_while_the_gate_blocks_and_other_categories_are_kept()
     let kept: shared::Opportunity = kept.json().await.unwrap();
     assert_eq!(kept.forecast, shared::forecast::ForecastCategory::BestCase);
     // Expected to close next month: inside the forecast's six months.
-    let next_month = chrono::Utc::now()
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let next_month = chrono::DateTime::from_timestamp(now as i64, 0)
+        .unwrap()
         .date_naive()
         .checked_add_months(chrono::Months::new(1))
         .unwrap();
@@ -129,8 +139,16 @@ async fn commit_is_refused_while_the_gate_blocks_and_other_categories_are_kept()
     // The report's month holds it as best case, and the list link finds it.
     let report: PipelineReport = rep.get_json("/api/reports/pipeline?pipeline=tender").await;
     let month = &kept.expected_close.format("%Y-%m").to_string();
-    let listed = every_deal(&rep, &format!("pipeline=tender&forecast=best_case&close_month={month}")).await;
-    let in_report = report.forecast.iter().find(|m| m.month == *month).map_or(0, |m| m.best_case);
+    let listed = every_deal(
+        &rep,
+        &format!("pipeline=tender&forecast=best_case&close_month={month}"),
+    )
+    .await;
+    let in_report = report
+        .forecast
+        .iter()
+        .find(|m| m.month == *month)
+        .map_or(0, |m| m.best_case);
     let listed_sum: i64 = listed.iter().map(|d| d["amount"].as_i64().unwrap()).sum();
     assert_eq!(in_report, listed_sum);
 }
@@ -138,18 +156,34 @@ async fn commit_is_refused_while_the_gate_blocks_and_other_categories_are_kept()
 #[tokio::test]
 async fn the_csv_has_a_bom_a_row_per_listed_deal_and_inert_formulas() {
     let (rep, _) = rep_with_deals(&unique("Csv")).await;
-    converted_deal(&rep, "=HYPERLINK(\"http://evil.example\",\"x\")", 50_000_000).await;
+    converted_deal(
+        &rep,
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        50_000_000,
+    )
+    .await;
     let response = http()
-        .get(url("/api/reports/opportunities.csv?pipeline=tender&status=open"))
+        .get(url(
+            "/api/reports/opportunities.csv?pipeline=tender&status=open",
+        ))
         .header("cookie", &rep.cookie)
         .header("accept-language", "en")
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_string();
-    assert!(disposition.starts_with("attachment; filename=\"dealgate-opportunities-"), "{disposition}");
-    assert!(disposition.contains("filename*=UTF-8''opportunities-"), "{disposition}");
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.starts_with("attachment; filename=\"dealgate-opportunities-"),
+        "{disposition}"
+    );
+    assert!(
+        disposition.contains("filename*=UTF-8''opportunities-"),
+        "{disposition}"
+    );
     let bytes = response.bytes().await.unwrap();
     assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF], "a UTF-8 BOM first");
     let text = std::str::from_utf8(&bytes[3..]).unwrap();
@@ -159,7 +193,10 @@ async fn the_csv_has_a_bom_a_row_per_listed_deal_and_inert_formulas() {
     assert_eq!(rows.len(), listed.len());
     assert_eq!(rows.len(), 4);
     let names: Vec<&str> = rows.iter().map(|r| &r[1]).collect();
-    assert!(names.contains(&"'=HYPERLINK(\"http://evil.example\",\"x\")"), "{names:?}");
+    assert!(
+        names.contains(&"'=HYPERLINK(\"http://evil.example\",\"x\")"),
+        "{names:?}"
+    );
     assert!(!names.iter().any(|n| n.starts_with('=')));
 }
 
@@ -196,7 +233,11 @@ async fn a_manager_clicks_a_gate_debt_cell_and_lands_on_exactly_those_deals() {
         shown.push(row.text().await.unwrap());
     }
     for d in &deals {
-        assert!(shown.iter().any(|t| t.contains(&d.name)), "{} listed: {shown:?}", d.name);
+        assert!(
+            shown.iter().any(|t| t.contains(&d.name)),
+            "{} listed: {shown:?}",
+            d.name
+        );
     }
     client.close().await.unwrap();
 }

@@ -32,7 +32,13 @@ struct Filters {
 }
 
 /// The list filters only a report's links set.
-const LINKED: [&str; 5] = ["blocked_kind", "blocked_key", "stalled", "close_month", "forecast"];
+const LINKED: [&str; 5] = [
+    "blocked_kind",
+    "blocked_key",
+    "stalled",
+    "close_month",
+    "forecast",
+];
 
 impl Filters {
     /// The filters a link or Back restores: `status` absent is the open

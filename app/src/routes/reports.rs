@@ -63,9 +63,11 @@ struct Base {
 
 #[component]
 pub fn Reports() -> impl IntoView {
-    back_office_page(&[Role::Rep, Role::Manager, Role::Admin], Msg::SalesOnly, || {
-        view! { <ReportsPage /> }.into_any()
-    })
+    back_office_page(
+        &[Role::Rep, Role::Manager, Role::Admin],
+        Msg::SalesOnly,
+        || view! { <ReportsPage /> }.into_any(),
+    )
 }
 
 #[component]
@@ -109,7 +111,8 @@ fn FilterBar(filters: Filters, base: Base) -> impl IntoView {
     let i18n = use_i18n();
     let tx = use_tx();
     let navigate = use_navigate();
-    let manager = crate::auth::use_auth().has(Role::Manager) || crate::auth::use_auth().has(Role::Admin);
+    let manager =
+        crate::auth::use_auth().has(Role::Manager) || crate::auth::use_auth().has(Role::Admin);
     let current = StoredValue::new(filters.clone());
     let set = move |key: &'static str| {
         let navigate = navigate.clone();
@@ -123,7 +126,10 @@ fn FilterBar(filters: Filters, base: Base) -> impl IntoView {
                 "from" => f.from = v,
                 _ => f.to = v,
             }
-            navigate(&format!("/reports{}", api::query(&f.pairs())), Default::default());
+            navigate(
+                &format!("/reports{}", api::query(&f.pairs())),
+                Default::default(),
+            );
         }
     };
     let pipelines = base
@@ -182,22 +188,28 @@ fn FilterBar(filters: Filters, base: Base) -> impl IntoView {
 #[component]
 fn ReportView(filters: Filters, base: Base) -> impl IntoView {
     let tx = use_tx();
-    let bad_period = !filters.from.is_empty() && !filters.to.is_empty() && filters.from > filters.to;
+    let bad_period =
+        !filters.from.is_empty() && !filters.to.is_empty() && filters.from > filters.to;
     if bad_period {
-        return view! { <p class="form-error" role="alert">{tx.t(AdminMsg::BadPeriod)}</p> }.into_any();
+        return view! { <p class="form-error" role="alert">{tx.t(AdminMsg::BadPeriod)}</p> }
+            .into_any();
     }
     let q = api::query(&filters.pairs());
     let (state, reload) = load(move || {
         let q = q.clone();
         async move { api::get::<PipelineReport>(&format!("/api/reports/pipeline{q}")).await }
     });
-    let view = move |r: PipelineReport| view! { <Sections r filters=filters.clone() base=base.clone() /> };
+    let view =
+        move |r: PipelineReport| view! { <Sections r filters=filters.clone() base=base.clone() /> };
     view! { <Fetched state reload view /> }.into_any()
 }
 
 /// An amount for a chart's label: major units, grouped.
 fn amount(config: &Config, minor: i64) -> String {
-    crate::components::ui::money(Money::from_minor(minor).unwrap_or(Money::ZERO), config.currency)
+    crate::components::ui::money(
+        Money::from_minor(minor).unwrap_or(Money::ZERO),
+        config.currency,
+    )
 }
 
 fn pct(rate: Option<u8>) -> String {
@@ -216,7 +228,14 @@ fn width(value: i64, max: i64) -> f64 {
 /// One horizontal bar: its label, an SVG bar scaled to `max`, its numbers;
 /// the whole row links to `href`.
 #[component]
-fn BarRow(label: String, value: i64, max: i64, text: String, href: String, test: String) -> impl IntoView {
+fn BarRow(
+    label: String,
+    value: i64,
+    max: i64,
+    text: String,
+    href: String,
+    test: String,
+) -> impl IntoView {
     view! {
         <a class="bar-row" href=href data-test=test>
             <span class="bar-label">{label}</span>
@@ -234,7 +253,11 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
     let tx = use_tx();
     let config = base.config.clone();
     let users = base.users.clone();
-    let pipeline = config.pipelines.iter().find(|p| p.id == r.pipeline).cloned();
+    let pipeline = config
+        .pipelines
+        .iter()
+        .find(|p| p.id == r.pipeline)
+        .cloned();
     let p = r.pipeline.to_string();
     let stage_name = {
         let pipeline = pipeline.clone();
@@ -287,7 +310,8 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
             m.to_string()
         }
     };
-    let month_total = |m: &shared::report::ForecastMonth| cats.iter().map(|(c, _)| m.of(*c)).sum::<i64>();
+    let month_total =
+        |m: &shared::report::ForecastMonth| cats.iter().map(|(c, _)| m.of(*c)).sum::<i64>();
     let max_month = r.forecast.iter().map(month_total).max().unwrap_or(0);
     let navigate = use_navigate();
     let segment_href = {
@@ -381,7 +405,12 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
     });
 
     // Aging.
-    let max_days = r.aging.iter().filter_map(|a| a.median_days).max().unwrap_or(0);
+    let max_days = r
+        .aging
+        .iter()
+        .filter_map(|a| a.median_days)
+        .max()
+        .unwrap_or(0);
     let aging = r
         .aging
         .iter()
@@ -415,7 +444,9 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
             }
         })
         .collect_view();
-    let rate_rows = move |rows: &[WinRate], label: &dyn Fn(&str) -> String, link: &dyn Fn(&str) -> Option<String>| {
+    let rate_rows = move |rows: &[WinRate],
+                          label: &dyn Fn(&str) -> String,
+                          link: &dyn Fn(&str) -> Option<String>| {
         rows.iter()
             .map(|w| {
                 let name = label(&w.key);
@@ -445,7 +476,11 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
             Some(f.list(&p, &[("status", "all")]))
         }
     };
-    let by_grade = rate_rows(&r.conversion.by_grade, &|k: &str| k.to_string(), &grade_link);
+    let by_grade = rate_rows(
+        &r.conversion.by_grade,
+        &|k: &str| k.to_string(),
+        &grade_link,
+    );
     let track_label = move |k: &str| {
         let t = match k {
             "full" => shared::Track::Full,
@@ -509,9 +544,22 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
             let stage = pipeline.as_ref().and_then(|p| p.stage(stage));
             stage
                 .and_then(|s| {
-                    s.required_fields.iter().find(|f| f.key.as_str() == k).map(|f| loc(i18n, &f.label))
-                        .or_else(|| s.required_tasks.iter().find(|t| t.key.as_str() == k).map(|t| loc(i18n, &t.label)))
-                        .or_else(|| s.processes.iter().find(|t| t.key.as_str() == k).map(|t| loc(i18n, &t.label)))
+                    s.required_fields
+                        .iter()
+                        .find(|f| f.key.as_str() == k)
+                        .map(|f| loc(i18n, &f.label))
+                        .or_else(|| {
+                            s.required_tasks
+                                .iter()
+                                .find(|t| t.key.as_str() == k)
+                                .map(|t| loc(i18n, &t.label))
+                        })
+                        .or_else(|| {
+                            s.processes
+                                .iter()
+                                .find(|t| t.key.as_str() == k)
+                                .map(|t| loc(i18n, &t.label))
+                        })
                 })
                 .unwrap_or_else(|| k.to_string())
         }
@@ -521,7 +569,10 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
         .top
         .iter()
         .map(|d| {
-            let href = filters.list(&p, &[("stage", d.stage.as_str()), ("blocked_key", d.key.as_str())]);
+            let href = filters.list(
+                &p,
+                &[("stage", d.stage.as_str()), ("blocked_key", d.key.as_str())],
+            );
             view! {
                 <li><a href=href>{requirement_name(d.stage.as_str(), &d.key)}</a>
                     " · "{stage_name(d.stage.as_str())}" · "<strong>{d.count}</strong></li>

@@ -8,8 +8,8 @@ use crate::http::{BodyStream, ChunkSource, Response};
 use crate::listing::{ListQuery, parse_list_query};
 use crate::store::config::Settings;
 use crate::store::page::Where;
-use crate::store::reports::{self, Period};
 use crate::store::reports::CsvRow;
+use crate::store::reports::{self, Period};
 use crate::store::{self, Database, LocalFuture};
 use chrono::{DateTime, NaiveDate, Utc};
 use shared::forecast::ForecastCategory;
@@ -25,7 +25,10 @@ const DEFAULT_PERIOD_DAYS: u64 = 89;
 
 /// The pipeline a report or board is about: the one named, else the
 /// configuration's first. 404 for an unknown one.
-pub fn pick_pipeline<'s>(settings: &'s Settings, query: &ListQuery) -> Result<&'s Pipeline, ApiError> {
+pub fn pick_pipeline<'s>(
+    settings: &'s Settings,
+    query: &ListQuery,
+) -> Result<&'s Pipeline, ApiError> {
     match query.filters.iter().find(|(k, _)| k == "pipeline") {
         Some((_, id)) => settings.pipelines.iter().find(|p| p.id.as_str() == id),
         None => settings.pipelines.first(),
@@ -48,8 +51,8 @@ fn date(query: &[(String, String)], key: &str) -> Result<Option<NaiveDate>, ApiE
 pub async fn pipeline_report(ctx: Ctx<'_>) -> ApiResult {
     let today = ctx.now.date_naive();
     let to = date(ctx.query(), "to")?.unwrap_or(today);
-    let from = date(ctx.query(), "from")?
-        .unwrap_or_else(|| to - chrono::Days::new(DEFAULT_PERIOD_DAYS));
+    let from =
+        date(ctx.query(), "from")?.unwrap_or_else(|| to - chrono::Days::new(DEFAULT_PERIOD_DAYS));
     if from > to || (to - from).num_days() > MAX_PERIOD_DAYS {
         return Err(ApiError::BadRequest(format!(
             "the period runs from `from` to `to`, at most {MAX_PERIOD_DAYS} days"
@@ -138,13 +141,40 @@ pub async fn opportunities_csv(ctx: Ctx<'_>) -> ApiResult {
 fn header(lang: Lang) -> [&'static str; 16] {
     match lang {
         Lang::ZhCn => [
-            "编号", "商机名称", "客户", "流程", "阶段", "状态", "等级", "通道", "预测类别",
-            "金额", "币种", "加权金额", "预计成交", "本阶段天数", "负责人", "阻塞项数",
+            "编号",
+            "商机名称",
+            "客户",
+            "流程",
+            "阶段",
+            "状态",
+            "等级",
+            "通道",
+            "预测类别",
+            "金额",
+            "币种",
+            "加权金额",
+            "预计成交",
+            "本阶段天数",
+            "负责人",
+            "阻塞项数",
         ],
         Lang::En => [
-            "id", "name", "customer", "pipeline", "stage", "status", "grade", "track",
-            "forecast", "amount", "currency", "weighted", "expected_close", "days_in_stage",
-            "owner", "blocked_by",
+            "id",
+            "name",
+            "customer",
+            "pipeline",
+            "stage",
+            "status",
+            "grade",
+            "track",
+            "forecast",
+            "amount",
+            "currency",
+            "weighted",
+            "expected_close",
+            "days_in_stage",
+            "owner",
+            "blocked_by",
         ],
     }
 }
@@ -195,7 +225,11 @@ impl CsvRows {
         let mut w = csv::Writer::from_writer(&mut out);
         let lang = self.lang;
         for r in rows {
-            let pipeline = self.settings.pipelines.iter().find(|p| p.id.as_str() == r.pipeline);
+            let pipeline = self
+                .settings
+                .pipelines
+                .iter()
+                .find(|p| p.id.as_str() == r.pipeline);
             let stage = pipeline.and_then(|p| p.stage(&r.stage));
             let grade = Grade::parse(&r.grade).ok();
             let track = grade.map_or("", |g| reports::track_name(g.track()));
@@ -213,7 +247,12 @@ impl CsvRows {
                 _ => 0,
             };
             let days = DateTime::parse_from_rfc3339(&r.stage_entered_at)
-                .map(|t| (self.now - t.with_timezone(&Utc)).num_days().max(0).to_string())
+                .map(|t| {
+                    (self.now - t.with_timezone(&Utc))
+                        .num_days()
+                        .max(0)
+                        .to_string()
+                })
                 .unwrap_or_default();
             let owner = self
                 .users

@@ -27,7 +27,13 @@ pub const FILTERS: page::Filters = &[
 
 /// The list filters the reports link to (`store::reports::link_filters`
 /// reads them; they match no single column).
-pub const LINK_FILTERS: [&str; 5] = ["blocked_kind", "blocked_key", "stalled", "close_month", "forecast"];
+pub const LINK_FILTERS: [&str; 5] = [
+    "blocked_kind",
+    "blocked_key",
+    "stalled",
+    "close_month",
+    "forecast",
+];
 
 /// Every filter `GET /api/opportunities` (and the CSV) takes.
 pub const LIST_FILTERS: page::Filters = &[

@@ -38,7 +38,10 @@ pub fn scope(actor: &Actor, query: &ListQuery, pipeline: &Pipeline) -> Where {
             Value::from(&actor.user_id),
         );
     }
-    w.and("opportunities.pipeline = ?", Value::from(pipeline.id.as_str()));
+    w.and(
+        "opportunities.pipeline = ?",
+        Value::from(pipeline.id.as_str()),
+    );
     for (key, value) in &query.filters {
         match key.as_str() {
             "owner" => w.and("opportunities.owner_id = ?", Value::from(value)),
@@ -122,7 +125,11 @@ pub async fn refresh_gate(db: &dyn Database, settings: &Settings) -> Result<usiz
     }
 }
 
-fn gate_row(opp: &Opportunity, config_version: u64, debt: &GateDebt) -> Result<Vec<Value>, ApiError> {
+fn gate_row(
+    opp: &Opportunity,
+    config_version: u64,
+    debt: &GateDebt,
+) -> Result<Vec<Value>, ApiError> {
     let kinds: String = debt
         .kinds()
         .into_iter()
@@ -203,7 +210,9 @@ pub fn link_filters(
         let mut values = Vec::new();
         for p in &settings.pipelines {
             for stage in p.stages.iter().filter(|s| s.max_days > 0) {
-                cases.push_str(" WHEN opportunities.pipeline = ? AND opportunities.stage = ? THEN ?");
+                cases.push_str(
+                    " WHEN opportunities.pipeline = ? AND opportunities.stage = ? THEN ?",
+                );
                 values.push(Value::from(p.id.as_str()));
                 values.push(Value::from(stage.key.as_str()));
                 values.push(Value::from(cutoff(now, stage.max_days)));
@@ -221,7 +230,9 @@ pub fn link_filters(
     };
     match category {
         None => {}
-        Some(ForecastCategory::Closed) => filter.and("opportunities.status = ?", Value::from("won")),
+        Some(ForecastCategory::Closed) => {
+            filter.and("opportunities.status = ?", Value::from("won"))
+        }
         Some(c) => {
             filter.and("opportunities.status = ?", Value::from("open"));
             let committed = fresh_gate("g.commit_ok = ?b");
@@ -245,7 +256,10 @@ pub fn link_filters(
     if let Some(month) = get("close_month") {
         if month == "overdue" {
             filter.and("opportunities.status = ?", Value::from("open"));
-            filter.and("opportunities.expected_close < ?", Value::from(today.to_string()));
+            filter.and(
+                "opportunities.expected_close < ?",
+                Value::from(today.to_string()),
+            );
         } else {
             NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
                 .map_err(|_| bad("close_month"))?;
@@ -409,7 +423,10 @@ pub async fn pipeline_report(
     };
     let closed_any = {
         let mut w = base.clone();
-        w.and("opportunities.status IN ('won', 'lost') AND opportunities.closed_at >= ?", Value::from(&from));
+        w.and(
+            "opportunities.status IN ('won', 'lost') AND opportunities.closed_at >= ?",
+            Value::from(&from),
+        );
         w.and("opportunities.closed_at < ?", Value::from(&until));
         w
     };
@@ -440,7 +457,11 @@ pub async fn pipeline_report(
     ));
     // 1: open deals by close month (overdue together), stage, category.
     {
-        let mut w = with(&open, "opportunities.expected_close < ?", horizon.to_string());
+        let mut w = with(
+            &open,
+            "opportunities.expected_close < ?",
+            horizon.to_string(),
+        );
         let today_mark = w.bind(Value::from(today.to_string()));
         let cat = category(&mut w);
         statements.push(select(
@@ -462,7 +483,10 @@ pub async fn pipeline_report(
             "opportunities.closed_at >= ?",
             Value::from(month_start(today).to_string()),
         );
-        w.and("opportunities.closed_at < ?", Value::from(horizon.to_string()));
+        w.and(
+            "opportunities.closed_at < ?",
+            Value::from(horizon.to_string()),
+        );
         statements.push(select(
             "substr(opportunities.closed_at, 1, 7) AS month, SUM(opportunities.amount) AS amount",
             "opportunities",
@@ -603,7 +627,10 @@ pub async fn pipeline_report(
     }
 
     let mut out = run(db, statements).await?.into_iter();
-    let mut next = || out.next().ok_or_else(|| storage("a report read is missing"));
+    let mut next = || {
+        out.next()
+            .ok_or_else(|| storage("a report read is missing"))
+    };
     let by_stage: Vec<StageRow> = next()?.parse()?;
     let by_month: Vec<ForecastRow> = next()?.parse()?;
     let won_by_month: Vec<MonthRow> = next()?.parse()?;
@@ -640,15 +667,15 @@ pub async fn pipeline_report(
             count: n,
             median_days,
             max_days: stage.max_days,
-            stalled: if stage.max_days > 0 { count(row.stalled) } else { 0 },
+            stalled: if stage.max_days > 0 {
+                count(row.stalled)
+            } else {
+                0
+            },
         });
     }
 
-    let weight = |stage: &str, amount: i64| {
-        pipeline
-            .stage(stage)
-            .map_or(0, |s| s.weighted(amount))
-    };
+    let weight = |stage: &str, amount: i64| pipeline.stage(stage).map_or(0, |s| s.weighted(amount));
     let funnel = stages
         .iter()
         .map(|s| {
@@ -725,7 +752,11 @@ pub async fn pipeline_report(
             }),
         }
     }
-    owners_out.sort_by(|a, b| b.weighted.cmp(&a.weighted).then(a.owner_id.cmp(&b.owner_id)));
+    owners_out.sort_by(|a, b| {
+        b.weighted
+            .cmp(&a.weighted)
+            .then(a.owner_id.cmp(&b.owner_id))
+    });
 
     let (mut won, mut lost) = (Tally::default(), Tally::default());
     let mut by_grade: Vec<WinRate> = Grade::ALL
@@ -779,7 +810,9 @@ pub async fn pipeline_report(
             let (entered, advanced) = entries
                 .iter()
                 .find(|r| r.stage.as_deref() == Some(s.key.as_str()))
-                .map_or((0, 0), |r| (count(r.entered), count(r.advanced.unwrap_or(0))));
+                .map_or((0, 0), |r| {
+                    (count(r.entered), count(r.advanced.unwrap_or(0)))
+                });
             StageConversion {
                 stage: s.key.clone(),
                 entered,
@@ -788,9 +821,9 @@ pub async fn pipeline_report(
             }
         })
         .collect();
-    let (leads_created, leads_converted) = leads
-        .first()
-        .map_or((0, 0), |r| (count(r.created), count(r.converted.unwrap_or(0))));
+    let (leads_created, leads_converted) = leads.first().map_or((0, 0), |r| {
+        (count(r.created), count(r.converted.unwrap_or(0)))
+    });
 
     let mut cells = Vec::new();
     let (mut open_n, mut blocked) = (0, 0);
@@ -910,7 +943,6 @@ pub struct CsvRow {
     pub commit_ok: Option<i64>,
     pub blocked: Option<i64>,
 }
-
 
 /// The next `limit` deals of the CSV export under `filter` (visibility and
 /// list filters), newest first, after `after` (`(created_at, id)`).
