@@ -118,11 +118,17 @@ async fn every_page_has_no_serious_or_critical_accessibility_violation() {
                     "/leads".into(),
                     format!("/leads/{lead_id}"),
                     "/approvals".into(),
+                    "/reports".into(),
                 ],
             ),
             (
                 "manager",
-                vec!["/approvals".into(), format!("/opportunities/{}", deal.id)],
+                vec![
+                    "/approvals".into(),
+                    format!("/opportunities/{}", deal.id),
+                    "/reports?pipeline=tender".into(),
+                    "/opportunities?pipeline=tender&stage=initiate&blocked_kind=field".into(),
+                ],
             ),
             ("channel", vec!["/registrations".into()]),
             (

@@ -537,31 +537,15 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
         .iter()
         .map(|(_, m)| view! { <th scope="col" class="num">{tx.t(*m)}</th> })
         .collect_view();
+    // A requirement's label (a role's key is its name): `kind:key`.
     let requirement_name = {
         let pipeline = pipeline.clone();
-        move |stage: &str, key: &str| {
+        move |key: &str| {
             let (_, k) = key.split_once(':').unwrap_or(("", key));
-            let stage = pipeline.as_ref().and_then(|p| p.stage(stage));
-            stage
-                .and_then(|s| {
-                    s.required_fields
-                        .iter()
-                        .find(|f| f.key.as_str() == k)
-                        .map(|f| loc(i18n, &f.label))
-                        .or_else(|| {
-                            s.required_tasks
-                                .iter()
-                                .find(|t| t.key.as_str() == k)
-                                .map(|t| loc(i18n, &t.label))
-                        })
-                        .or_else(|| {
-                            s.processes
-                                .iter()
-                                .find(|t| t.key.as_str() == k)
-                                .map(|t| loc(i18n, &t.label))
-                        })
-                })
-                .unwrap_or_else(|| k.to_string())
+            pipeline.as_ref().map_or_else(
+                || k.to_string(),
+                |p| crate::components::timeline::requirement_name(i18n, p, k),
+            )
         }
     };
     let top = r
@@ -574,7 +558,7 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
                 &[("stage", d.stage.as_str()), ("blocked_key", d.key.as_str())],
             );
             view! {
-                <li><a href=href>{requirement_name(d.stage.as_str(), &d.key)}</a>
+                <li><a href=href>{requirement_name(&d.key)}</a>
                     " · "{stage_name(d.stage.as_str())}" · "<strong>{d.count}</strong></li>
             }
         })

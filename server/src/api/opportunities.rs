@@ -74,17 +74,8 @@ pub async fn board(ctx: Ctx<'_>) -> ApiResult {
         ));
     }
     let settings = crate::store::config::load(ctx.db()).await?;
-    let named = query
-        .filters
-        .iter()
-        .find(|(k, _)| k == "pipeline")
-        .map(|(_, v)| v.clone());
-    let pipeline = match &named {
-        Some(id) => settings.pipelines.iter().find(|p| p.id.as_str() == id),
-        None => settings.pipelines.first(),
-    }
-    .ok_or(ApiError::RecordNotFound)?;
-    if named.is_none() {
+    let pipeline = super::reports::pick_pipeline(&settings, &query)?;
+    if !query.filters.iter().any(|(k, _)| k == "pipeline") {
         query
             .filters
             .push(("pipeline".into(), pipeline.id.to_string()));

@@ -4,7 +4,7 @@
 use super::{Database, Guard, Stmt, Value, all, run, storage};
 use crate::error::ApiError;
 use serde::Deserialize;
-use shared::event::Event;
+use shared::event::{Event, EventKind};
 
 /// Whose trail an event is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,10 +43,36 @@ pub fn append(
     guard: Guard<'_>,
     events: &[Event],
 ) -> Result<Vec<Stmt>, ApiError> {
-    events
-        .iter()
-        .map(|e| Ok(guard.insert("events", COLUMNS, row(entity, id, e)?)))
-        .collect()
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        out.push(guard.insert("events", COLUMNS, row(entity, id, e)?));
+        // A deal's stage moves also go where the reports sum them.
+        if entity == Entity::Opportunity
+            && let Some((from, to)) = stage_move(&e.kind)
+        {
+            out.push(guard.insert(
+                "stage_moves",
+                "opportunity_id, at, from_stage, to_stage",
+                vec![
+                    Value::from(id),
+                    Value::from(e.at.to_rfc3339()),
+                    from.map_or(Value::Null, Value::from),
+                    Value::from(to),
+                ],
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// A stage move an event records: `(from, to)`; a win goes to `won`.
+fn stage_move(kind: &EventKind) -> Option<(Option<&str>, &str)> {
+    match kind {
+        EventKind::Created { stage } => Some((None, stage.as_str())),
+        EventKind::StageAdvanced { from, to } => Some((Some(from.as_str()), to.as_str())),
+        EventKind::Won { .. } => Some((None, "won")),
+        _ => None,
+    }
 }
 
 /// A note by `by` on `id`'s trail: the shared note rule, then one event on

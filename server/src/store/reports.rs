@@ -13,7 +13,6 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Deserialize;
 use shared::access::sees_everything;
 use shared::forecast::{self, ForecastCategory, GateDebt};
-use shared::gate::BlockerKind;
 use shared::opportunity::Opportunity;
 use shared::report::{
     Conversion, Count, DebtCell, DebtKey, ForecastMonth, FunnelStage, GateDebtReport,
@@ -299,20 +298,20 @@ fn next_day(d: NaiveDate) -> String {
     d.succ_opt().unwrap_or(d).to_string()
 }
 
+/// One group of open deals: owner, stage, close month, category.
 #[derive(Deserialize)]
-struct StageRow {
+struct OpenGroup {
+    owner_id: String,
     stage: String,
-    n: i64,
-    amount: Option<i64>,
-}
-
-#[derive(Deserialize)]
-struct ForecastRow {
     month: String,
-    stage: String,
     category: String,
     n: i64,
     amount: Option<i64>,
+    blocked: Option<i64>,
+    field: Option<i64>,
+    task: Option<i64>,
+    approval: Option<i64>,
+    role: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -351,30 +350,10 @@ struct LeadRow {
 }
 
 #[derive(Deserialize)]
-struct DebtRow {
-    stage: String,
-    open: i64,
-    blocked: Option<i64>,
-    field: Option<i64>,
-    task: Option<i64>,
-    approval: Option<i64>,
-    role: Option<i64>,
-}
-
-#[derive(Deserialize)]
 struct KeyRow {
     stage: String,
     key: String,
     n: i64,
-}
-
-#[derive(Deserialize)]
-struct OwnerRow {
-    owner_id: String,
-    stage: String,
-    category: String,
-    n: i64,
-    amount: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -436,44 +415,33 @@ pub async fn pipeline_report(
         .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
         .unwrap_or(today);
 
-    // The category a deal counts in (shared::forecast::effective, in SQL).
-    let category = |w: &mut Where| {
-        let cv = w.bind(Value::from(settings.version));
-        format!(
-            "CASE WHEN opportunities.forecast = 'commit' AND NOT EXISTS (SELECT 1 FROM deal_gate g \
-             WHERE g.opportunity_id = opportunities.id AND g.deal_version = opportunities.version \
-             AND g.config_version = {cv} AND g.commit_ok = 1) THEN 'best_case' \
-             WHEN opportunities.forecast = 'closed' THEN 'pipeline' ELSE opportunities.forecast END"
-        )
-    };
-
     let mut statements = Vec::new();
-    // 0: open deals by stage.
-    statements.push(select(
-        "opportunities.stage AS stage, COUNT(*) AS n, SUM(opportunities.amount) AS amount",
-        "opportunities",
-        &open,
-        "GROUP BY opportunities.stage",
-    ));
-    // 1: open deals by close month (overdue together), stage, category.
+    // 0: one pass over the open deals, grouped by owner, stage, close month
+    // (overdue together) and forecast category, with the kinds of unmet
+    // requirement their gate rows name: the funnel, the forecast, the
+    // owners and the gate debt's cells are sums of these groups.
     {
-        let mut w = with(
-            &open,
-            "opportunities.expected_close < ?",
-            horizon.to_string(),
-        );
+        let mut w = open.clone();
         let today_mark = w.bind(Value::from(today.to_string()));
-        let cat = category(&mut w);
+        let cv = w.bind(Value::from(settings.version));
         statements.push(select(
             &format!(
-                "CASE WHEN opportunities.expected_close < {today_mark} THEN 'overdue' \
+                "opportunities.owner_id AS owner_id, opportunities.stage AS stage, \
+                 CASE WHEN opportunities.expected_close < {today_mark} THEN 'overdue' \
                  ELSE substr(opportunities.expected_close, 1, 7) END AS month, \
-                 opportunities.stage AS stage, {cat} AS category, COUNT(*) AS n, \
-                 SUM(opportunities.amount) AS amount"
+                 CASE WHEN opportunities.forecast = 'commit' AND COALESCE(g.commit_ok, 0) <> 1 THEN 'best_case' \
+                 WHEN opportunities.forecast = 'closed' THEN 'pipeline' ELSE opportunities.forecast END AS category, \
+                 COUNT(*) AS n, SUM(opportunities.amount) AS amount, \
+                 SUM(COALESCE(g.kinds, ',') <> ',') AS blocked, SUM(instr(g.kinds, ',field,') > 0) AS field, \
+                 SUM(instr(g.kinds, ',task,') > 0) AS task, SUM(instr(g.kinds, ',approval,') > 0) AS approval, \
+                 SUM(instr(g.kinds, ',role,') > 0) AS role"
             ),
-            "opportunities",
+            &format!(
+                "opportunities LEFT JOIN deal_gate g ON g.opportunity_id = opportunities.id \
+                 AND g.deal_version = opportunities.version AND g.config_version = {cv}"
+            ),
             &w,
-            "GROUP BY 1, 2, 3",
+            "GROUP BY 1, 2, 3, 4",
         ));
     }
     // 2: won by close month, over the forecast's months.
@@ -518,26 +486,25 @@ pub async fn pipeline_report(
             "GROUP BY 1 HAVING label IS NOT NULL AND label <> '' ORDER BY n DESC, label LIMIT 10",
         ));
     }
-    // 6: stage entries in the period, and which of them went on.
+    // 6: stage entries in the period (stage_moves, from the trail), and
+    // which of them went on: a later move out of the stage, or a win from
+    // the final one.
     {
         let mut w = base.clone();
-        w.and("e.at >= ?", Value::from(&from));
-        w.and("e.at < ?", Value::from(&until));
+        w.and("m.at >= ?", Value::from(&from));
+        w.and("m.at < ?", Value::from(&until));
         let last = w.bind(Value::from(
             pipeline.stages.last().map(|s| s.key.as_str()).unwrap_or(""),
         ));
-        let entered = "COALESCE(json_extract(e.event, '$.stage'), json_extract(e.event, '$.to'))";
         statements.push(Stmt::new(
             format!(
-                "SELECT stage, COUNT(DISTINCT entity_id) AS entered, \
-                 COUNT(DISTINCT CASE WHEN went_on THEN entity_id END) AS advanced FROM (\
-                 SELECT e.entity_id AS entity_id, {entered} AS stage, EXISTS (SELECT 1 FROM events x \
-                 WHERE x.entity_type = 'opportunity' AND x.entity_id = e.entity_id AND x.seq > e.seq \
-                 AND ((json_extract(x.event, '$.kind') = 'stage_advanced' AND json_extract(x.event, '$.from') = {entered}) \
-                 OR (json_extract(x.event, '$.kind') = 'won' AND {entered} = {last}))) AS went_on \
-                 FROM events e JOIN opportunities ON opportunities.id = e.entity_id \
-                 {} AND e.entity_type = 'opportunity' \
-                 AND json_extract(e.event, '$.kind') IN ('created', 'stage_advanced')) GROUP BY stage",
+                "SELECT stage, COUNT(DISTINCT id) AS entered, \
+                 COUNT(DISTINCT CASE WHEN went_on THEN id END) AS advanced FROM (\
+                 SELECT m.opportunity_id AS id, m.to_stage AS stage, EXISTS (SELECT 1 FROM stage_moves x \
+                 WHERE x.opportunity_id = m.opportunity_id AND x.seq > m.seq \
+                 AND (x.from_stage = m.to_stage OR (x.to_stage = 'won' AND m.to_stage = {last}))) AS went_on \
+                 FROM stage_moves m JOIN opportunities ON opportunities.id = m.opportunity_id \
+                 {} AND m.to_stage <> 'won') GROUP BY stage",
                 w.sql()
             ),
             w.params().to_vec(),
@@ -562,20 +529,10 @@ pub async fn pipeline_report(
             "",
         ));
     }
-    // 8: gate debt by stage and kind.
+    // 8: the most frequent unmet requirements.
     {
         let mut w = open.clone();
         w.and("g.config_version = ?", Value::from(settings.version));
-        statements.push(select(
-            "opportunities.stage AS stage, COUNT(*) AS open, SUM(g.kinds <> ',') AS blocked, \
-             SUM(instr(g.kinds, ',field,') > 0) AS field, SUM(instr(g.kinds, ',task,') > 0) AS task, \
-             SUM(instr(g.kinds, ',approval,') > 0) AS approval, SUM(instr(g.kinds, ',role,') > 0) AS role",
-            "opportunities JOIN deal_gate g ON g.opportunity_id = opportunities.id \
-             AND g.deal_version = opportunities.version",
-            &w,
-            "GROUP BY 1",
-        ));
-        // 9: the most frequent unmet requirements.
         statements.push(select(
             "opportunities.stage AS stage, j.value AS key, COUNT(*) AS n",
             "opportunities JOIN deal_gate g ON g.opportunity_id = opportunities.id \
@@ -586,18 +543,7 @@ pub async fn pipeline_report(
     }
     let managers_view = sees_everything(actor);
     if managers_view {
-        // 10, 11: per owner, open by stage and category; won in the period.
-        let mut w = open.clone();
-        let cat = category(&mut w);
-        statements.push(select(
-            &format!(
-                "opportunities.owner_id AS owner_id, opportunities.stage AS stage, {cat} AS category, \
-                 COUNT(*) AS n, SUM(opportunities.amount) AS amount"
-            ),
-            "opportunities",
-            &w,
-            "GROUP BY 1, 2, 3",
-        ));
+        // 9: per owner, won in the period.
         statements.push(select(
             "opportunities.owner_id AS owner_id, SUM(opportunities.amount) AS amount",
             "opportunities",
@@ -631,20 +577,27 @@ pub async fn pipeline_report(
         out.next()
             .ok_or_else(|| storage("a report read is missing"))
     };
-    let by_stage: Vec<StageRow> = next()?.parse()?;
-    let by_month: Vec<ForecastRow> = next()?.parse()?;
+    let groups: Vec<OpenGroup> = next()?.parse()?;
     let won_by_month: Vec<MonthRow> = next()?.parse()?;
     let closed: Vec<ClosedRow> = next()?.parse()?;
     let reasons: Vec<CountRow> = next()?.parse()?;
     let competitors: Vec<CountRow> = next()?.parse()?;
     let entries: Vec<ConversionRow> = next()?.parse()?;
     let leads: Vec<LeadRow> = next()?.parse()?;
-    let debt: Vec<DebtRow> = next()?.parse()?;
     let keys: Vec<KeyRow> = next()?.parse()?;
-    let (owners, owners_won): (Vec<OwnerRow>, Vec<OwnerWonRow>) = if managers_view {
-        (next()?.parse()?, next()?.parse()?)
+    let owners_won: Vec<OwnerWonRow> = if managers_view {
+        next()?.parse()?
     } else {
-        (Vec::new(), Vec::new())
+        Vec::new()
+    };
+    // The open deals of a stage: how many, how much.
+    let in_stage = |stage: &str| {
+        groups
+            .iter()
+            .filter(|g| g.stage == stage)
+            .fold((0, 0), |(n, a), g| {
+                (n + count(g.n), a + g.amount.unwrap_or(0))
+            })
     };
     let mut aging = Vec::with_capacity(stages.len());
     for stage in &stages {
@@ -653,10 +606,6 @@ pub async fn pipeline_report(
             .into_iter()
             .next()
             .ok_or_else(|| storage("an aging row is missing"))?;
-        let n = by_stage
-            .iter()
-            .find(|r| r.stage == stage.key.as_str())
-            .map_or(0, |r| count(r.n));
         let median_days = row
             .entered
             .as_deref()
@@ -664,7 +613,7 @@ pub async fn pipeline_report(
             .map(|t| (period.now - t.with_timezone(&Utc)).num_days().max(0));
         aging.push(StageAging {
             stage: stage.key.clone(),
-            count: n,
+            count: in_stage(stage.key.as_str()).0,
             median_days,
             max_days: stage.max_days,
             stalled: if stage.max_days > 0 {
@@ -679,10 +628,7 @@ pub async fn pipeline_report(
     let funnel = stages
         .iter()
         .map(|s| {
-            let (n, amount) = by_stage
-                .iter()
-                .find(|r| r.stage == s.key.as_str())
-                .map_or((0, 0), |r| (count(r.n), r.amount.unwrap_or(0)));
+            let (n, amount) = in_stage(s.key.as_str());
             FunnelStage {
                 stage: s.key.clone(),
                 probability: s.probability,
@@ -700,46 +646,43 @@ pub async fn pipeline_report(
             ..ForecastMonth::default()
         })
         .collect();
-    for r in &by_month {
-        let Some(m) = forecast.iter_mut().find(|m| m.month == r.month) else {
-            continue;
-        };
-        let amount = r.amount.unwrap_or(0);
-        m.count += count(r.n);
-        m.amount += amount;
-        m.weighted += weight(&r.stage, amount);
-        m.add(
-            ForecastCategory::parse(&r.category).unwrap_or_default(),
-            amount,
-        );
-    }
-    for r in &won_by_month {
-        if let Some(m) = forecast.iter_mut().find(|m| m.month == r.month) {
-            m.add(ForecastCategory::Closed, r.amount.unwrap_or(0));
-        }
-    }
-
     let mut owners_out: Vec<OwnerForecast> = Vec::new();
-    for r in &owners {
-        let i = match owners_out.iter().position(|o| o.owner_id == r.owner_id) {
+    for g in &groups {
+        let amount = g.amount.unwrap_or(0);
+        let weighted = weight(&g.stage, amount);
+        let category = ForecastCategory::parse(&g.category).unwrap_or_default();
+        if let Some(m) = forecast.iter_mut().find(|m| m.month == g.month) {
+            m.count += count(g.n);
+            m.amount += amount;
+            m.weighted += weighted;
+            m.add(category, amount);
+        }
+        if !managers_view {
+            continue;
+        }
+        let i = match owners_out.iter().position(|o| o.owner_id == g.owner_id) {
             Some(i) => i,
             None => {
                 owners_out.push(OwnerForecast {
-                    owner_id: r.owner_id.clone(),
+                    owner_id: g.owner_id.clone(),
                     ..OwnerForecast::default()
                 });
                 owners_out.len() - 1
             }
         };
         let o = &mut owners_out[i];
-        let amount = r.amount.unwrap_or(0);
-        o.open += count(r.n);
+        o.open += count(g.n);
         o.amount += amount;
-        o.weighted += weight(&r.stage, amount);
-        match ForecastCategory::parse(&r.category) {
-            Some(ForecastCategory::Commit) => o.commit += amount,
-            Some(ForecastCategory::BestCase) => o.best_case += amount,
+        o.weighted += weighted;
+        match category {
+            ForecastCategory::Commit => o.commit += amount,
+            ForecastCategory::BestCase => o.best_case += amount,
             _ => {}
+        }
+    }
+    for r in &won_by_month {
+        if let Some(m) = forecast.iter_mut().find(|m| m.month == r.month) {
+            m.add(ForecastCategory::Closed, r.amount.unwrap_or(0));
         }
     }
     for r in &owners_won {
@@ -828,18 +771,18 @@ pub async fn pipeline_report(
     let mut cells = Vec::new();
     let (mut open_n, mut blocked) = (0, 0);
     for s in &stages {
-        let Some(r) = debt.iter().find(|r| r.stage == s.key.as_str()) else {
-            continue;
-        };
-        open_n += count(r.open);
-        blocked += count(r.blocked.unwrap_or(0));
-        for (kind, n) in [
-            (BlockerKind::Field, r.field),
-            (BlockerKind::Task, r.task),
-            (BlockerKind::Approval, r.approval),
-            (BlockerKind::Role, r.role),
-        ] {
-            let n = count(n.unwrap_or(0));
+        let mut by_kind = [0u64; 4];
+        for g in groups.iter().filter(|g| g.stage == s.key.as_str()) {
+            open_n += count(g.n);
+            blocked += count(g.blocked.unwrap_or(0));
+            for (n, k) in by_kind
+                .iter_mut()
+                .zip([g.field, g.task, g.approval, g.role])
+            {
+                *n += count(k.unwrap_or(0));
+            }
+        }
+        for (kind, n) in forecast::DEBT_KINDS.into_iter().zip(by_kind) {
             if n > 0 {
                 cells.push(DebtCell {
                     stage: s.key.clone(),

@@ -100,9 +100,17 @@ impl Database for Sqlite {
             let mut conn = self.0.borrow_mut();
             let tx = conn.transaction().map_err(storage)?;
             let mut out = Vec::with_capacity(statements.len());
+            // `DEALGATE_SQL_TIMES=1`: each statement's time on stderr (to
+            // find the slow one of a batch; the benchmarks measure).
+            let timed = std::env::var_os("DEALGATE_SQL_TIMES").is_some();
             for s in &statements {
+                let start = std::time::Instant::now();
                 // On error the transaction rolls back when dropped.
                 out.push(run_one(&tx, s)?);
+                if timed {
+                    let sql: String = s.sql.chars().take(140).collect();
+                    eprintln!("{:>8.2} ms  {sql}", start.elapsed().as_secs_f64() * 1000.0);
+                }
             }
             tx.commit().map_err(storage)?;
             Ok(out)
