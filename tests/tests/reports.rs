@@ -241,3 +241,42 @@ async fn a_manager_clicks_a_gate_debt_cell_and_lands_on_exactly_those_deals() {
     }
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn on_a_phone_the_reports_fit_the_screen_and_read_in_chinese() {
+    let (rep, _) = rep_with_deals(&unique("Phone report")).await;
+    let owner = rep.me.id.clone();
+    let client = browser("zh-CN").await;
+    client.set_window_size(375, 812).await.unwrap();
+    sign_in_in_browser(&client, "manager").await;
+    client
+        .goto(&url(&format!("/reports?pipeline=tender&owner={owner}")))
+        .await
+        .unwrap();
+    let title = wait_text(&client, "section.reports h1", |t| !t.is_empty()).await;
+    assert_eq!(title, "销售报表");
+    wait_text(&client, "[data-test=report-debt] td.heat a", |t| {
+        !t.is_empty()
+    })
+    .await;
+    let (wide, over): (bool, String) = serde_json::from_value(
+        client
+            .execute(
+                "const width = document.documentElement.clientWidth;
+                 const over = [...document.querySelectorAll('body *')]
+                   .filter((e) => e.closest('.table-wrap') === null)
+                   .filter((e) => e.getBoundingClientRect().right > width + 0.5)
+                   .map((e) => e.outerHTML.slice(0, 120));
+                 return [document.documentElement.scrollWidth > width, over.slice(-3).join(' | ')];",
+                vec![],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(!wide, "/reports scrolls sideways at 375 px: {over}");
+    std::fs::create_dir_all("../target/screenshots").unwrap();
+    let png = client.screenshot().await.unwrap();
+    std::fs::write("../target/screenshots/reports-375.png", png).unwrap();
+    client.close().await.unwrap();
+}

@@ -225,6 +225,16 @@ fn width(value: i64, max: i64) -> f64 {
     }
 }
 
+/// A bar of `share` percent (its numbers are beside it, for everyone).
+#[component]
+fn Bar(share: f64, inline: bool) -> impl IntoView {
+    view! {
+        <svg class="bar" class:inline=inline viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
+            <rect x="0" y="0" width=format!("{share:.2}") height="10" />
+        </svg>
+    }
+}
+
 /// One horizontal bar: its label, an SVG bar scaled to `max`, its numbers;
 /// the whole row links to `href`.
 #[component]
@@ -239,9 +249,7 @@ fn BarRow(
     view! {
         <a class="bar-row" href=href data-test=test>
             <span class="bar-label">{label}</span>
-            <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
-                <rect x="0" y="0" width=format!("{:.2}", width(value, max)) height="10" />
-            </svg>
+            <Bar share=width(value, max) inline=false />
             <span class="bar-text">{text}</span>
         </a>
     }
@@ -394,7 +402,7 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
         view! {
             <section class="card report" data-test="report-owners">
                 <h2>{tx.t(AdminMsg::ByOwner)}</h2>
-                <div class="table-wrap"><table class="list">
+                <div class="table-wrap"><table class="report-table">
                     <thead><tr><th scope="col">{i18n.t(Msg::Owner)}</th><th scope="col" class="num">{tx.t(AdminMsg::Deals)}</th>
                         <th scope="col" class="num">{i18n.t(Msg::Weighted)}</th><th scope="col" class="num">{tx.t(AdminMsg::CatCommit)}</th>
                         <th scope="col" class="num">{tx.t(AdminMsg::CatBestCase)}</th><th scope="col" class="num">{tx.t(AdminMsg::WonInPeriod)}</th></tr></thead>
@@ -421,9 +429,7 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
                 <tr><th scope="row">{stage_name(a.stage.as_str())}</th>
                     <td class="num">{a.count}</td>
                     <td class="num">
-                        <svg class="bar inline" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
-                            <rect x="0" y="0" width=format!("{:.2}", width(a.median_days.unwrap_or(0), max_days)) height="10" />
-                        </svg>
+                        <Bar share=width(a.median_days.unwrap_or(0), max_days) inline=true />
                         {a.median_days.map_or_else(|| "—".to_string(), |d| d.to_string())}
                     </td>
                     <td class="num">{limit}</td>
@@ -451,9 +457,7 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
             .map(|w| {
                 let name = label(&w.key);
                 let bar = view! {
-                    <svg class="bar inline" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
-                        <rect x="0" y="0" width=format!("{}", w.rate.unwrap_or(0)) height="10" />
-                    </svg>
+                    <Bar share=f64::from(w.rate.unwrap_or(0)) inline=true />
                 };
                 let head = match link(&w.key) {
                     Some(href) => view! { <a href=href>{name}</a> }.into_any(),
@@ -575,9 +579,7 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
                 view! {
                     <div class="bar-row">
                         <span class="bar-label">{c.label.clone()}</span>
-                        <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
-                            <rect x="0" y="0" width=format!("{:.2}", width(c.count as i64, max)) height="10" />
-                        </svg>
+                        <Bar share=width(c.count as i64, max) inline=false />
                         <span class="bar-text">{format!("{} · {}", c.count, amount(&config, c.amount))}</span>
                     </div>
                 }
@@ -608,7 +610,7 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
             <div class="months" aria-hidden="true">
                 {r.forecast.iter().map(|m| view! { <span>{month_label(&m.month)}</span> }).collect_view()}
             </div>
-            <div class="table-wrap"><table class="list compact">
+            <div class="table-wrap"><table class="report-table">
                 <thead><tr><th scope="col">{tx.t(AdminMsg::Month)}</th>{cat_heads}<th scope="col" class="num">{i18n.t(Msg::Weighted)}</th></tr></thead>
                 <tbody>{month_rows}</tbody>
             </table></div>
@@ -616,7 +618,7 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
         {owners}
         <section class="card report" data-test="report-aging">
             <h2>{tx.t(AdminMsg::StageAging)}</h2>
-            <div class="table-wrap"><table class="list compact">
+            <div class="table-wrap"><table class="report-table">
                 <thead><tr><th scope="col">{i18n.t(Msg::Stage)}</th><th scope="col" class="num">{tx.t(AdminMsg::Deals)}</th>
                     <th scope="col" class="num">{tx.t(AdminMsg::MedianDays)}</th><th scope="col" class="num">{tx.t(AdminMsg::DayLimit)}</th>
                     <th scope="col" class="num">{tx.t(AdminMsg::Stalled)}</th></tr></thead>
@@ -625,7 +627,7 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
         </section>
         <section class="card report" data-test="report-conversion">
             <h2>{tx.t(AdminMsg::Conversion)}</h2>
-            <div class="table-wrap"><table class="list compact">
+            <div class="table-wrap"><table class="report-table">
                 <thead><tr><th scope="col">{i18n.t(Msg::Stage)}</th><th scope="col" class="num">{tx.t(AdminMsg::Entered)}</th>
                     <th scope="col" class="num">{tx.t(AdminMsg::WentOn)}</th><th scope="col" class="num">{tx.t(AdminMsg::Rate)}</th></tr></thead>
                 <tbody>{conversion}</tbody>
@@ -633,15 +635,15 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
             <p>{tx.t(AdminMsg::LeadConversion)}": "<strong data-test="lead-rate">{pct(r.conversion.lead_rate)}</strong>
                 {format!(" ({} / {})", r.conversion.leads_converted, r.conversion.leads_created)}</p>
             <h3>{tx.t(AdminMsg::WinRateByGrade)}</h3>
-            <div class="table-wrap"><table class="list compact">{rate_head()}<tbody>{by_grade}</tbody></table></div>
+            <div class="table-wrap"><table class="report-table">{rate_head()}<tbody>{by_grade}</tbody></table></div>
             <h3>{tx.t(AdminMsg::WinRateByTrack)}</h3>
-            <div class="table-wrap"><table class="list compact">{rate_head()}<tbody>{by_track}</tbody></table></div>
+            <div class="table-wrap"><table class="report-table">{rate_head()}<tbody>{by_track}</tbody></table></div>
         </section>
         <section class="card report" data-test="report-debt">
             <h2>{tx.t(AdminMsg::GateDebt)}</h2>
             <p class="muted">{tx.t(AdminMsg::GateDebtIntro)}" "
                 <strong>{format!("{} / {}", r.gate_debt.blocked, r.gate_debt.open)}</strong>" "{tx.t(AdminMsg::Blocked)}</p>
-            <div class="table-wrap"><table class="list compact heat-table">
+            <div class="table-wrap"><table class="report-table heat-table">
                 <thead><tr><th scope="col">{i18n.t(Msg::Stage)}</th>{kind_heads}</tr></thead>
                 <tbody>{debt_rows}</tbody>
             </table></div>
