@@ -102,10 +102,19 @@ fn floor_blocker(stage: &Key, probability: u8) -> Blocker {
 /// lost, and a chosen commit only while [`commit_blockers`] is empty
 /// (`commit_ok`); else best case.
 pub fn effective(opp: &Opportunity, commit_ok: bool) -> Option<ForecastCategory> {
-    match opp.status {
+    effective_of(opp.status, opp.forecast, commit_ok)
+}
+
+/// [`effective`] from a deal's columns (the CSV reads no document).
+pub fn effective_of(
+    status: Status,
+    chosen: ForecastCategory,
+    commit_ok: bool,
+) -> Option<ForecastCategory> {
+    match status {
         Status::Won => Some(ForecastCategory::Closed),
         Status::Lost => None,
-        Status::Open => Some(match opp.forecast {
+        Status::Open => Some(match chosen {
             ForecastCategory::Commit if !commit_ok => ForecastCategory::BestCase,
             ForecastCategory::Closed => ForecastCategory::Pipeline,
             c => c,

@@ -233,15 +233,17 @@ impl CsvRows {
             let stage = pipeline.and_then(|p| p.stage(&r.stage));
             let grade = Grade::parse(&r.grade).ok();
             let track = grade.map_or("", |g| reports::track_name(g.track()));
-            let category = match (r.status.as_str(), ForecastCategory::parse(&r.forecast)) {
-                ("won", _) => ForecastCategory::Closed.as_str(),
-                ("lost", _) => "",
-                (_, Some(ForecastCategory::Commit)) if r.commit_ok != Some(1) => {
-                    ForecastCategory::BestCase.as_str()
-                }
-                (_, Some(c)) => c.as_str(),
-                (_, None) => "",
+            let status = match r.status.as_str() {
+                "won" => shared::Status::Won,
+                "lost" => shared::Status::Lost,
+                _ => shared::Status::Open,
             };
+            let category = shared::forecast::effective_of(
+                status,
+                ForecastCategory::parse(&r.forecast).unwrap_or_default(),
+                r.commit_ok == Some(1),
+            )
+            .map_or("", ForecastCategory::as_str);
             let weighted = match r.status.as_str() {
                 "open" => stage.map_or(0, |s| s.weighted(r.amount)),
                 _ => 0,
