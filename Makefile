@@ -178,11 +178,14 @@ size: build
 # true count), a card dragged to a server-confirmed column, the runtime's
 # floor (/api/health) and the live verdict per edit, in Chromium.
 # The reports: GET /api/reports/pipeline (the first call computes every
-# open deal's gate row, the rest read them: see the max and the median)
-# and the CSV of every deal, time to last byte.
+# open deal's gate columns, the rest read the sums: see the max and the
+# median) and the CSV of every deal, time to last byte; again with
+# BENCH_BIG deals, written straight into the local D1's file before the
+# runtime starts (seed --into; through wrangler it takes half an hour).
 # The load client is a release build, so it takes as little of the two
 # cores as it can from the server it measures.
 BENCH_N ?= 10000
+BENCH_BIG ?= 100000
 bench: build
 	cargo bench -p dealgate-shared --locked
 	cargo build -q --locked --release -p dealgate-tests --bin seed --bin loadtest --bin browserbench --bin gradingbench
@@ -195,6 +198,13 @@ bench: build
 	  target/release/loadtest --path "/api/health" --clients 10 --requests 1000 && \
 	  target/release/loadtest --path "/api/reports/pipeline?pipeline=tender" --clients 1 --requests 30 && \
 	  target/release/loadtest --path "/api/reports/opportunities.csv" --clients 1 --requests 5'
+	DEALGATE_PRESEED='target/release/seed --deals $(BENCH_BIG) --leads $$(( $(BENCH_BIG) / 10 )) --prefix big --into "$$DEALGATE_D1_FILE"' \
+	tests/with-runtime.sh bash -c '\
+	  target/release/loadtest --path "/api/health" --clients 1 --requests 100 && \
+	  target/release/loadtest --path "/api/reports/pipeline?pipeline=tender" --clients 1 --requests 30 && \
+	  target/release/loadtest --path "/api/reports/pipeline?pipeline=direct" --clients 1 --requests 30 && \
+	  target/release/loadtest --path "/api/health" --clients 1 --requests 100 && \
+	  target/release/loadtest --path "/api/reports/opportunities.csv" --clients 1 --requests 3'
 	tests/with-runtime.sh bash -c '\
 	  target/release/seed --deals $(BENCH_N) --leads 0 --prefix grading --open > "$$DEALGATE_TMP/grading.sql" && \
 	  $(WRANGLER) d1 execute DB --local --persist-to "$$DEALGATE_STATE" --file "$$DEALGATE_TMP/grading.sql" < /dev/null > /dev/null && \

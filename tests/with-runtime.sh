@@ -55,6 +55,15 @@ wrangler d1 migrations apply DB --local --persist-to "$state/wrangler" < /dev/nu
 wrangler d1 execute DB --local --persist-to "$state/wrangler" --file server/seed/dev.sql < /dev/null \
   > "$logs/seed.log" 2>&1 || { cat "$logs/seed.log" >&2; exit 1; }
 
+# `DEALGATE_PRESEED=command`: run before the runtime starts, with
+# DEALGATE_D1_FILE the local D1's SQLite file (make bench writes 100,000
+# deals into it directly: through wrangler it takes half an hour).
+if [ -n "${DEALGATE_PRESEED:-}" ]; then
+  DEALGATE_D1_FILE=$(ls "$state"/wrangler/v3/d1/miniflare-D1DatabaseObject/*.sqlite | head -1)
+  export DEALGATE_D1_FILE
+  bash -c "$DEALGATE_PRESEED"
+fi
+
 port=$(free_port)
 inspector=$(free_port)
 setsid wrangler dev --ip 127.0.0.1 --port "$port" --inspector-port "$inspector" \

@@ -664,3 +664,102 @@ fn the_csv_export_streams_every_deal_the_list_finds_with_inert_formulas_and_a_lo
     let tender: Vec<&str> = zh[1..].iter().map(|r| r[3].as_str()).collect();
     assert_eq!(tender, ["招投标类项目"], "the one tender deal");
 }
+
+/// Rows of a read straight from the host database.
+fn rows(app: &TestApp, sql: &str) -> Vec<Value> {
+    let out = block_on(
+        app.db()
+            .batch(vec![dealgate_server::store::Stmt::new(sql, Vec::new())]),
+    )
+    .expect("a read");
+    out.into_iter()
+        .next()
+        .map(|o| {
+            o.rows
+                .into_iter()
+                .map(|r| Value::Object(r.into_iter().collect()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What the triggers of migration 0011 keep summed, against the same sums
+/// recomputed from the rows and the trail.
+fn assert_sums_match_the_rows(app: &TestApp, after: &str) {
+    let cells = rows(
+        app,
+        "SELECT pipeline, owner_id, grade, stage, month, category, kinds, n, amount \
+         FROM open_cells WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7",
+    );
+    let recount = rows(
+        app,
+        "SELECT pipeline, owner_id, grade, stage, substr(expected_close, 1, 7) AS month, \
+         CASE WHEN forecast = 'commit' AND commit_ok <> 1 THEN 'best_case' \
+         WHEN forecast = 'closed' THEN 'pipeline' ELSE forecast END AS category, \
+         gate_kinds AS kinds, COUNT(*) AS n, SUM(amount) AS amount \
+         FROM opportunities WHERE status = 'open' GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7",
+    );
+    assert!(!recount.is_empty(), "{after}: no open deal to sum");
+    assert_eq!(cells, recount, "{after}: open_cells");
+    let keys = rows(
+        app,
+        "SELECT pipeline, owner_id, grade, stage, key, n FROM open_keys WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5",
+    );
+    let recount = rows(
+        app,
+        "SELECT o.pipeline, o.owner_id, o.grade, o.stage, j.value AS key, COUNT(*) AS n \
+         FROM opportunities o, json_each(o.gate_keys) j WHERE o.status = 'open' \
+         GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
+    );
+    assert_eq!(keys, recount, "{after}: open_keys");
+    // Each move's trail columns, by their definition: went on = a later
+    // move out of the stage (or a win from it), previous entry = the
+    // latest earlier move into the same stage.
+    let wrong = rows(
+        app,
+        "SELECT m.seq, m.to_stage, m.went_on, m.prev_same, m.pipeline FROM stage_moves m \
+         WHERE m.went_on <> EXISTS (SELECT 1 FROM stage_moves x WHERE x.opportunity_id = m.opportunity_id \
+           AND x.seq > m.seq AND (x.from_stage = m.to_stage OR (x.to_stage = 'won' AND m.to_stage = \
+           (SELECT stage FROM opportunities WHERE id = m.opportunity_id)))) \
+         OR m.prev_same IS NOT (SELECT MAX(x.at) FROM stage_moves x WHERE x.opportunity_id = m.opportunity_id \
+           AND x.seq < m.seq AND x.to_stage = m.to_stage) \
+         OR m.pipeline <> (SELECT pipeline FROM opportunities WHERE id = m.opportunity_id)",
+    );
+    assert_eq!(wrong, Vec::<Value>::new(), "{after}: stage_moves");
+}
+
+#[test]
+fn the_sums_the_database_keeps_on_write_equal_the_rows_after_every_kind_of_write() {
+    let app = TestApp::new();
+    let f = fixture(&app);
+    let rep = session(&app, REP);
+    // The report brings the gate columns up to date, which moves deals
+    // between cells too.
+    report(&rep, "pipeline=direct");
+    assert_sums_match_the_rows(&app, "the fixture and a report");
+
+    let manager = session(&app, MANAGER);
+    let body = json!({"to": "reopen", "reason": "The customer came back"});
+    ok(transition(&manager, &f.won, body), 200);
+    let overdue = edit(&rep, &f.overdue, json!({"amount": 3 * B_AMOUNT}));
+    let overdue = ok(set_forecast(&rep, &overdue, "best_case"), 200);
+    set_team(
+        &rep,
+        &overdue,
+        json!([{"role": "presales", "user_id": "u_rep2"}]),
+    );
+    let propose = deal_in_propose(&rep, "Moves on");
+    lose(&rep, &propose);
+    report(&rep, "pipeline=direct");
+    assert_sums_match_the_rows(
+        &app,
+        "a reopen, an edit, a forecast, a team, moves and a loss",
+    );
+
+    // A regrade writes the deals in SQL, not through the row writer.
+    let admin = session(&app, ADMIN);
+    let thresholds = json!({"a_min": 1_000_000, "b_min": 500_000, "c_min": 100_000, "version": 1});
+    ok(admin.put("/api/admin/grading", thresholds), 200);
+    report(&manager, "pipeline=direct");
+    assert_sums_match_the_rows(&app, "a regrade");
+}

@@ -127,7 +127,6 @@ pub async fn opportunities_csv(ctx: Ctx<'_>) -> ApiResult {
         body: head,
         stream: Some(BodyStream::new(CsvRows {
             filter,
-            config_version: settings.version,
             settings,
             users,
             lang,
@@ -210,7 +209,6 @@ fn major(minor: i64) -> String {
 struct CsvRows {
     filter: Where,
     settings: Settings,
-    config_version: u64,
     users: Vec<(String, String)>,
     lang: Lang,
     now: DateTime<Utc>,
@@ -301,14 +299,7 @@ impl ChunkSource for CsvRows {
             if self.done {
                 return Ok(None);
             }
-            let rows = reports::csv_page(
-                db,
-                &self.filter,
-                self.after.as_ref(),
-                self.config_version,
-                CSV_PAGE,
-            )
-            .await?;
+            let rows = reports::csv_page(db, &self.filter, self.after.as_ref(), CSV_PAGE).await?;
             self.done = rows.len() < CSV_PAGE;
             let Some(last) = rows.last() else {
                 return Ok(None);

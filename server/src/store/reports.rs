@@ -1,8 +1,10 @@
-//! The reports' reads: every section of `GET /api/reports/pipeline` as SQL
-//! sums in one batch, the gate's word on each open deal kept in
-//! `deal_gate` (valid for one deal version and one configuration version,
-//! computed by `shared::forecast::gate_debt` where missing), and the list
-//! filters the reports link to.
+//! The reports' reads: every section of `GET /api/reports/pipeline` in
+//! one batch, from sums the database keeps as deals are written (the
+//! `open_cells` and `open_keys` triggers, `stage_moves`' trail columns;
+//! migrations/0011), the gate's word on each open deal kept on its row
+//! (valid for one deal version and one configuration version, computed by
+//! `shared::forecast::gate_debt` where out of date), and the list filters
+//! the reports link to.
 
 use super::config::Settings;
 use super::page::Where;
@@ -23,8 +25,6 @@ use shared::{Actor, Grade, Pipeline, Track};
 
 /// Open deals whose gate row is computed per round trip.
 const CHUNK: usize = 400;
-/// Rows per `INSERT` (six values each: D1 binds at most 100 per statement).
-const ROWS_PER_INSERT: usize = 16;
 
 /// The visible deals under the report's filters (pipeline, owner, grade),
 /// with every column named by its table (the reads join other tables).
@@ -37,19 +37,50 @@ pub fn scope(actor: &Actor, query: &ListQuery, pipeline: &Pipeline) -> Where {
             Value::from(&actor.user_id),
         );
     }
+    narrow(&mut w, query, pipeline, "opportunities.");
+    w
+}
+
+/// The deals of the pipeline under the report's filters, whoever sees them.
+fn narrowed(query: &ListQuery, pipeline: &Pipeline) -> Where {
+    let mut w = Where::default();
+    narrow(&mut w, query, pipeline, "opportunities.");
+    w
+}
+
+/// The sums of `open_cells` and `open_keys` the caller may read: every
+/// owner's for those who see everything, a rep's own deals' otherwise.
+fn cell_filter(actor: &Actor, query: &ListQuery, pipeline: &Pipeline) -> Where {
+    let mut w = Where::default();
+    if !sees_everything(actor) {
+        w.and("owner_id = ?", Value::from(&actor.user_id));
+    }
+    narrow(&mut w, query, pipeline, "");
+    w
+}
+
+fn narrow(w: &mut Where, query: &ListQuery, pipeline: &Pipeline, table: &str) {
     w.and(
-        "opportunities.pipeline = ?",
+        &format!("{table}pipeline = ?"),
         Value::from(pipeline.id.as_str()),
     );
     for (key, value) in &query.filters {
         match key.as_str() {
-            "owner" => w.and("opportunities.owner_id = ?", Value::from(value)),
-            "grade" => w.and("opportunities.grade = ?", Value::from(value)),
+            "owner" => w.and(&format!("{table}owner_id = ?"), Value::from(value)),
+            "grade" => w.and(&format!("{table}grade = ?"), Value::from(value)),
             _ => {}
         }
     }
-    w
 }
+
+/// How the rows of open deals group as `open_cells` does: owner, stage,
+/// close month, the category the reports count (a commit the gate does not
+/// allow is best case) and the kinds of unmet requirement.
+const GROUP_COLUMNS: &str = "opportunities.owner_id AS owner_id, opportunities.stage AS stage, \
+     substr(opportunities.expected_close, 1, 7) AS month, \
+     CASE WHEN opportunities.forecast = 'commit' AND opportunities.commit_ok <> 1 THEN 'best_case' \
+     WHEN opportunities.forecast = 'closed' THEN 'pipeline' ELSE opportunities.forecast END AS category, \
+     opportunities.gate_kinds AS kinds";
 
 fn with(base: &Where, fragment: &str, value: impl Into<Value>) -> Where {
     let mut w = base.clone();
@@ -57,8 +88,11 @@ fn with(base: &Where, fragment: &str, value: impl Into<Value>) -> Where {
     w
 }
 
-/// Computes the missing `deal_gate` rows of open deals (all of them, so a
-/// report or a list under any filter finds them). Answers how many.
+/// Brings the gate columns of every open deal whose deal or configuration
+/// version moved since they were computed up to date (so a report or a
+/// list under any filter finds them current). Writing them changes no
+/// version: they are derived from the document and the configuration.
+/// Answers how many deals it computed.
 pub async fn refresh_gate(db: &dyn Database, settings: &Settings) -> Result<usize, ApiError> {
     #[derive(Deserialize)]
     struct Doc {
@@ -66,69 +100,82 @@ pub async fn refresh_gate(db: &dyn Database, settings: &Settings) -> Result<usiz
     }
     let mut total = 0;
     loop {
-        let docs: Vec<Doc> = all(
+        // Two reads, each through its own index: the deals written since
+        // (a partial index of exactly those rows), and those computed
+        // under another configuration.
+        let chunk = Value::from(CHUNK as u64);
+        let outcomes = super::run(
             db,
-            Stmt::new(
-                "SELECT o.doc FROM opportunities o LEFT JOIN deal_gate g \
-                 ON g.opportunity_id = o.id AND g.deal_version = o.version AND g.config_version = ?1 \
-                 WHERE o.status = 'open' AND g.opportunity_id IS NULL LIMIT ?2",
-                vec![Value::from(settings.version), Value::from(CHUNK as u64)],
-            ),
+            vec![
+                Stmt::new(
+                    "SELECT doc FROM opportunities INDEXED BY opportunities_gate_stale \
+                     WHERE status = 'open' AND gate_version <> version LIMIT ?1",
+                    vec![chunk.clone()],
+                ),
+                Stmt::new(
+                    "SELECT doc FROM opportunities WHERE status = 'open' \
+                     AND (gate_config < ?1 OR gate_config > ?1) LIMIT ?2",
+                    vec![Value::from(settings.version), chunk],
+                ),
+            ],
         )
         .await?;
-        let n = docs.len();
-        let mut rows = Vec::with_capacity(n);
+        let mut docs: Vec<Doc> = Vec::new();
+        let mut full = false;
+        for outcome in outcomes {
+            let read: Vec<Doc> = outcome.parse()?;
+            full |= read.len() == CHUNK;
+            docs.extend(read);
+        }
+        let mut rows = Vec::with_capacity(docs.len());
+        let mut seen = std::collections::HashSet::new();
         for d in docs {
             let opp: Opportunity = serde_json::from_str(&d.doc).map_err(storage)?;
+            if !seen.insert(opp.id.clone()) {
+                continue;
+            }
             // A deal of a pipeline gone from the configuration owes nothing
-            // the gate can name; its row still stops it being read again.
+            // the gate can name; its columns still stop it being read again.
             let debt = settings
                 .pipelines
                 .iter()
                 .find(|p| p.id == opp.pipeline)
                 .map(|p| forecast::gate_debt(&opp, p, &settings.policy))
                 .unwrap_or_default();
-            rows.push(gate_row(&opp, settings.version, &debt)?);
+            rows.push(gate_row(&opp, &debt));
         }
-        let statements = rows
-            .chunks(ROWS_PER_INSERT)
-            .map(|chunk| {
-                let mut params = Vec::with_capacity(chunk.len() * 6);
-                let tuples: Vec<String> = chunk
-                    .iter()
-                    .map(|row| {
-                        let first = params.len();
-                        params.extend(row.iter().cloned());
-                        let marks: Vec<String> =
-                            (1..=6).map(|i| format!("?{}", first + i)).collect();
-                        format!("({})", marks.join(", "))
-                    })
-                    .collect();
-                Stmt::new(
-                    format!(
-                        "INSERT OR REPLACE INTO deal_gate \
-                         (opportunity_id, deal_version, config_version, commit_ok, kinds, keys) VALUES {}",
-                        tuples.join(", ")
-                    ),
-                    params,
-                )
-            })
-            .collect::<Vec<_>>();
-        if !statements.is_empty() {
-            run(db, statements).await?;
+        let n = rows.len();
+        if n > 0 {
+            // One statement for the chunk; a deal written meanwhile keeps
+            // its newer version, and is computed on the next pass.
+            run(
+                db,
+                vec![Stmt::new(
+                    "UPDATE opportunities SET gate_version = r.version, gate_config = ?2, \
+                     commit_ok = r.commit_ok, gate_kinds = r.kinds, gate_keys = r.keys \
+                     FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.version') AS version, \
+                       json_extract(value, '$.commit_ok') AS commit_ok, json_extract(value, '$.kinds') AS kinds, \
+                       json_extract(value, '$.keys') AS keys FROM json_each(?1)) AS r \
+                     WHERE opportunities.id = r.id AND opportunities.version = r.version",
+                    vec![
+                        Value::from(serde_json::to_string(&rows).map_err(storage)?),
+                        Value::from(settings.version),
+                    ],
+                )],
+            )
+            .await?;
         }
         total += n;
-        if n < CHUNK {
+        if !full {
             return Ok(total);
         }
     }
 }
 
-fn gate_row(
-    opp: &Opportunity,
-    config_version: u64,
-    debt: &GateDebt,
-) -> Result<Vec<Value>, ApiError> {
+/// What the gate says of one deal, as `refresh_gate` writes it:
+/// `kinds` `,field,task,` (each kind of unmet requirement of the next
+/// move), `keys` `["field:decision_chain", …]` (a JSON text).
+fn gate_row(opp: &Opportunity, debt: &GateDebt) -> serde_json::Value {
     let kinds: String = debt
         .kinds()
         .into_iter()
@@ -139,23 +186,13 @@ fn gate_row(
         .iter()
         .map(|(k, key)| format!("{}:{key}", kind_name(*k)))
         .collect();
-    Ok(vec![
-        Value::from(&opp.id),
-        Value::from(opp.version),
-        Value::from(config_version),
-        Value::Int(i64::from(debt.commit_ok)),
-        Value::from(format!(",{kinds}")),
-        Value::from(serde_json::to_string(&keys).map_err(storage)?),
-    ])
-}
-
-/// `EXISTS` a fresh gate row of the deal matching `condition` (on `g`;
-/// `?b` is its value, `?a` the configuration version).
-fn fresh_gate(condition: &str) -> String {
-    format!(
-        "EXISTS (SELECT 1 FROM deal_gate g WHERE g.opportunity_id = opportunities.id \
-         AND g.deal_version = opportunities.version AND g.config_version = ?a AND {condition})"
-    )
+    serde_json::json!({
+        "id": opp.id,
+        "version": opp.version,
+        "commit_ok": i64::from(debt.commit_ok),
+        "kinds": format!(",{kinds}"),
+        "keys": serde_json::Value::String(serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into())),
+    })
 }
 
 /// The list filters the reports link to, besides the list's own:
@@ -180,23 +217,22 @@ pub fn link_filters(
             .map(|(_, v)| v.as_str())
     };
     let bad = |what: &str| ApiError::BadRequest(format!("invalid `{what}`"));
-    let cv = Value::from(settings.version);
     let mut gate = false;
     if let Some(kind) = get("blocked_kind") {
         if !forecast::DEBT_KINDS.iter().any(|k| kind_name(*k) == kind) {
             return Err(bad("blocked_kind"));
         }
-        filter.and2(
-            &fresh_gate("instr(g.kinds, ?b) > 0"),
-            cv.clone(),
+        filter.and("opportunities.status = ?", Value::from("open"));
+        filter.and(
+            "instr(opportunities.gate_kinds, ?) > 0",
             Value::from(format!(",{kind},")),
         );
         gate = true;
     }
     if let Some(key) = get("blocked_key") {
-        filter.and2(
-            &fresh_gate("EXISTS (SELECT 1 FROM json_each(g.keys) j WHERE j.value = ?b)"),
-            cv.clone(),
+        filter.and("opportunities.status = ?", Value::from("open"));
+        filter.and(
+            "EXISTS (SELECT 1 FROM json_each(opportunities.gate_keys) j WHERE j.value = ?)",
             Value::from(key),
         );
         gate = true;
@@ -234,17 +270,13 @@ pub fn link_filters(
         }
         Some(c) => {
             filter.and("opportunities.status = ?", Value::from("open"));
-            let committed = fresh_gate("g.commit_ok = ?b");
             match c {
                 ForecastCategory::Commit => {
                     filter.and("opportunities.forecast = ?", Value::from("commit"));
-                    filter.and2(&committed, cv.clone(), Value::Int(1));
+                    filter.and("opportunities.commit_ok = ?", Value::Int(1));
                 }
-                ForecastCategory::BestCase => filter.and2(
-                    &format!(
-                        "(opportunities.forecast = 'best_case' OR (opportunities.forecast = 'commit' AND NOT {committed}))"
-                    ),
-                    cv.clone(),
+                ForecastCategory::BestCase => filter.and(
+                    "(opportunities.forecast = 'best_case' OR (opportunities.forecast = 'commit' AND opportunities.commit_ok <> ?))",
                     Value::Int(1),
                 ),
                 _ => filter.and("opportunities.forecast = ?", Value::from(c.as_str())),
@@ -298,20 +330,85 @@ fn next_day(d: NaiveDate) -> String {
     d.succ_opt().unwrap_or(d).to_string()
 }
 
-/// One group of open deals: owner, stage, close month, category.
-#[derive(Deserialize)]
-struct OpenGroup {
+/// One group of open deals: owner, stage, close month (`overdue` once
+/// regrouped), category, kinds of unmet requirement (`,field,task,`).
+#[derive(Deserialize, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct GroupKey {
     owner_id: String,
     stage: String,
     month: String,
     category: String,
+    kinds: String,
+}
+
+#[derive(Deserialize)]
+struct OpenGroup {
+    #[serde(flatten)]
+    key: GroupKey,
     n: i64,
     amount: Option<i64>,
-    blocked: Option<i64>,
-    field: Option<i64>,
-    task: Option<i64>,
-    approval: Option<i64>,
-    role: Option<i64>,
+}
+
+/// The open deals' groups with every month before `this_month` counted as
+/// overdue, and this month's deals already past their day (`overdue_now`,
+/// which the groups also hold under this month) moved there.
+fn regroup(groups: Vec<OpenGroup>, overdue_now: Vec<OpenGroup>, this_month: &str) -> Vec<Group> {
+    let mut sums: std::collections::BTreeMap<GroupKey, (i64, i64)> = Default::default();
+    let mut add = |mut key: GroupKey, n: i64, amount: i64| {
+        if key.month.as_str() < this_month {
+            key.month = "overdue".into();
+        }
+        let e = sums.entry(key).or_default();
+        e.0 += n;
+        e.1 += amount;
+    };
+    for g in groups {
+        add(g.key, g.n, g.amount.unwrap_or(0));
+    }
+    for g in overdue_now {
+        let amount = g.amount.unwrap_or(0);
+        let mut overdue = g.key.clone();
+        overdue.month = "overdue".into();
+        add(g.key, -g.n, -amount);
+        add(overdue, g.n, amount);
+    }
+    sums.into_iter()
+        .filter(|(_, (n, _))| *n != 0)
+        .map(|(key, (n, amount))| Group { key, n, amount })
+        .collect()
+}
+
+struct Group {
+    key: GroupKey,
+    n: i64,
+    amount: i64,
+}
+
+impl Group {
+    fn blocked_on(&self, kind: &str) -> bool {
+        self.key.kinds.contains(&format!(",{kind},"))
+    }
+}
+
+/// The ten most frequent unmet requirement keys, from rows that may name
+/// one key more than once (a rep's own deals and their staffed ones).
+fn top_keys(rows: Vec<KeyRow>) -> Vec<KeyRow> {
+    let mut sums: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    for r in rows {
+        *sums.entry((r.stage, r.key)).or_default() += r.n;
+    }
+    let mut out: Vec<KeyRow> = sums
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|((stage, key), n)| KeyRow { stage, key, n })
+        .collect();
+    out.sort_by(|a, b| {
+        b.n.cmp(&a.n)
+            .then_with(|| a.stage.cmp(&b.stage))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    out.truncate(10);
+    out
 }
 
 #[derive(Deserialize)]
@@ -415,33 +512,60 @@ pub async fn pipeline_report(
         .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
         .unwrap_or(today);
 
+    let stages: Vec<&shared::Stage> = pipeline.stages.iter().skip(1).collect();
+    let rep_view = !sees_everything(actor);
+    let this_month = months[0].clone();
     let mut statements = Vec::new();
-    // 0: one pass over the open deals, grouped by owner, stage, close month
-    // (overdue together) and forecast category, with the kinds of unmet
-    // requirement their gate rows name: the funnel, the forecast, the
-    // owners and the gate debt's cells are sums of these groups.
+    // 0: the open deals' sums kept by the `open_cells` triggers, by owner,
+    // stage, close month, forecast category and kinds of unmet
+    // requirement: the funnel, the forecast, the owners and the gate
+    // debt's cells are sums of these groups. A rep's own deals are theirs
+    // (owner); the deals they are staffed on but do not own are summed
+    // from the rows (1), and the two never overlap.
+    let cells = cell_filter(actor, query, pipeline);
+    statements.push(select(
+        "owner_id, stage, month, category, kinds, SUM(n) AS n, SUM(amount) AS amount",
+        "open_cells",
+        &cells,
+        "GROUP BY 1, 2, 3, 4, 5 HAVING SUM(n) <> 0",
+    ));
+    // The deals a rep is staffed on, read from the team's rows first.
+    let staffed = rep_view.then(|| {
+        let mut w = narrowed(query, pipeline);
+        let member = w.bind(Value::from(&actor.user_id));
+        w.and("opportunities.status = ?", Value::from("open"));
+        w.and("opportunities.owner_id <> ?", Value::from(&actor.user_id));
+        let from = format!(
+            "(SELECT DISTINCT opportunity_id FROM deal_members WHERE user_id = {member}) AS team \
+             CROSS JOIN opportunities ON opportunities.id = team.opportunity_id"
+        );
+        (from, w)
+    });
+    if let Some((from, w)) = &staffed {
+        statements.push(select(
+            &format!("{GROUP_COLUMNS}, COUNT(*) AS n, SUM(opportunities.amount) AS amount"),
+            from,
+            w,
+            "GROUP BY 1, 2, 3, 4, 5",
+        ));
+    }
+    // 2: the deals of this month already past their expected close, which
+    // the report counts as overdue (a cell holds a calendar month).
     {
         let mut w = open.clone();
-        let today_mark = w.bind(Value::from(today.to_string()));
-        let cv = w.bind(Value::from(settings.version));
+        w.and(
+            "opportunities.expected_close >= ?",
+            Value::from(month_start(today).to_string()),
+        );
+        w.and(
+            "opportunities.expected_close < ?",
+            Value::from(today.to_string()),
+        );
         statements.push(select(
-            &format!(
-                "opportunities.owner_id AS owner_id, opportunities.stage AS stage, \
-                 CASE WHEN opportunities.expected_close < {today_mark} THEN 'overdue' \
-                 ELSE substr(opportunities.expected_close, 1, 7) END AS month, \
-                 CASE WHEN opportunities.forecast = 'commit' AND COALESCE(g.commit_ok, 0) <> 1 THEN 'best_case' \
-                 WHEN opportunities.forecast = 'closed' THEN 'pipeline' ELSE opportunities.forecast END AS category, \
-                 COUNT(*) AS n, SUM(opportunities.amount) AS amount, \
-                 SUM(COALESCE(g.kinds, ',') <> ',') AS blocked, SUM(instr(g.kinds, ',field,') > 0) AS field, \
-                 SUM(instr(g.kinds, ',task,') > 0) AS task, SUM(instr(g.kinds, ',approval,') > 0) AS approval, \
-                 SUM(instr(g.kinds, ',role,') > 0) AS role"
-            ),
-            &format!(
-                "opportunities LEFT JOIN deal_gate g ON g.opportunity_id = opportunities.id \
-                 AND g.deal_version = opportunities.version AND g.config_version = {cv}"
-            ),
+            &format!("{GROUP_COLUMNS}, COUNT(*) AS n, SUM(opportunities.amount) AS amount"),
+            "opportunities",
             &w,
-            "GROUP BY 1, 2, 3, 4",
+            "GROUP BY 1, 2, 3, 4, 5",
         ));
     }
     // 2: won by close month, over the forecast's months.
@@ -471,43 +595,56 @@ pub async fn pipeline_report(
         &closed_any,
         "GROUP BY 1, 2",
     ));
-    // 4, 5: lost reasons and competitors in the period.
+    // 4, 5: lost reasons and competitors in the period (columns the
+    // database computes from the document, kept in an index).
     let lost = closed_in("lost");
-    for path in ["$.lost.reason", "$.lost.competitor"] {
-        let mut w = lost.clone();
-        let p = w.bind(Value::from(path));
+    for column in ["lost_reason", "lost_competitor"] {
         statements.push(select(
             &format!(
-                "TRIM(json_extract(opportunities.doc, {p})) AS label, COUNT(*) AS n, \
-                 SUM(opportunities.amount) AS amount"
+                "opportunities.{column} AS label, COUNT(*) AS n, SUM(opportunities.amount) AS amount"
             ),
             "opportunities",
-            &w,
+            &lost,
             "GROUP BY 1 HAVING label IS NOT NULL AND label <> '' ORDER BY n DESC, label LIMIT 10",
         ));
     }
-    // 6: stage entries in the period (stage_moves, from the trail), and
-    // which of them went on: a later move out of the stage, or a win from
-    // the final one.
+    // 6: stage entries in the period (stage_moves, from the trail), each
+    // deal once per stage (its first entry in the period: the one whose
+    // previous entry into the stage is older), and which of them went on
+    // (a later move out of the stage, or a win from it), kept on the move
+    // by the `stage_moves_trail` trigger.
     {
-        let mut w = base.clone();
-        w.and("m.at >= ?", Value::from(&from));
-        w.and("m.at < ?", Value::from(&until));
-        let last = w.bind(Value::from(
-            pipeline.stages.last().map(|s| s.key.as_str()).unwrap_or(""),
-        ));
-        statements.push(Stmt::new(
-            format!(
-                "SELECT stage, COUNT(DISTINCT id) AS entered, \
-                 COUNT(DISTINCT CASE WHEN went_on THEN id END) AS advanced FROM (\
-                 SELECT m.opportunity_id AS id, m.to_stage AS stage, EXISTS (SELECT 1 FROM stage_moves x \
-                 WHERE x.opportunity_id = m.opportunity_id AND x.seq > m.seq \
-                 AND (x.from_stage = m.to_stage OR (x.to_stage = 'won' AND m.to_stage = {last}))) AS went_on \
-                 FROM stage_moves m JOIN opportunities ON opportunities.id = m.opportunity_id \
-                 {} AND m.to_stage <> 'won') GROUP BY stage",
-                w.sql()
-            ),
-            w.params().to_vec(),
+        let mut w = Where::default();
+        w.and("m.pipeline = ?", Value::from(pipeline.id.as_str()));
+        if rep_view {
+            w.and2(
+                "(m.owner_id = ?a OR m.opportunity_id IN \
+                 (SELECT opportunity_id FROM deal_members WHERE user_id = ?b))",
+                Value::from(&actor.user_id),
+                Value::from(&actor.user_id),
+            );
+        }
+        for (key, value) in &query.filters {
+            match key.as_str() {
+                "owner" => w.and("m.owner_id = ?", Value::from(value)),
+                "grade" => w.and("m.grade = ?", Value::from(value)),
+                _ => {}
+            }
+        }
+        let marks = vec!["?"; stages.len()].join(", ");
+        w.and_all(
+            &format!("m.to_stage IN ({marks})"),
+            stages.iter().map(|s| Value::from(s.key.as_str())).collect(),
+        );
+        w.and_all(
+            "m.at >= ? AND m.at < ? AND (m.prev_same IS NULL OR m.prev_same < ?)",
+            vec![Value::from(&from), Value::from(&until), Value::from(&from)],
+        );
+        statements.push(select(
+            "m.to_stage AS stage, COUNT(*) AS entered, SUM(m.went_on) AS advanced",
+            "stage_moves m",
+            &w,
+            "GROUP BY 1",
         ));
     }
     // 7: leads created in the period, and converted.
@@ -529,16 +666,20 @@ pub async fn pipeline_report(
             "",
         ));
     }
-    // 8: the most frequent unmet requirements.
-    {
-        let mut w = open.clone();
-        w.and("g.config_version = ?", Value::from(settings.version));
+    // 8: the unmet requirements, counted by the `open_keys` triggers (and
+    // from the rows for a rep's staffed deals); the ten most frequent win.
+    statements.push(select(
+        "stage, key, SUM(n) AS n",
+        "open_keys",
+        &cells,
+        "GROUP BY 1, 2 HAVING SUM(n) > 0",
+    ));
+    if let Some((from, w)) = &staffed {
         statements.push(select(
             "opportunities.stage AS stage, j.value AS key, COUNT(*) AS n",
-            "opportunities JOIN deal_gate g ON g.opportunity_id = opportunities.id \
-             AND g.deal_version = opportunities.version, json_each(g.keys) j",
-            &w,
-            "GROUP BY 1, 2 ORDER BY n DESC, stage, key LIMIT 10",
+            &format!("{from}, json_each(opportunities.gate_keys) j"),
+            w,
+            "GROUP BY 1, 2",
         ));
     }
     let managers_view = sees_everything(actor);
@@ -552,7 +693,6 @@ pub async fn pipeline_report(
         ));
     }
     // Then per deal stage: the median day of entry and the deals past the limit.
-    let stages: Vec<&shared::Stage> = pipeline.stages.iter().skip(1).collect();
     for stage in &stages {
         let mut w = with(&open, "opportunities.stage = ?", stage.key.as_str());
         let limit = w.bind(Value::from(if stage.max_days > 0 {
@@ -577,14 +717,23 @@ pub async fn pipeline_report(
         out.next()
             .ok_or_else(|| storage("a report read is missing"))
     };
-    let groups: Vec<OpenGroup> = next()?.parse()?;
+    let mut groups: Vec<OpenGroup> = next()?.parse()?;
+    if staffed.is_some() {
+        groups.extend(next()?.parse::<OpenGroup>()?);
+    }
+    let overdue_now: Vec<OpenGroup> = next()?.parse()?;
+    let groups = regroup(groups, overdue_now, &this_month);
     let won_by_month: Vec<MonthRow> = next()?.parse()?;
     let closed: Vec<ClosedRow> = next()?.parse()?;
     let reasons: Vec<CountRow> = next()?.parse()?;
     let competitors: Vec<CountRow> = next()?.parse()?;
     let entries: Vec<ConversionRow> = next()?.parse()?;
     let leads: Vec<LeadRow> = next()?.parse()?;
-    let keys: Vec<KeyRow> = next()?.parse()?;
+    let mut key_rows: Vec<KeyRow> = next()?.parse()?;
+    if staffed.is_some() {
+        key_rows.extend(next()?.parse::<KeyRow>()?);
+    }
+    let keys = top_keys(key_rows);
     let owners_won: Vec<OwnerWonRow> = if managers_view {
         next()?.parse()?
     } else {
@@ -594,10 +743,8 @@ pub async fn pipeline_report(
     let in_stage = |stage: &str| {
         groups
             .iter()
-            .filter(|g| g.stage == stage)
-            .fold((0, 0), |(n, a), g| {
-                (n + count(g.n), a + g.amount.unwrap_or(0))
-            })
+            .filter(|g| g.key.stage == stage)
+            .fold((0, 0), |(n, a), g| (n + count(g.n), a + g.amount))
     };
     let mut aging = Vec::with_capacity(stages.len());
     for stage in &stages {
@@ -648,10 +795,10 @@ pub async fn pipeline_report(
         .collect();
     let mut owners_out: Vec<OwnerForecast> = Vec::new();
     for g in &groups {
-        let amount = g.amount.unwrap_or(0);
-        let weighted = weight(&g.stage, amount);
-        let category = ForecastCategory::parse(&g.category).unwrap_or_default();
-        if let Some(m) = forecast.iter_mut().find(|m| m.month == g.month) {
+        let amount = g.amount;
+        let weighted = weight(&g.key.stage, amount);
+        let category = ForecastCategory::parse(&g.key.category).unwrap_or_default();
+        if let Some(m) = forecast.iter_mut().find(|m| m.month == g.key.month) {
             m.count += count(g.n);
             m.amount += amount;
             m.weighted += weighted;
@@ -660,11 +807,11 @@ pub async fn pipeline_report(
         if !managers_view {
             continue;
         }
-        let i = match owners_out.iter().position(|o| o.owner_id == g.owner_id) {
+        let i = match owners_out.iter().position(|o| o.owner_id == g.key.owner_id) {
             Some(i) => i,
             None => {
                 owners_out.push(OwnerForecast {
-                    owner_id: g.owner_id.clone(),
+                    owner_id: g.key.owner_id.clone(),
                     ..OwnerForecast::default()
                 });
                 owners_out.len() - 1
@@ -772,14 +919,15 @@ pub async fn pipeline_report(
     let (mut open_n, mut blocked) = (0, 0);
     for s in &stages {
         let mut by_kind = [0u64; 4];
-        for g in groups.iter().filter(|g| g.stage == s.key.as_str()) {
+        for g in groups.iter().filter(|g| g.key.stage == s.key.as_str()) {
             open_n += count(g.n);
-            blocked += count(g.blocked.unwrap_or(0));
-            for (n, k) in by_kind
-                .iter_mut()
-                .zip([g.field, g.task, g.approval, g.role])
-            {
-                *n += count(k.unwrap_or(0));
+            if g.key.kinds != "," {
+                blocked += count(g.n);
+            }
+            for (n, kind) in by_kind.iter_mut().zip(forecast::DEBT_KINDS) {
+                if g.blocked_on(kind_name(kind)) {
+                    *n += count(g.n);
+                }
             }
         }
         for (kind, n) in forecast::DEBT_KINDS.into_iter().zip(by_kind) {
@@ -893,7 +1041,6 @@ pub async fn csv_page(
     db: &dyn Database,
     filter: &Where,
     after: Option<&(String, String)>,
-    config_version: u64,
     limit: usize,
 ) -> Result<Vec<CsvRow>, ApiError> {
     let mut w = filter.clone();
@@ -904,7 +1051,6 @@ pub async fn csv_page(
             Value::from(id),
         );
     }
-    let cv = w.bind(Value::from(config_version));
     let limit = w.bind(Value::from(limit as u64));
     all(
         db,
@@ -912,10 +1058,8 @@ pub async fn csv_page(
             format!(
                 "SELECT opportunities.id AS id, name, customer, pipeline, stage, status, grade, forecast, amount, \
                  json_extract(doc, '$.currency') AS currency, expected_close, stage_entered_at, owner_id, \
-                 created_at, g.commit_ok AS commit_ok, json_array_length(g.keys) AS blocked \
-                 FROM opportunities LEFT JOIN deal_gate g ON g.opportunity_id = opportunities.id \
-                 AND g.deal_version = opportunities.version AND g.config_version = {cv} \
-                 {} ORDER BY opportunities.created_at DESC, opportunities.id DESC LIMIT {limit}",
+                 created_at, commit_ok, json_array_length(gate_keys) AS blocked \
+                 FROM opportunities {} ORDER BY opportunities.created_at DESC, opportunities.id DESC LIMIT {limit}",
                 w.sql()
             ),
             w.params().to_vec(),

@@ -89,6 +89,14 @@ impl Sqlite {
         Sqlite(RefCell::new(conn))
     }
 
+    /// Swaps in a database file (a copy of a seeded one, for profiling).
+    pub fn open_file(&self, path: &std::path::Path) {
+        let conn = rusqlite::Connection::open(path).expect("sqlite file");
+        conn.execute_batch("PRAGMA foreign_keys = ON;")
+            .expect("pragma");
+        *self.0.borrow_mut() = conn;
+    }
+
     pub fn execute_file(&self, sql: &str) {
         self.0.borrow().execute_batch(sql).expect("sql file");
     }

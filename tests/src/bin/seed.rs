@@ -8,6 +8,10 @@
 //! `make dev` do). Local only: the demo users must exist (server/seed/dev.sql).
 //! `--pipeline KEY` keeps to one pipeline and `--open` leaves every deal
 //! open (`make bench` seeds a board of 10,000 open deals that way).
+//! `--into FILE` runs the SQL in that SQLite file instead of printing it,
+//! in one transaction: the local D1's file, with the runtime stopped
+//! (`make bench` seeds 100,000 deals that way, through
+//! `DEALGATE_PRESEED` of tests/with-runtime.sh).
 
 use chrono::{DateTime, Duration, Utc};
 use dealgate_server::error::ApiError;
@@ -292,11 +296,14 @@ fn main() {
     let open_only = args.iter().any(|a| a == "--open");
     let policy = GradingPolicy::default();
     let mut rng = Rng(0x5EED_DEA1 ^ deals as u64);
-    // Replace an earlier batch with the same prefix.
-    let mut out = String::new();
-    sql(&mut out, Ok(store::events::delete_seeded(&prefix)));
+    // Replace an earlier batch with the same prefix. A piece per deal and
+    // per lead: SQLite copies the rest of a batch's text at each statement,
+    // so `--into` runs them piece by piece.
+    let mut first = String::new();
+    sql(&mut first, Ok(store::events::delete_seeded(&prefix)));
+    let mut pieces = vec![first];
     for n in 0..deals {
-        out.push_str(&deal(
+        pieces.push(deal(
             &mut rng,
             &format!("o_{prefix}{n:06}"),
             n,
@@ -307,7 +314,7 @@ fn main() {
         ));
     }
     for n in 0..leads {
-        out.push_str(&lead(
+        pieces.push(lead(
             &mut rng,
             &format!("l_{prefix}{n:06}"),
             n,
@@ -315,5 +322,36 @@ fn main() {
             now,
         ));
     }
-    print!("{out}");
+    match args
+        .iter()
+        .position(|a| a == "--into")
+        .and_then(|i| args.get(i + 1))
+    {
+        Some(file) => {
+            let written = rusqlite::Connection::open(file).and_then(|db| {
+                db.execute_batch("PRAGMA foreign_keys = ON; BEGIN;")?;
+                for piece in &pieces {
+                    db.execute_batch(piece)?;
+                }
+                db.execute_batch("COMMIT;")
+            });
+            if let Err(e) = written {
+                eprintln!("seed: {file}: {e}");
+                std::process::exit(1);
+            }
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for piece in &pieces {
+                if let Err(e) = std::io::Write::write_all(&mut out, piece.as_bytes()) {
+                    eprintln!("seed: {e}");
+                    std::process::exit(1);
+                }
+            }
+            if let Err(e) = std::io::Write::flush(&mut out) {
+                eprintln!("seed: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
 }
