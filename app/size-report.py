@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""`make size`: the bytes the browser downloads, raw and gzip -9.
+"""`make size`: the bytes the browser downloads, raw, gzip -9 and brotli -11
+(Cloudflare serves brotli to browsers that take it; node's zlib computes it).
 
 The entry (index.html's module script: app.js, the main wasm, the split
 loader and the css) is what every visit downloads before the first page can
 run; each page's code is a lazily loaded wasm chunk (app/build-wasm.sh).
 Reports the entry, then every page as entry + its own chunk + the shared
 chunks it needs (read from the loader's dependency lists), and fails when
-the entry or any page is over its budget.
+the entry or any page is over its budget (gzip; and brotli, with the
+budgets in the environment: BR_ENTRY_BUDGET, BR_PAGE_BUDGET).
 
 usage: size-report.py DIST LOADER ENTRY_BUDGET PAGE_BUDGET [WORKER_WASM
                       [PUBLIC_HTML PUBLIC_BUDGET]]
@@ -22,12 +24,29 @@ import glob
 import gzip
 import os
 import re
+import subprocess
 import sys
+
+BROTLI = r"""
+const zlib = require("zlib"), fs = require("fs");
+for (const f of process.argv.slice(1)) {
+  const out = zlib.brotliCompressSync(fs.readFileSync(f), {
+    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 },
+  });
+  console.log(out.length);
+}
+"""
+_sizes = {}
 
 
 def sizes(path):
-    data = open(path, "rb").read()
-    return len(data), len(gzip.compress(data, compresslevel=9, mtime=0))
+    """(raw, gzip, brotli) bytes of a file."""
+    if path not in _sizes:
+        data = open(path, "rb").read()
+        br = int(subprocess.run(["node", "-e", BROTLI, path], check=True,
+                                capture_output=True, text=True).stdout)
+        _sizes[path] = (len(data), len(gzip.compress(data, compresslevel=9, mtime=0)), br)
+    return _sizes[path]
 
 
 def main():
@@ -39,16 +58,18 @@ def main():
     pkg = pkgs[0]
     loader = open(loader_path).read()
 
-    row = "{:<52} {:>10} {:>10}"
-    print(row.format("file", "raw", "gzip"))
+    row = "{:<52} {:>10} {:>10} {:>10}"
+    br_entry_budget = int(os.environ.get("BR_ENTRY_BUDGET", "0")) or None
+    br_page_budget = int(os.environ.get("BR_PAGE_BUDGET", "0")) or None
+    print(row.format("file", "raw", "gzip", "brotli"))
     entry = [os.path.join(pkg, f) for f in ("app_bg.wasm", "app.js", "__wasm_split.js")]
     entry += sorted(glob.glob(os.path.join(dist, "*.css")))
-    entry_raw = entry_gz = 0
+    entry_raw = entry_gz = entry_br = 0
     for f in entry:
-        raw, gz = sizes(f)
-        entry_raw, entry_gz = entry_raw + raw, entry_gz + gz
-        print(row.format(os.path.relpath(f, dist), raw, gz))
-    print(row.format("entry (first load before any page)", entry_raw, entry_gz))
+        raw, gz, br = sizes(f)
+        entry_raw, entry_gz, entry_br = entry_raw + raw, entry_gz + gz, entry_br + br
+        print(row.format(os.path.relpath(f, dist), raw, gz, br))
+    print(row.format("entry (first load before any page)", entry_raw, entry_gz, entry_br))
 
     # `const __chunk_N = makeLoad(... "./chunk_N.wasm" ..., [deps])` and
     # `export const __wasm_split_load___<page>_view_<hash> = ... [deps]`.
@@ -61,7 +82,7 @@ def main():
         sys.exit("no lazily loaded pages found in __wasm_split.js")
     over = []
     print()
-    print(row.format("page (entry + its chunks)", "raw", "gzip"))
+    print(row.format("page (entry + its chunks)", "raw", "gzip", "brotli"))
     own_files = {
         name: [own] + [chunk_file[d.strip()] for d in deps.split(",") if d.strip()]
         for name, own, deps in pages
@@ -73,33 +94,40 @@ def main():
             files += ["admin.json", "admin.css"]
         raw = entry_raw + sum(sizes(os.path.join(pkg, f))[0] for f in files)
         gz = entry_gz + sum(sizes(os.path.join(pkg, f))[1] for f in files)
-        print(row.format(f"/{name}  ({len(files)} files)", raw, gz))
+        br = entry_br + sum(sizes(os.path.join(pkg, f))[2] for f in files)
+        print(row.format(f"/{name}  ({len(files)} files)", raw, gz, br))
         if gz > page_budget:
             over.append(f"page {name} is {gz} bytes gzip: over the {page_budget}-byte page budget")
+        if br_page_budget and br > br_page_budget:
+            over.append(f"page {name} is {br} bytes brotli: over the {br_page_budget}-byte page budget")
     if len(sys.argv) > 5:
-        raw, gz = sizes(sys.argv[5])
+        raw, gz, br = sizes(sys.argv[5])
         print()
-        print(row.format("worker (" + sys.argv[5] + ")", raw, gz))
+        print(row.format("worker (" + sys.argv[5] + ")", raw, gz, br))
     if len(sys.argv) > 7:
         public_budget = int(sys.argv[7])
         files = [sys.argv[6]] + [
             os.path.join(dist, "partner", f) for f in ("register.css", "register.js", "register_bg.wasm")
         ]
         print()
-        print(row.format("public /register (cold: html + css + js + wasm)", "raw", "gzip"))
-        total_raw = total_gz = 0
+        print(row.format("public /register (cold: html + css + js + wasm)", "raw", "gzip", "brotli"))
+        total_raw = total_gz = total_br = 0
         for f in files:
-            raw, gz = sizes(f)
-            total_raw, total_gz = total_raw + raw, total_gz + gz
-            print(row.format("  " + os.path.basename(f), raw, gz))
-        print(row.format("/register cold load", total_raw, total_gz))
+            raw, gz, br = sizes(f)
+            total_raw, total_gz, total_br = total_raw + raw, total_gz + gz, total_br + br
+            print(row.format("  " + os.path.basename(f), raw, gz, br))
+        print(row.format("/register cold load", total_raw, total_gz, total_br))
         if total_gz > public_budget:
             over.append(f"/register is {total_gz} bytes gzip: over the {public_budget}-byte public page budget")
     if entry_gz > entry_budget:
         over.append(f"entry is {entry_gz} bytes gzip: over the {entry_budget}-byte budget")
+    if br_entry_budget and entry_br > br_entry_budget:
+        over.append(f"entry is {entry_br} bytes brotli: over the {br_entry_budget}-byte budget")
     if over:
         sys.exit("\n".join(over))
     print(f"entry within {entry_budget} and every page within {page_budget} bytes gzip")
+    if br_entry_budget and br_page_budget:
+        print(f"entry within {br_entry_budget} and every page within {br_page_budget} bytes brotli")
 
 
 if __name__ == "__main__":

@@ -105,3 +105,138 @@ fn an_unknown_sort_is_a_400_and_leads_take_none() {
     let v: Value = ok(rep.get("/api/opportunities?sort=-amount"), 200);
     assert!(v["items"].is_array());
 }
+
+/// The lines of SQLite's plan for a rep's list page under `query`.
+fn rep_list_plan(app: &TestApp, query: &[(&str, &str)]) -> Vec<String> {
+    use dealgate_server::store::{Stmt, opportunities};
+    let pairs: Vec<(String, String)> = query
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let query = dealgate_server::listing::parse_list_query(&pairs, opportunities::LIST_FILTERS)
+        .expect("a list query");
+    let rep = shared::user::Actor::new("u_rep", &[shared::user::Role::Rep]);
+    let stmt =
+        opportunities::list_statement(opportunities::visible(&rep), &query).expect("a statement");
+    let plan = block_on(app.db().batch(vec![Stmt::new(
+        format!("EXPLAIN QUERY PLAN {}", stmt.sql),
+        stmt.params,
+    )]))
+    .expect("a plan");
+    plan.into_iter()
+        .flat_map(|o| o.rows)
+        .map(|r| {
+            r.get("detail")
+                .and_then(|d| d.as_str())
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_reps_list_reads_their_own_deals_and_their_staffed_ones_each_from_an_index_in_order() {
+    let app = TestApp::new();
+    for query in [
+        vec![("limit", "50")],
+        vec![("limit", "50"), ("status", "open"), ("pipeline", "tender")],
+        vec![("limit", "50"), ("sort", "-amount")],
+        vec![("limit", "50"), ("sort", "close")],
+        vec![("limit", "50"), ("sort", "days")],
+        vec![("limit", "50"), ("sort", "grade"), ("status", "open")],
+    ] {
+        let plan = rep_list_plan(&app, &query);
+        let shown = format!("{query:?}: {plan:#?}");
+        assert!(
+            !plan.iter().any(|l| l.starts_with("SCAN opportunities")),
+            "a full scan: {shown}"
+        );
+        let left = plan.iter().position(|l| l == "LEFT").expect(&shown);
+        let right = plan.iter().position(|l| l == "RIGHT").expect(&shown);
+        // The own half: one search of an index led by the owner, read in
+        // the page's order (no sort of its own before its rows go out).
+        let own: Vec<&String> = plan[left..right].iter().collect();
+        let search = own
+            .iter()
+            .position(|l| l.starts_with("SEARCH opportunities USING INDEX opportunities_owner"))
+            .unwrap_or_else(|| panic!("the own half reads no owner index: {shown}"));
+        assert!(
+            own[search + 1].starts_with("SCAN (subquery"),
+            "the own half sorts: {shown}"
+        );
+        // The staffed half starts from the rep's team rows.
+        let staffed: Vec<&String> = plan[right..].iter().collect();
+        let first_search = staffed
+            .iter()
+            .find(|l| l.starts_with("SEARCH"))
+            .expect(&shown);
+        assert!(
+            first_search.starts_with("SEARCH deal_members"),
+            "the staffed half starts elsewhere: {shown}"
+        );
+    }
+}
+
+#[test]
+fn a_reps_pages_hold_their_own_and_staffed_deals_once_each_in_every_order() {
+    let app = TestApp::new();
+    let rep = session(&app, REP);
+    let rep2 = session(&app, REP2);
+    let mut visible = Vec::new();
+    for (i, amount) in [C_AMOUNT, A_AMOUNT, D_AMOUNT].into_iter().enumerate() {
+        let deal = converted_deal(
+            &rep,
+            lead_for(&format!("Own {i}"), "Alpha", "direct"),
+            amount,
+        );
+        visible.push(id(&deal));
+    }
+    let staffed = converted_deal(&rep2, lead_for("Staffed", "Bravo", "direct"), B_AMOUNT);
+    ok(
+        set_team(
+            &rep2,
+            &staffed,
+            json!([{"role": "presales", "user_id": "u_rep"}]),
+        ),
+        200,
+    );
+    visible.push(id(&staffed));
+    // Staffed twice over (two roles), and a deal the rep may not see.
+    let twice = converted_deal(&rep2, lead_for("Twice", "Charlie", "direct"), C_AMOUNT);
+    ok(
+        set_team(
+            &rep2,
+            &twice,
+            json!([{"role": "presales", "user_id": "u_rep"}, {"role": "delivery", "user_id": "u_rep"}]),
+        ),
+        200,
+    );
+    visible.push(id(&twice));
+    converted_deal(&rep2, lead_for("Not theirs", "Delta", "direct"), D_AMOUNT);
+
+    let manager = session(&app, MANAGER);
+    for sort in [
+        "",
+        "&sort=-amount",
+        "&sort=amount",
+        "&sort=close",
+        "&sort=days",
+        "&sort=grade",
+    ] {
+        let everyone = all_pages(&manager, &format!("/api/opportunities?limit=50{sort}"));
+        let want: Vec<String> = everyone
+            .into_iter()
+            .filter(|d| visible.contains(d))
+            .collect();
+        let got = all_pages(&rep, &format!("/api/opportunities?limit=1{sort}"));
+        assert_eq!(
+            got, want,
+            "sort {sort:?}: the manager's order, the rep's deals"
+        );
+        let got = all_pages(
+            &rep,
+            &format!("/api/opportunities?limit=2&status=open{sort}"),
+        );
+        assert_eq!(got, want, "sort {sort:?}, open, by twos");
+    }
+}

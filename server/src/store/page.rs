@@ -13,6 +13,9 @@ use shared::api::Page;
 pub struct Where {
     clauses: Vec<String>,
     params: Vec<Value>,
+    /// The placeholder of the user whose deals (owned or staffed) the rows
+    /// are limited to, and the index of that clause (`viewer`).
+    viewer: Option<(String, usize)>,
 }
 
 impl Where {
@@ -67,6 +70,18 @@ impl Where {
         self.clauses.push(out);
     }
 
+    /// Keeps to the rows `user` owns or is staffed on (`deal_members`). A
+    /// page reads the two halves apart, each in its index's order, and
+    /// merges them (`statement`): an `OR` of the two would sort every row
+    /// the user may see for each page.
+    pub fn viewer(&mut self, user: Value) {
+        let mark = self.bind(user);
+        self.viewer = Some((mark.clone(), self.clauses.len()));
+        self.clauses.push(format!(
+            "(owner_id = {mark} OR id IN (SELECT opportunity_id FROM deal_members WHERE user_id = {mark}))"
+        ));
+    }
+
     /// Binds one more value (e.g. a LIMIT) and returns its placeholder.
     pub(crate) fn bind(&mut self, value: Value) -> String {
         self.params.push(value);
@@ -90,14 +105,26 @@ pub async fn list(
     query: &ListQuery,
     search_columns: (&str, &str),
 ) -> Result<Page<Box<RawValue>>, ApiError> {
-    let sort = resolve_sort(query.sort.as_deref(), sorts)?;
-    let filter = narrowed(filter, filters, query, search_columns);
     page(
         db,
-        statement(table, filter, sort, query.cursor.as_ref(), query.limit)?,
+        list_statement(table, filter, filters, sorts, query, search_columns)?,
         query.limit,
     )
     .await
+}
+
+/// The statement of `list`'s page.
+pub(super) fn list_statement(
+    table: &str,
+    filter: Where,
+    filters: Filters,
+    sorts: Sorts,
+    query: &ListQuery,
+    search_columns: (&str, &str),
+) -> Result<Stmt, ApiError> {
+    let sort = resolve_sort(query.sort.as_deref(), sorts)?;
+    let filter = narrowed(filter, filters, query, search_columns);
+    statement(table, filter, sort, query.cursor.as_ref(), query.limit)
 }
 
 /// `filter` with the query's filters as `column = ?` (their keys were
@@ -162,10 +189,56 @@ pub(super) fn statement(
             Value::from(&c.id),
         );
     }
-    let limit = filter.bind(Value::from(limit as u64 + 1));
+    select_page(
+        table,
+        &format!("doc, CAST({col} AS TEXT) AS sort_key, id"),
+        filter,
+        (col, dir),
+        limit + 1,
+    )
+}
+
+/// `SELECT columns FROM table` under `filter`, ordered by `order` (a
+/// column and a direction; `id` breaks ties), the first `limit` rows.
+/// Under a `viewer`, the viewer's own rows and those they are staffed on
+/// but do not own are read apart, each in order from its own index, and
+/// merged: disjoint halves, so nothing repeats.
+pub(super) fn select_page(
+    table: &str,
+    columns: &str,
+    mut filter: Where,
+    (col, dir): (&str, &str),
+    limit: usize,
+) -> Result<Stmt, ApiError> {
+    let limit = filter.bind(Value::from(limit as u64));
+    let Some((viewer, at)) = filter.viewer.clone() else {
+        let sql = format!(
+            "SELECT {columns} FROM {table} {} ORDER BY {col} {dir}, id {dir} LIMIT {limit}",
+            filter.sql()
+        );
+        return Ok(Stmt::new(sql, filter.params));
+    };
+    let half = |from: String, condition: String| {
+        let mut clauses = filter.clauses.clone();
+        clauses[at] = condition;
+        format!(
+            "SELECT * FROM (SELECT {columns}, {col} AS sort_value, {table}.id AS sort_id FROM {from} \
+             WHERE {} ORDER BY {col} {dir}, {table}.id {dir} LIMIT {limit})",
+            clauses.join(" AND ")
+        )
+    };
+    // The staffed half is read from the viewer's team rows first
+    // (`CROSS JOIN` keeps that order): they are few, the table is not.
     let sql = format!(
-        "SELECT doc, CAST({col} AS TEXT) AS sort_key, id FROM {table} {} ORDER BY {col} {dir}, id {dir} LIMIT {limit}",
-        filter.sql()
+        "{} UNION ALL {} ORDER BY sort_value {dir}, sort_id {dir} LIMIT {limit}",
+        half(table.to_string(), format!("owner_id = {viewer}")),
+        half(
+            format!(
+                "(SELECT DISTINCT opportunity_id FROM deal_members WHERE user_id = {viewer}) AS team \
+                 CROSS JOIN {table} ON {table}.id = team.opportunity_id"
+            ),
+            format!("owner_id <> {viewer}")
+        ),
     );
     Ok(Stmt::new(sql, filter.params))
 }

@@ -1051,19 +1051,17 @@ pub async fn csv_page(
             Value::from(id),
         );
     }
-    let limit = w.bind(Value::from(limit as u64));
     all(
         db,
-        Stmt::new(
-            format!(
-                "SELECT opportunities.id AS id, name, customer, pipeline, stage, status, grade, forecast, amount, \
-                 json_extract(doc, '$.currency') AS currency, expected_close, stage_entered_at, owner_id, \
-                 created_at, commit_ok, json_array_length(gate_keys) AS blocked \
-                 FROM opportunities {} ORDER BY opportunities.created_at DESC, opportunities.id DESC LIMIT {limit}",
-                w.sql()
-            ),
-            w.params().to_vec(),
-        ),
+        super::page::select_page(
+            "opportunities",
+            "opportunities.id AS id, name, customer, pipeline, stage, status, grade, forecast, amount, \
+             json_extract(doc, '$.currency') AS currency, expected_close, stage_entered_at, owner_id, \
+             created_at, commit_ok, json_array_length(gate_keys) AS blocked",
+            w,
+            ("opportunities.created_at", "DESC"),
+            limit,
+        )?,
     )
     .await
 }

@@ -1,5 +1,5 @@
 //! `make bench`: the list API under load. Signs in as the manager (who sees
-//! every deal), then `--clients` concurrent clients fetch `--path` until
+//! every deal; `--as rep` for the rep), then `--clients` concurrent clients fetch `--path` until
 //! `--requests` have been made (bounded: it stops by itself), and prints the
 //! latency percentiles. Targets `DEALGATE_URL` (loopback only).
 
@@ -32,7 +32,7 @@ async fn main() {
             || base.starts_with("http://[::1]"),
         "load tests only target this machine, not {base}"
     );
-    let session = sign_in_as("manager").await;
+    let session = sign_in_as(&arg(&args, "--as", "manager")).await;
     // Warm up: the first requests compile and cache.
     for _ in 0..10 {
         let r = session.get(&path).send().await.expect("request");
