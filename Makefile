@@ -162,9 +162,11 @@ e2e: build browser-deps
 ENTRY_BUDGET := 171000
 PAGE_BUDGET := 500000
 # The same in brotli, what Cloudflare serves a browser (#14), set at the
-# figures measured when it was added: entry 140.7 KB, deal page 417.0 KB.
+# figures measured when it was added: entry 140.7 KB, deal page 417.0 KB;
+# the deal page 418.1 KB since the paint marks `make bench` times it and the
+# list by (`components::mark_painted`, +1.05 KB brotli, +0.5 KB gzip).
 BR_ENTRY_BUDGET := 141000
-BR_PAGE_BUDGET := 418000
+BR_PAGE_BUDGET := 418500
 # The partners' /register page, cold (html + css + js + wasm): issue #11's
 # goal for a first-time visitor on a phone.
 PUBLIC_BUDGET := 100000
@@ -181,7 +183,8 @@ size: build
 # (regrading them); then, on another fresh runtime with 10,000 open deals
 # on one board, the board's navigation-to-painted (every column with its
 # true count), a card dragged to a server-confirmed column, the runtime's
-# floor (/api/health) and the live verdict per edit, in Chromium.
+# floor (/api/health), the deal list's and a deal page's navigation to
+# painted, and the live verdict per edit, in Chromium.
 # The reports: GET /api/reports/pipeline (the first call computes every
 # open deal's gate columns, the rest read the sums: see the max and the
 # median) and the CSV of every deal, time to last byte; again with

@@ -382,6 +382,9 @@ fn Table(
         }
     };
     let body = move || {
+        if rows.with(|r| !r.is_empty()) {
+            crate::components::mark_painted("list-painted");
+        }
         rows.with(|rows| {
             rows.iter()
                 .map(|o| {

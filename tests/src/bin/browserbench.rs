@@ -11,6 +11,11 @@
 //! - Drag: a card whose gate allows the next stage dragged onto the next
 //!   column (synthetic DragEvents), until the card is in that column — the
 //!   server has moved it; a MutationObserver in the page times it.
+//! - List and deal page: a full navigation to `/opportunities` and to a
+//!   deal, until the rows and the deal's checklist are painted — the app's
+//!   `list-painted` and `deal-painted` marks, set in the first animation
+//!   frame after they are in the page, in milliseconds since the navigation
+//!   started. Warm (the browser's cache holds the code), interleaved.
 //! - Verdict: on a deal page, a field edit (an `input` event) until the live
 //!   verdict's text in the page has changed (a MutationObserver), measured in
 //!   the page with `performance.now()`. This is the whole edit: signal,
@@ -148,8 +153,46 @@ async fn main() {
         summary("drag to a server-confirmed column", &drags, "ms");
     }
 
-    // A deal whose current stage has a text field, for the verdict edit.
+    // The list's rows and a deal's checklist, painted, interleaved.
     let api = sign_in_as("manager").await;
+    let some: Page<Opportunity> = api
+        .get_json("/api/opportunities?pipeline=tender&status=open&limit=1")
+        .await;
+    let deal_path = format!("/opportunities/{}", some.items[0].id);
+    let (mut list_paint, mut deal_paint) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        for (path, name, out) in [
+            ("/opportunities", "list-painted", &mut list_paint),
+            (deal_path.as_str(), "deal-painted", &mut deal_paint),
+        ] {
+            client.goto(&url(path)).await.expect("open the page");
+            let t = client
+                .execute_async(
+                    "const [name, done] = arguments;
+                     const poll = () => {
+                       const m = performance.getEntriesByName(name);
+                       if (m.length) { done(m[0].startTime); } else { setTimeout(poll, 10); }
+                     };
+                     poll();",
+                    vec![json!(name)],
+                )
+                .await
+                .expect("the page paints");
+            out.push(t.as_f64().unwrap_or(f64::NAN));
+        }
+    }
+    summary(
+        "deal list navigation to first row painted (warm)",
+        &list_paint,
+        "ms",
+    );
+    summary(
+        "deal page navigation to checklist painted (warm)",
+        &deal_paint,
+        "ms",
+    );
+
+    // A deal whose current stage has a text field, for the verdict edit.
     let config: Config = api.get_json("/api/config").await;
     let page: Page<Opportunity> = api
         .get_json("/api/opportunities?pipeline=tender&status=open&limit=200")
