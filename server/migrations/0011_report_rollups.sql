@@ -13,9 +13,12 @@ ALTER TABLE opportunities ADD COLUMN gate_config INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE opportunities ADD COLUMN commit_ok INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE opportunities ADD COLUMN gate_kinds TEXT NOT NULL DEFAULT ',';
 ALTER TABLE opportunities ADD COLUMN gate_keys TEXT NOT NULL DEFAULT '[]';
-UPDATE opportunities SET gate_version = g.deal_version, gate_config = g.config_version,
-  commit_ok = g.commit_ok, gate_kinds = g.kinds, gate_keys = g.keys
-  FROM deal_gate g WHERE g.opportunity_id = opportunities.id;
+-- The forecast category the reports count the deal in, by the shared rule
+-- (shared::forecast::effective: a commit the gate does not allow is best
+-- case), written with the gate columns: SQL never restates the rule.
+ALTER TABLE opportunities ADD COLUMN report_category TEXT NOT NULL DEFAULT 'pipeline';
+-- Nothing is copied from deal_gate: every open deal is out of date here,
+-- and the first report computes them all in Rust.
 DROP TABLE deal_gate;
 -- The open deals whose gate is out of date: by deal version (a partial
 -- index of exactly those rows), by configuration version.
@@ -41,8 +44,7 @@ CREATE INDEX leads_period ON leads(pipeline, created_at, status, owner_id);
 
 -- Open deals summed by everything the report groups them by: pipeline,
 -- owner, grade, stage, expected close month, the forecast category the
--- reports count them in (a commit the gate does not allow counts as best
--- case) and the kinds of unmet requirement of their next move.
+-- reports count them in (`report_category`) and the kinds of unmet requirement of their next move.
 CREATE TABLE open_cells (
   pipeline TEXT NOT NULL,
   owner_id TEXT NOT NULL,
@@ -68,9 +70,7 @@ CREATE TABLE open_keys (
 ) STRICT, WITHOUT ROWID;
 
 INSERT INTO open_cells
-  SELECT pipeline, owner_id, grade, stage, substr(expected_close, 1, 7),
-    CASE WHEN forecast = 'commit' AND commit_ok <> 1 THEN 'best_case'
-         WHEN forecast = 'closed' THEN 'pipeline' ELSE forecast END,
+  SELECT pipeline, owner_id, grade, stage, substr(expected_close, 1, 7), report_category,
     gate_kinds, COUNT(*), SUM(amount)
   FROM opportunities WHERE status = 'open' GROUP BY 1, 2, 3, 4, 5, 6, 7;
 INSERT INTO open_keys
@@ -80,9 +80,7 @@ INSERT INTO open_keys
 CREATE TRIGGER open_cells_insert AFTER INSERT ON opportunities WHEN NEW.status = 'open'
 BEGIN
   INSERT INTO open_cells VALUES (NEW.pipeline, NEW.owner_id, NEW.grade, NEW.stage,
-    substr(NEW.expected_close, 1, 7),
-    CASE WHEN NEW.forecast = 'commit' AND NEW.commit_ok <> 1 THEN 'best_case'
-         WHEN NEW.forecast = 'closed' THEN 'pipeline' ELSE NEW.forecast END,
+    substr(NEW.expected_close, 1, 7), NEW.report_category,
     NEW.gate_kinds, 1, NEW.amount)
   ON CONFLICT (pipeline, owner_id, grade, stage, month, category, kinds)
   DO UPDATE SET n = n + excluded.n, amount = amount + excluded.amount;
@@ -95,9 +93,7 @@ END;
 CREATE TRIGGER open_cells_delete AFTER DELETE ON opportunities WHEN OLD.status = 'open'
 BEGIN
   INSERT INTO open_cells VALUES (OLD.pipeline, OLD.owner_id, OLD.grade, OLD.stage,
-    substr(OLD.expected_close, 1, 7),
-    CASE WHEN OLD.forecast = 'commit' AND OLD.commit_ok <> 1 THEN 'best_case'
-         WHEN OLD.forecast = 'closed' THEN 'pipeline' ELSE OLD.forecast END,
+    substr(OLD.expected_close, 1, 7), OLD.report_category,
     OLD.gate_kinds, -1, -OLD.amount)
   ON CONFLICT (pipeline, owner_id, grade, stage, month, category, kinds)
   DO UPDATE SET n = n + excluded.n, amount = amount + excluded.amount;
@@ -111,9 +107,7 @@ END;
 CREATE TRIGGER open_cells_leave AFTER UPDATE ON opportunities WHEN OLD.status = 'open'
 BEGIN
   INSERT INTO open_cells VALUES (OLD.pipeline, OLD.owner_id, OLD.grade, OLD.stage,
-    substr(OLD.expected_close, 1, 7),
-    CASE WHEN OLD.forecast = 'commit' AND OLD.commit_ok <> 1 THEN 'best_case'
-         WHEN OLD.forecast = 'closed' THEN 'pipeline' ELSE OLD.forecast END,
+    substr(OLD.expected_close, 1, 7), OLD.report_category,
     OLD.gate_kinds, -1, -OLD.amount)
   ON CONFLICT (pipeline, owner_id, grade, stage, month, category, kinds)
   DO UPDATE SET n = n + excluded.n, amount = amount + excluded.amount;
@@ -126,9 +120,7 @@ END;
 CREATE TRIGGER open_cells_enter AFTER UPDATE ON opportunities WHEN NEW.status = 'open'
 BEGIN
   INSERT INTO open_cells VALUES (NEW.pipeline, NEW.owner_id, NEW.grade, NEW.stage,
-    substr(NEW.expected_close, 1, 7),
-    CASE WHEN NEW.forecast = 'commit' AND NEW.commit_ok <> 1 THEN 'best_case'
-         WHEN NEW.forecast = 'closed' THEN 'pipeline' ELSE NEW.forecast END,
+    substr(NEW.expected_close, 1, 7), NEW.report_category,
     NEW.gate_kinds, 1, NEW.amount)
   ON CONFLICT (pipeline, owner_id, grade, stage, month, category, kinds)
   DO UPDATE SET n = n + excluded.n, amount = amount + excluded.amount;

@@ -694,9 +694,7 @@ fn assert_sums_match_the_rows(app: &TestApp, after: &str) {
     let recount = rows(
         app,
         "SELECT pipeline, owner_id, grade, stage, substr(expected_close, 1, 7) AS month, \
-         CASE WHEN forecast = 'commit' AND commit_ok <> 1 THEN 'best_case' \
-         WHEN forecast = 'closed' THEN 'pipeline' ELSE forecast END AS category, \
-         gate_kinds AS kinds, COUNT(*) AS n, SUM(amount) AS amount \
+         report_category AS category, gate_kinds AS kinds, COUNT(*) AS n, SUM(amount) AS amount \
          FROM opportunities WHERE status = 'open' GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7",
     );
     assert!(!recount.is_empty(), "{after}: no open deal to sum");

@@ -74,12 +74,11 @@ fn narrow(w: &mut Where, query: &ListQuery, pipeline: &Pipeline, table: &str) {
 }
 
 /// How the rows of open deals group as `open_cells` does: owner, stage,
-/// close month, the category the reports count (a commit the gate does not
-/// allow is best case) and the kinds of unmet requirement.
+/// close month, the category the reports count (`report_category`) and the
+/// kinds of unmet requirement.
 const GROUP_COLUMNS: &str = "opportunities.owner_id AS owner_id, opportunities.stage AS stage, \
      substr(opportunities.expected_close, 1, 7) AS month, \
-     CASE WHEN opportunities.forecast = 'commit' AND opportunities.commit_ok <> 1 THEN 'best_case' \
-     WHEN opportunities.forecast = 'closed' THEN 'pipeline' ELSE opportunities.forecast END AS category, \
+     opportunities.report_category AS category, \
      opportunities.gate_kinds AS kinds";
 
 fn with(base: &Where, fragment: &str, value: impl Into<Value>) -> Where {
@@ -152,10 +151,12 @@ pub async fn refresh_gate(db: &dyn Database, settings: &Settings) -> Result<usiz
                 db,
                 vec![Stmt::new(
                     "UPDATE opportunities SET gate_version = r.version, gate_config = ?2, \
-                     commit_ok = r.commit_ok, gate_kinds = r.kinds, gate_keys = r.keys \
+                     commit_ok = r.commit_ok, gate_kinds = r.kinds, gate_keys = r.keys, \
+                     report_category = r.category \
                      FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.version') AS version, \
                        json_extract(value, '$.commit_ok') AS commit_ok, json_extract(value, '$.kinds') AS kinds, \
-                       json_extract(value, '$.keys') AS keys FROM json_each(?1)) AS r \
+                       json_extract(value, '$.keys') AS keys, json_extract(value, '$.category') AS category \
+                       FROM json_each(?1)) AS r \
                      WHERE opportunities.id = r.id AND opportunities.version = r.version",
                     vec![
                         Value::from(serde_json::to_string(&rows).map_err(storage)?),
@@ -172,7 +173,8 @@ pub async fn refresh_gate(db: &dyn Database, settings: &Settings) -> Result<usiz
     }
 }
 
-/// What the gate says of one deal, as `refresh_gate` writes it:
+/// What the gate says of one deal, as `refresh_gate` writes it (with the
+/// category the reports count it in):
 /// `kinds` `,field,task,` (each kind of unmet requirement of the next
 /// move), `keys` `["field:decision_chain", …]` (a JSON text).
 fn gate_row(opp: &Opportunity, debt: &GateDebt) -> serde_json::Value {
@@ -186,9 +188,12 @@ fn gate_row(opp: &Opportunity, debt: &GateDebt) -> serde_json::Value {
         .iter()
         .map(|(k, key)| format!("{}:{key}", kind_name(*k)))
         .collect();
+    // The category the reports count an open deal in: the shared rule.
+    let category = forecast::effective(opp, debt.commit_ok).unwrap_or_default();
     serde_json::json!({
         "id": opp.id,
         "version": opp.version,
+        "category": category.as_str(),
         "commit_ok": i64::from(debt.commit_ok),
         "kinds": format!(",{kinds}"),
         "keys": serde_json::Value::String(serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into())),
@@ -270,17 +275,7 @@ pub fn link_filters(
         }
         Some(c) => {
             filter.and("opportunities.status = ?", Value::from("open"));
-            match c {
-                ForecastCategory::Commit => {
-                    filter.and("opportunities.forecast = ?", Value::from("commit"));
-                    filter.and("opportunities.commit_ok = ?", Value::Int(1));
-                }
-                ForecastCategory::BestCase => filter.and(
-                    "(opportunities.forecast = 'best_case' OR (opportunities.forecast = 'commit' AND opportunities.commit_ok <> ?))",
-                    Value::Int(1),
-                ),
-                _ => filter.and("opportunities.forecast = ?", Value::from(c.as_str())),
-            }
+            filter.and("opportunities.report_category = ?", Value::from(c.as_str()));
             gate = true;
         }
     }
