@@ -200,6 +200,35 @@ impl Response {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A read's 200 answer with its entity tag (a digest of its body), or
+    /// `304 Not Modified` with no body when `if_none_match` names that tag:
+    /// the app keeps what rarely changes (the users, the config) across
+    /// visits and asks again with the tag it has. Other answers pass as
+    /// they are.
+    pub fn tagged(mut self, if_none_match: Option<&str>) -> Response {
+        if self.status != 200 || self.stream.is_some() {
+            return self;
+        }
+        // SipHash with fixed keys: fast on every read, the same for one
+        // build (a new toolchain may change the tags: one full answer).
+        use std::hash::Hasher;
+        let mut hasher = std::hash::DefaultHasher::new();
+        hasher.write(&self.body);
+        let tag = format!("\"{:016x}{:08x}\"", hasher.finish(), self.body.len());
+        let known = if_none_match.is_some_and(|h| {
+            h.split(',')
+                .map(str::trim)
+                .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == tag)
+        });
+        if known {
+            self.status = 304;
+            self.body.clear();
+            self.headers
+                .retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+        }
+        self.with_header("etag", &tag)
+    }
+
     /// An error as problem+json in `lang`, with `Allow` / `Retry-After`.
     pub fn problem(error: &ApiError, lang: Lang) -> Response {
         let body = serde_json::to_vec(&error.to_problem(lang)).unwrap_or_default();
@@ -238,6 +267,34 @@ mod tests {
         assert_eq!(Method::parse("BREW"), None);
         assert!(Method::Post.is_mutating());
         assert!(!Method::Get.is_mutating());
+    }
+
+    #[test]
+    fn a_read_answer_is_tagged_by_its_body_and_a_caller_holding_that_tag_gets_304_without_it() {
+        let body = |text: &str| Response {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: text.as_bytes().to_vec(),
+            stream: None,
+        };
+        let first = body("[1,2]").tagged(None);
+        let tag = first.header("etag").unwrap().to_string();
+        assert!(
+            tag.starts_with('"') && tag.ends_with('"') && tag.len() == 26,
+            "{tag}"
+        );
+        assert_eq!(first.body, b"[1,2]");
+
+        let again = body("[1,2]").tagged(Some(&format!("W/\"x\", {tag}")));
+        assert_eq!((again.status, again.body.len()), (304, 0));
+        assert_eq!(again.header("etag"), Some(tag.as_str()));
+        assert_eq!(again.header("content-type"), None);
+
+        let changed = body("[1,2,3]").tagged(Some(&tag));
+        assert_eq!(changed.status, 200);
+        assert_ne!(changed.header("etag"), Some(tag.as_str()));
+        let refused = Response::problem(&ApiError::Forbidden, Lang::En).tagged(Some("*"));
+        assert_eq!((refused.status, refused.header("etag")), (403, None));
     }
 
     #[test]

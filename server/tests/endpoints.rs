@@ -2907,3 +2907,47 @@ fn a_team_member_reads_the_deal_its_check_and_its_history() {
     // Reading the deal is not listing deals: that route is for the sales side.
     problem(&channel.get("/api/opportunities"), 403, "forbidden");
 }
+
+/// `GET path` sending `if-none-match: tag`.
+fn get_if_none_match(c: &Client<'_>, path: &str, tag: &str) -> Resp {
+    let mut req = dealgate_server::http::Request::new(Method::Get, path);
+    req.headers
+        .push(("cookie".into(), c.cookie.clone().unwrap()));
+    req.headers.push(("if-none-match".into(), tag.into()));
+    c.app.send(req)
+}
+
+#[test]
+fn the_user_list_asked_again_with_its_tag_answers_304_until_a_user_changes() {
+    let app = TestApp::new();
+    let rep = session(&app, REP);
+    let admin = session(&app, ADMIN);
+    let first = rep.get("/api/users");
+    let tag = first
+        .header("etag")
+        .expect("a read answer is tagged")
+        .to_string();
+
+    let again = get_if_none_match(&rep, "/api/users", &tag);
+
+    assert_eq!(again.status(), 304);
+    assert!(again.text().is_empty());
+    assert_eq!(again.header("etag"), Some(tag.as_str()));
+    assert!(again.header("x-config-version").is_some());
+    ok(
+        admin.patch("/api/admin/users/u_rep2", json!({"name": "Renamed Rep"})),
+        200,
+    );
+    let changed = get_if_none_match(&rep, "/api/users", &tag);
+    assert_eq!(changed.status(), 200);
+    assert_ne!(changed.header("etag"), Some(tag.as_str()));
+    assert!(changed.text().contains("Renamed Rep"));
+    // Without a session the tag buys nothing: 401, no body kept back.
+    let stranger = Client {
+        app: &app,
+        cookie: Some("dealgate_session=nothing".into()),
+        me: None,
+    };
+    let signed_out = get_if_none_match(&stranger, "/api/users", &tag);
+    assert_eq!(signed_out.status(), 401);
+}

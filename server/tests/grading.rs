@@ -314,6 +314,62 @@ fn every_answer_to_a_signed_in_caller_carries_the_config_version_and_a_change_ra
 }
 
 #[test]
+fn a_signed_in_read_learns_the_config_version_with_its_session_in_one_round_trip_and_no_kv_read() {
+    let app = TestApp::new();
+    let rep = session(&app, REP);
+    let admin = session(&app, ADMIN);
+    let header = |r: &Resp| -> u64 { r.header("x-config-version").unwrap().parse().unwrap() };
+    let config_version = |c: &Client<'_>| -> u64 {
+        ok(c.get("/api/config"), 200)["versions"]["config"]
+            .as_u64()
+            .unwrap()
+    };
+    ok(rep.get("/api/opportunities"), 200);
+
+    let (batches, kv_reads) = (app.rt.db.batches(), app.rt.kv_reads.get());
+    let list = rep.get("/api/opportunities");
+    let (batches, kv_reads) = (
+        app.rt.db.batches() - batches,
+        app.rt.kv_reads.get() - kv_reads,
+    );
+
+    assert_eq!(list.status(), 200);
+    assert_eq!(
+        (batches, kv_reads),
+        (2, 0),
+        "the session with the config version, then the page"
+    );
+    assert_eq!(header(&list), config_version(&rep));
+    // Every kind of configuration write raises the version a read reports
+    // (the team roles, a pipeline, the thresholds), and a write's own
+    // answer already names its new version.
+    let before = header(&rep.get("/api/leads"));
+    let mut roles = ok(admin.get("/api/admin/team-roles"), 200);
+    roles["roles"][0]["name"]["en"] = json!("Pre-sales engineer");
+    let saved = admin.put("/api/admin/team-roles", roles);
+    assert_eq!(saved.status(), 200, "{}", saved.text());
+    assert_eq!(header(&saved), before + 1);
+    let after_roles = header(&rep.get("/api/leads"));
+    assert_eq!(after_roles, before + 1);
+    let mut pipeline = ok(admin.get("/api/admin/pipelines/direct"), 200);
+    pipeline["name"]["en"] = json!("Direct sale");
+    let saved = admin.put("/api/admin/pipelines/direct", pipeline);
+    assert_eq!(saved.status(), 200, "{}", saved.text());
+    let after_pipeline = header(&rep.get("/api/opportunities"));
+    assert_eq!(after_pipeline, after_roles + 1);
+    ok(
+        admin.put(
+            "/api/admin/grading",
+            with_version(thresholds(6_000_000, 1_000_000, 300_000), 1),
+        ),
+        200,
+    );
+    let after_grading = header(&rep.get("/api/me"));
+    assert_eq!(after_grading, after_pipeline + 1);
+    assert_eq!(config_version(&rep), after_grading);
+}
+
+#[test]
 fn a_snapshot_older_than_the_version_asked_for_is_answered_from_d1_and_rebuilt() {
     let app = TestApp::new();
     let rep = session(&app, REP);

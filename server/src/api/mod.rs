@@ -41,6 +41,8 @@ pub struct Ctx<'a> {
     pub user: Option<Me>,
     /// The session the cookie names (valid or not: sign-out ends it anyway).
     pub session_id: Option<String>,
+    /// The configuration's version when the session was read (signed in).
+    pub config_version: Option<u64>,
     pub now: DateTime<Utc>,
 }
 
@@ -98,6 +100,9 @@ pub fn new_id(rt: &dyn Runtime, prefix: &str) -> Result<String, ApiError> {
 /// in the caller's language; storage errors are logged, not shown.
 pub async fn handle(rt: &dyn Runtime, req: Request, now: DateTime<Utc>) -> Response {
     let lang = req.language();
+    // A read's answer is tagged; the caller's tag, if it sent one.
+    let if_none_match = (req.method == Some(crate::http::Method::Get))
+        .then(|| req.header("if-none-match").unwrap_or_default().to_string());
     let mut response = match serve(rt, req, now).await {
         Ok(response) => response,
         Err(error) => {
@@ -107,6 +112,9 @@ pub async fn handle(rt: &dyn Runtime, req: Request, now: DateTime<Utc>) -> Respo
             Response::problem(&error, lang)
         }
     };
+    if let Some(tag) = if_none_match {
+        response = response.tagged(Some(&tag).filter(|t| !t.is_empty()).map(String::as_str));
+    }
     for (name, value) in API_HEADERS {
         response.headers.push((name.to_string(), value.to_string()));
     }
@@ -114,25 +122,34 @@ pub async fn handle(rt: &dyn Runtime, req: Request, now: DateTime<Utc>) -> Respo
 }
 
 async fn serve(rt: &dyn Runtime, req: Request, now: DateTime<Utc>) -> ApiResult {
-    let (mut response, signed_in) = route(rt, req, now).await?;
+    let mutating = req.method.is_some_and(|m| m.is_mutating());
+    let (mut response, read_version) = route(rt, req, now).await?;
     // Signed-in callers learn the configuration's version on every answer,
-    // so an open page refetches the rules when an admin changes them.
-    if signed_in
+    // so an open page refetches the rules when an admin changes them. A
+    // read reports the version read with its session (no round trip of its
+    // own); a write may have changed the configuration, so it asks after.
+    if let Some(read_version) = read_version
         && response.status < 300
         && response.header(config::VERSION_HEADER).is_none()
-        && let Some(v) = config::current_version(rt).await
     {
-        response = response.with_header(config::VERSION_HEADER, &v.to_string());
+        let version = match mutating {
+            false => Some(read_version),
+            true => config::current_version(rt).await,
+        };
+        if let Some(v) = version {
+            response = response.with_header(config::VERSION_HEADER, &v.to_string());
+        }
     }
     Ok(response)
 }
 
-/// The route's answer, and whether a signed-in user asked.
+/// The route's answer, and the configuration's version read with the
+/// session when a signed-in user asked.
 async fn route(
     rt: &dyn Runtime,
     req: Request,
     now: DateTime<Utc>,
-) -> Result<(Response, bool), ApiError> {
+) -> Result<(Response, Option<u64>), ApiError> {
     let method = req.method.ok_or(ApiError::UnsupportedMethod)?;
     let (route, params) = match resolve(method, &req.path) {
         Resolution::Found(route, params) => (route, params),
@@ -150,9 +167,12 @@ async fn route(
         return Err(ApiError::UnsupportedMediaType);
     }
     let session_id = session::cookie_session_id(&req);
-    let user = match (&session_id, route.access) {
-        (_, Access::Public) | (None, _) => None,
-        (Some(id), _) => session::signed_in(rt.db(), id, now).await?,
+    let (user, config_version) = match (&session_id, route.access) {
+        (_, Access::Public) | (None, _) => (None, None),
+        (Some(id), _) => match session::signed_in(rt.db(), id, now).await? {
+            Some((me, version)) => (Some(me), Some(version)),
+            None => (None, None),
+        },
     };
     // The one authorisation layer: every route names its rule in the table.
     authorize(route.access, user.as_ref())?;
@@ -162,10 +182,10 @@ async fn route(
         params,
         user,
         session_id,
+        config_version,
         now,
     };
-    let signed_in = ctx.user.is_some();
-    Ok(((route.handler)(ctx).await?, signed_in))
+    Ok(((route.handler)(ctx).await?, config_version))
 }
 
 /// `GET /api/health`: the runtime and the database answer.

@@ -24,12 +24,13 @@ pub fn cookie_session_id(req: &Request) -> Option<String> {
     cookie_value(req.header("cookie").unwrap_or_default(), SESSION_COOKIE).and_then(session_id)
 }
 
-/// The user a live session signs in; expired sessions are deleted on sight.
+/// The user a live session signs in, with the configuration's version read
+/// in the same statement; expired sessions are deleted on sight.
 pub async fn signed_in(
     db: &dyn Database,
     id: &str,
     now: DateTime<Utc>,
-) -> Result<Option<Me>, ApiError> {
+) -> Result<Option<(Me, u64)>, ApiError> {
     let Some(row) = sessions::load(db, id).await? else {
         return Ok(None);
     };
@@ -43,8 +44,9 @@ pub async fn signed_in(
             if touch {
                 sessions::touch(db, id, now).await?;
             }
+            let version = u64::try_from(row.config_version).unwrap_or_default();
             let me = row.user.into_me()?;
-            Ok(me.active.then_some(me))
+            Ok(me.active.then_some((me, version)))
         }
     }
 }

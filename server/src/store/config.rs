@@ -64,13 +64,29 @@ const SETTINGS_SQL: &str = "SELECT key, version, doc FROM settings";
 /// the `x-config-version` header of every API response).
 pub const CONFIG_VERSION: &str = "config";
 
-/// The three reads of the configuration, for a batch.
+/// The whole configuration's version, as one SQL expression: the grading
+/// policy's version plus every pipeline's and every setting's. Every write
+/// of any of them raises its own version, so the sum rises with each
+/// change. The one definition: [`parse`] reads it, and the session read
+/// carries it (`sessions::load`), so a signed-in request learns it without
+/// a read of its own.
+pub const VERSION_SQL: &str = "((SELECT version FROM grading_policy WHERE id = 1) \
+     + (SELECT COALESCE(SUM(version), 0) FROM pipelines) \
+     + (SELECT COALESCE(SUM(version), 0) FROM settings))";
+
+/// The four reads of the configuration, for a batch.
 pub fn statements() -> Vec<Stmt> {
     vec![
         Stmt::new(PIPELINES_SQL, vec![]),
         Stmt::new(POLICY_SQL, vec![]),
         Stmt::new(SETTINGS_SQL, vec![]),
+        Stmt::new(format!("SELECT {VERSION_SQL} AS version"), vec![]),
     ]
+}
+
+#[derive(Deserialize)]
+struct VersionRow {
+    version: i64,
 }
 
 #[derive(Deserialize)]
@@ -91,7 +107,7 @@ fn parse_doc<T: DeserializeOwned>(doc: &str) -> Result<T, ApiError> {
 
 /// Parses the outcomes of [`statements`].
 pub fn parse(outcomes: Vec<Outcome>) -> Result<Settings, ApiError> {
-    let [pipes, policy, settings]: [Outcome; 3] = outcomes
+    let [pipes, policy, settings, version]: [Outcome; 4] = outcomes
         .try_into()
         .map_err(|_| storage("config reads answered the wrong number of results"))?;
     let pipelines = pipes
@@ -114,10 +130,14 @@ pub fn parse(outcomes: Vec<Outcome>) -> Result<Settings, ApiError> {
     let mut team_roles = None;
     let mut registration = None;
     let (mut team_roles_version, mut registration_version) = (0, 0);
-    let mut version = grading.version + pipelines.iter().map(|p| u64::from(p.version)).sum::<u64>();
+    let version = version
+        .parse::<VersionRow>()?
+        .into_iter()
+        .next()
+        .and_then(|r| u64::try_from(r.version).ok())
+        .ok_or_else(|| storage("the configuration has no version"))?;
     for s in settings.parse::<SettingRow>()? {
         let v = u64::try_from(s.version).unwrap_or_default();
-        version += v;
         match s.key.as_str() {
             TEAM_ROLES => {
                 team_roles = Some(parse_doc(&s.doc)?);

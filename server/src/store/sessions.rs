@@ -10,6 +10,9 @@ use serde::Deserialize;
 pub struct SessionRow {
     pub last_seen_at: i64,
     pub expires_at: i64,
+    /// The configuration's version now (`config::VERSION_SQL`), read with
+    /// the session so a signed-in request needs no read of its own for it.
+    pub config_version: i64,
     #[serde(flatten)]
     pub user: UserRow,
 }
@@ -18,8 +21,12 @@ pub async fn load(db: &dyn Database, id: &str) -> Result<Option<SessionRow>, Api
     first(
         db,
         Stmt::new(
-            "SELECT s.last_seen_at, s.expires_at, u.id, u.email, u.name, u.password_hash, u.roles, u.active \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1",
+            format!(
+                "SELECT s.last_seen_at, s.expires_at, {} AS config_version, \
+                 u.id, u.email, u.name, u.password_hash, u.roles, u.active \
+                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1",
+                super::config::VERSION_SQL
+            ),
             vec![Value::from(id)],
         ),
     )

@@ -29,7 +29,9 @@ pub fn block_on<F: Future>(f: F) -> F::Output {
 }
 
 /// `store::Database` on SQLite: a batch is one transaction, as on D1.
-pub struct Sqlite(RefCell<rusqlite::Connection>);
+/// The second field counts round trips (batches), as a D1 binding would
+/// make them.
+pub struct Sqlite(RefCell<rusqlite::Connection>, Cell<usize>);
 
 fn storage(e: impl std::fmt::Display) -> ApiError {
     ApiError::Storage(e.to_string())
@@ -86,10 +88,15 @@ impl Sqlite {
             conn.execute_batch(&sql)
                 .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         }
-        Sqlite(RefCell::new(conn))
+        Sqlite(RefCell::new(conn), Cell::new(0))
     }
 
     /// Swaps in a database file (a copy of a seeded one, for profiling).
+    /// Round trips (batches) so far.
+    pub fn batches(&self) -> usize {
+        self.1.get()
+    }
+
     pub fn open_file(&self, path: &std::path::Path) {
         let conn = rusqlite::Connection::open(path).expect("sqlite file");
         conn.execute_batch("PRAGMA foreign_keys = ON;")
@@ -105,6 +112,7 @@ impl Sqlite {
 impl Database for Sqlite {
     fn batch(&self, statements: Vec<Stmt>) -> LocalFuture<'_, Result<Vec<Outcome>, ApiError>> {
         Box::pin(async move {
+            self.1.set(self.1.get() + 1);
             let mut conn = self.0.borrow_mut();
             let tx = conn.transaction().map_err(storage)?;
             let mut out = Vec::with_capacity(statements.len());
@@ -131,6 +139,8 @@ impl Database for Sqlite {
 pub struct HostRuntime {
     pub db: Sqlite,
     kv: RefCell<HashMap<String, (String, DateTime<Utc>)>>,
+    /// KV reads so far (each a round trip on Cloudflare).
+    pub kv_reads: Cell<usize>,
     rng: Cell<shared::sample::SplitMix>,
     pub now: Cell<DateTime<Utc>>,
     pub secrets: RefCell<HashMap<String, String>>,
@@ -165,6 +175,7 @@ impl Runtime for HostRuntime {
     }
 
     fn kv_get<'a>(&'a self, key: &'a str) -> LocalFuture<'a, Result<Option<String>, ApiError>> {
+        self.kv_reads.set(self.kv_reads.get() + 1);
         let now = self.now.get();
         let v = self
             .kv
@@ -264,6 +275,7 @@ impl TestApp {
             rt: HostRuntime {
                 db,
                 kv: RefCell::new(HashMap::new()),
+                kv_reads: Cell::new(0),
                 rng: Cell::new(shared::sample::SplitMix(seed)),
                 now: Cell::new(
                     DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
