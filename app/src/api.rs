@@ -71,14 +71,130 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 async fn send(request: Result<Request, gloo_net::Error>) -> Result<(u16, String), ApiError> {
+    exchange(request)
+        .await
+        .map(|(status, text, _)| (status, text))
+}
+
+/// The status, the body and the entity tag of an answer.
+async fn exchange(
+    request: Result<Request, gloo_net::Error>,
+) -> Result<(u16, String, Option<String>), ApiError> {
     let network = |e: gloo_net::Error| ApiError::Network(e.to_string());
     let response = request.map_err(network)?.send().await.map_err(network)?;
     let status = response.status();
     if let Some(Ok(v)) = response.headers().get(VERSION_HEADER).map(|v| v.parse()) {
         config_version_seen(v);
     }
+    let tag = response.headers().get("etag");
     let text = response.text().await.map_err(network)?;
-    Ok((status, text))
+    Ok((status, text, tag))
+}
+
+type Answer = Result<(u16, String), ApiError>;
+
+/// A read started before its page asked for it.
+#[derive(Default)]
+struct Prefetch {
+    answer: std::cell::RefCell<Option<Answer>>,
+    waiting: std::cell::RefCell<Option<std::task::Waker>>,
+}
+
+thread_local! {
+    /// The one read started ahead (a page's first data, while its code
+    /// loads), with its path.
+    static AHEAD: std::cell::RefCell<Option<(String, std::rc::Rc<Prefetch>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Starts `GET path` now, for the page about to ask for it (its route's
+/// `data()`, run while the page's code downloads): the page's own [`get`]
+/// of the same path takes this answer instead of asking again.
+pub fn prefetch(path: String) {
+    let ahead = std::rc::Rc::new(Prefetch::default());
+    AHEAD.with(|a| *a.borrow_mut() = Some((path.clone(), ahead.clone())));
+    leptos::task::spawn_local(async move {
+        let answer = send(builder("GET", &path).build()).await;
+        *ahead.answer.borrow_mut() = Some(answer);
+        if let Some(waker) = ahead.waiting.borrow_mut().take() {
+            waker.wake();
+        }
+    });
+}
+
+/// The answer to `GET path` if it was started ahead (once).
+async fn prefetched(path: &str) -> Option<Answer> {
+    let ahead = AHEAD.with(|a| {
+        let mut a = a.borrow_mut();
+        match &*a {
+            Some((p, _)) if p == path => a.take().map(|(_, ahead)| ahead),
+            _ => None,
+        }
+    })?;
+    Some(
+        std::future::poll_fn(|cx| match ahead.answer.borrow_mut().take() {
+            Some(answer) => std::task::Poll::Ready(answer),
+            None => {
+                *ahead.waiting.borrow_mut() = Some(cx.waker().clone());
+                std::task::Poll::Pending
+            }
+        })
+        .await,
+    )
+}
+
+// What this browser keeps across visits for the signed-in user, so a page
+// paints without waiting for them: who they are, the config, the users.
+// Each is asked again in the background (the config through the version
+// every answer names, the users with their entity tag); sign-out and any
+// 401 forget them all.
+const KEPT_ME: &str = "dealgate.me";
+const KEPT_CONFIG: &str = "dealgate.config";
+const KEPT_USERS: &str = "dealgate.users";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+fn kept(key: &str) -> Option<String> {
+    local_storage()?.get_item(key).ok()?
+}
+
+fn keep(key: &str, value: &str) {
+    if let Some(s) = local_storage() {
+        // Full or refused storage: the app works as before, asking.
+        let _ = s.set_item(key, value);
+    }
+}
+
+/// Forgets everything kept for the signed-in user.
+pub fn forget_kept() {
+    if let Some(s) = local_storage() {
+        for key in [KEPT_ME, KEPT_CONFIG, KEPT_USERS] {
+            let _ = s.remove_item(key);
+        }
+    }
+    CONFIG_KEPT.set(false);
+    KEPT_CONFIG_TEXT.with(|k| k.borrow_mut().take());
+}
+
+/// The user this browser last saw signed in; the config kept for them is
+/// made current (as text: a page parses it when it first asks, so its
+/// parser stays out of the first load).
+pub fn restore_kept() -> Option<Me> {
+    let me: Me = serde_json::from_str(&kept(KEPT_ME)?).ok()?;
+    if let Some((version, text)) = kept(KEPT_CONFIG).as_deref().and_then(split_kept)
+        && let Ok(version) = version.parse()
+    {
+        KEPT_CONFIG_TEXT.with(|k| *k.borrow_mut() = Some((version, text.to_string())));
+        CONFIG_KEPT.set(true);
+    }
+    Some(me)
+}
+
+/// A kept entry: `<tag or version>\n<body>`.
+fn split_kept(entry: &str) -> Option<(&str, &str)> {
+    entry.split_once('\n')
 }
 
 /// The header on every answer to a signed-in user: the config's version.
@@ -87,8 +203,11 @@ const VERSION_HEADER: &str = "x-config-version";
 /// What an answer saying the config is at `seen` means, given the cached
 /// config's version (`None`: none cached) and the newest version any answer
 /// named before: (drop the cached config, tell the pages).
-fn config_news(seen: u64, cached: Option<u64>, newest: u64) -> (bool, bool) {
-    let stale = cached.is_some_and(|c| seen > c);
+/// A config kept from an earlier visit is stale at any other version (the
+/// database may have been replaced), one asked in this visit only at a newer
+/// one (a lagging copy may name an older version).
+fn config_news(seen: u64, cached: Option<u64>, kept: bool, newest: u64) -> (bool, bool) {
+    let stale = cached.is_some_and(|c| seen > c || (kept && seen != c));
     // Told once per version: a server answering an older config than it
     // says cannot make the pages reload in a loop.
     (stale, stale && seen > newest)
@@ -99,12 +218,16 @@ fn config_version(versions: &std::collections::BTreeMap<String, u64>) -> u64 {
 }
 
 fn config_version_seen(seen: u64) {
-    let cached = CONFIG.with(|c| c.borrow().as_ref().map(|(v, _)| *v));
+    let cached = CONFIG
+        .with(|c| c.borrow().as_ref().map(|(v, _)| *v))
+        .or_else(|| KEPT_CONFIG_TEXT.with(|k| k.borrow().as_ref().map(|(v, _)| *v)));
     let newest = MIN_VERSION.get();
-    let (stale, news) = config_news(seen, cached, newest);
+    let (stale, news) = config_news(seen, cached, CONFIG_KEPT.get(), newest);
+    // Named by the server: the kept copy is this visit's now (or dropped).
+    CONFIG_KEPT.set(false);
     MIN_VERSION.set(newest.max(seen));
     if stale {
-        CONFIG.with(|c| c.borrow_mut().take());
+        forget_config();
     }
     if news {
         // Set by the first page that listens (kept out of the first load).
@@ -189,6 +312,9 @@ pub fn on_unauthorized(hook: impl Fn() + 'static) {
 const SESSION_PROBES: &[&str] = &["/api/me", "/api/auth/login"];
 
 fn check_session(path: &str, status: u16) {
+    if status == 401 {
+        forget_kept();
+    }
     if status == 401 && !SESSION_PROBES.contains(&path) {
         let hook = ON_UNAUTHORIZED.with(|h| h.borrow().clone());
         if let Some(hook) = hook {
@@ -198,7 +324,10 @@ fn check_session(path: &str, status: u16) {
 }
 
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let (status, text) = send(builder("GET", path).build()).await?;
+    let (status, text) = match prefetched(path).await {
+        Some(answer) => answer?,
+        None => send(builder("GET", path).build()).await?,
+    };
     check_session(path, status);
     read(status, &text)
 }
@@ -234,12 +363,17 @@ pub async fn health() -> Result<Health, ApiError> {
     get("/api/health").await
 }
 
-/// `GET /api/me`: the signed-in user, or a 401.
+/// `GET /api/me`: the signed-in user (kept for the next visit), or a 401.
 pub async fn me() -> Result<Me, ApiError> {
-    get("/api/me").await
+    let (status, text) = send(builder("GET", "/api/me").build()).await?;
+    check_session("/api/me", status);
+    let me = read(status, &text)?;
+    keep(KEPT_ME, &text);
+    Ok(me)
 }
 
 pub async fn login(email: &str, password: &str) -> Result<Me, ApiError> {
+    forget_kept();
     let body = LoginRequest {
         email: email.to_string(),
         password: password.to_string(),
@@ -248,6 +382,7 @@ pub async fn login(email: &str, password: &str) -> Result<Me, ApiError> {
 }
 
 pub async fn logout() -> Result<(), ApiError> {
+    forget_kept();
     send_json_empty("POST", "/api/auth/logout", &serde_json::json!({})).await
 }
 
@@ -421,6 +556,10 @@ pub async fn admin_texts() -> Result<AdminTexts, ApiError> {
 /// next use.
 fn forget_config() {
     CONFIG.with(|c| c.borrow_mut().take());
+    KEPT_CONFIG_TEXT.with(|k| k.borrow_mut().take());
+    if let Some(s) = local_storage() {
+        let _ = s.remove_item(KEPT_CONFIG);
+    }
 }
 
 thread_local! {
@@ -431,6 +570,15 @@ thread_local! {
     /// The newest config version any answer named: the next config asked
     /// must be at least this (KV copies lag; the server then reads D1).
     static MIN_VERSION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// Is the cached config the one kept from an earlier visit, not yet
+    /// confirmed by a version the server named?
+    static CONFIG_KEPT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The config kept from an earlier visit, not parsed yet: its version
+    /// and its JSON.
+    static KEPT_CONFIG_TEXT: std::cell::RefCell<Option<(u64, String)>> =
+        const { std::cell::RefCell::new(None) };
+    /// Has this visit asked for the users (revalidating a kept copy)?
+    static USERS_ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     static ON_NEWS: std::cell::Cell<Option<fn()>> = const { std::cell::Cell::new(None) };
     static EPOCH: std::cell::OnceCell<ArcRwSignal<u64>> = const { std::cell::OnceCell::new() };
 }
@@ -441,21 +589,69 @@ pub async fn config() -> Result<Arc<Config>, ApiError> {
     if let Some((_, c)) = CONFIG.with(|c| c.borrow().clone()) {
         return Ok(c);
     }
-    let c = Arc::new(match MIN_VERSION.get() {
-        0 => get::<Config>("/api/config").await?,
-        n => get::<Config>(&format!("/api/config?min_version={n}")).await?,
-    });
-    CONFIG.with(|slot| *slot.borrow_mut() = Some((config_version(&c.versions), c.clone())));
+    if let Some((version, text)) = KEPT_CONFIG_TEXT.with(|k| k.borrow_mut().take())
+        && let Ok(c) = serde_json::from_str::<Config>(&text)
+    {
+        let c = Arc::new(c);
+        CONFIG.with(|slot| *slot.borrow_mut() = Some((version, c.clone())));
+        return Ok(c);
+    }
+    let path = match MIN_VERSION.get() {
+        0 => "/api/config".to_string(),
+        n => format!("/api/config?min_version={n}"),
+    };
+    let (status, text) = send(builder("GET", &path).build()).await?;
+    check_session(&path, status);
+    let c = Arc::new(read::<Config>(status, &text)?);
+    let version = config_version(&c.versions);
+    keep(KEPT_CONFIG, &format!("{version}\n{text}"));
+    CONFIG.with(|slot| *slot.borrow_mut() = Some((version, c.clone())));
     Ok(c)
 }
 
 /// `GET /api/users`: names and roles for pickers and the timeline, asked
-/// once per page load.
+/// once per visit (or kept from the last and asked again in the
+/// background, see [`restore_kept`]).
 pub async fn users() -> Result<Arc<Vec<UserSummary>>, ApiError> {
     if let Some(u) = USERS.with(|u| u.borrow().clone()) {
         return Ok(u);
     }
-    let u = Arc::new(get::<Page<UserSummary>>("/api/users").await?.items);
+    // The first ask of a visit: the kept copy now, asked again behind it.
+    if !USERS_ASKED.replace(true)
+        && let Some(u) = kept(KEPT_USERS)
+            .as_deref()
+            .and_then(split_kept)
+            .and_then(|(_, body)| serde_json::from_str::<Page<UserSummary>>(body).ok())
+    {
+        let u = Arc::new(u.items);
+        USERS.with(|slot| *slot.borrow_mut() = Some(u.clone()));
+        leptos::task::spawn_local(async {
+            let _ = fetch_users().await;
+        });
+        return Ok(u);
+    }
+    fetch_users().await
+}
+
+/// Asks for the users with the kept copy's tag: a 304 keeps that copy.
+async fn fetch_users() -> Result<Arc<Vec<UserSummary>>, ApiError> {
+    let path = "/api/users";
+    let kept = kept(KEPT_USERS)
+        .and_then(|e| split_kept(&e).map(|(tag, body)| (tag.to_string(), body.to_string())));
+    let mut request = builder("GET", path);
+    if let Some((tag, _)) = &kept {
+        request = request.header("if-none-match", tag);
+    }
+    let (status, text, tag) = exchange(request.build()).await?;
+    check_session(path, status);
+    let (status, text) = match (status, kept) {
+        (304, Some((_, body))) => (200, body),
+        (status, _) => (status, text),
+    };
+    let u = Arc::new(read::<Page<UserSummary>>(status, &text)?.items);
+    if let Some(tag) = tag {
+        keep(KEPT_USERS, &format!("{tag}\n{text}"));
+    }
     USERS.with(|slot| *slot.borrow_mut() = Some(u.clone()));
     Ok(u)
 }
@@ -634,17 +830,25 @@ mod tests {
 
     #[test]
     fn a_header_version_above_the_cached_config_invalidates_it() {
-        assert_eq!(config_news(4, Some(3), 3), (true, true));
+        assert_eq!(config_news(4, Some(3), false, 3), (true, true));
         // Already seen (e.g. the server answered an older copy): drop,
         // but do not make the pages reload again.
-        assert_eq!(config_news(4, Some(3), 4), (true, false));
+        assert_eq!(config_news(4, Some(3), false, 4), (true, false));
     }
 
     #[test]
     fn an_equal_or_lower_header_version_or_no_cached_config_changes_nothing() {
-        assert_eq!(config_news(3, Some(3), 3), (false, false));
-        assert_eq!(config_news(2, Some(3), 3), (false, false));
-        assert_eq!(config_news(9, None, 0), (false, false));
+        assert_eq!(config_news(3, Some(3), false, 3), (false, false));
+        assert_eq!(config_news(2, Some(3), false, 3), (false, false));
+        assert_eq!(config_news(9, None, false, 0), (false, false));
+    }
+
+    #[test]
+    fn a_config_kept_from_an_earlier_visit_is_dropped_at_any_other_version_and_the_pages_told() {
+        // The first answer of a visit (newest 0) names the server's version.
+        assert_eq!(config_news(2, Some(3), true, 0), (true, true));
+        assert_eq!(config_news(4, Some(3), true, 0), (true, true));
+        assert_eq!(config_news(3, Some(3), true, 0), (false, false));
     }
 
     #[test]

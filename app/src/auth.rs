@@ -25,15 +25,26 @@ impl Auth {
 }
 
 /// Restores the session (if the cookie still holds one) and provides it.
+/// The user this browser last saw signed in is shown at once (with the
+/// config and users kept for them) while `/api/me` asks the server, whose
+/// 401 signs them out; a network failure keeps what was shown.
 pub fn provide_auth() -> Auth {
+    let kept = api::restore_kept();
     let auth = Auth {
-        user: RwSignal::new(None),
-        ready: RwSignal::new(false),
+        ready: RwSignal::new(kept.is_some()),
+        user: RwSignal::new(kept),
     };
     provide_context(auth);
     spawn_local(async move {
-        if let Ok(me) = api::me().await {
-            auth.user.set(Some(me));
+        match api::me().await {
+            // Only a change re-renders what depends on the user.
+            Ok(me) => {
+                if auth.user.with_untracked(|u| u.as_ref() != Some(&me)) {
+                    auth.user.set(Some(me));
+                }
+            }
+            Err(e) if e.status() == Some(401) => auth.user.set(None),
+            Err(_) => {}
         }
         auth.ready.set(true);
     });
@@ -87,8 +98,10 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
             navigate(&login_url(&here), Default::default());
         }
     });
+    // Signed in or not, not who: a refreshed user keeps the page as it is.
+    let signed_in = Memo::new(move |_| auth.user.with(Option::is_some));
     move || {
-        if auth.user.with(Option::is_some) {
+        if signed_in.get() {
             children().into_any()
         } else {
             view! { <Loading /> }.into_any()

@@ -95,3 +95,72 @@ fn a_lost_deal_leaves_the_inbox_and_a_channel_manager_may_not_call_it() {
     assert!(inbox(&manager).is_empty());
     assert_eq!(channel.get("/api/approvals").status(), 403);
 }
+
+/// Each deal's `pending_approvals` column, and the count its document gives.
+fn pending_columns(app: &TestApp) -> Vec<(String, i64, i64)> {
+    use dealgate_server::store::Stmt;
+    let out = block_on(app.db().batch(vec![Stmt::new(
+        "SELECT id, pending_approvals, (SELECT COUNT(*) FROM json_each(doc, '$.approvals') \
+         WHERE json_extract(value, '$.status') = 'pending') AS in_doc FROM opportunities ORDER BY id",
+        vec![],
+    )]))
+    .expect("the rows");
+    out.into_iter()
+        .flat_map(|o| o.rows)
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap_or_default().to_string(),
+                r["pending_approvals"].as_i64().unwrap_or(-1),
+                r["in_doc"].as_i64().unwrap_or(-2),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_deals_row_counts_its_waiting_approvals_as_its_document_does_through_request_decision_and_loss()
+{
+    let app = TestApp::new();
+    let rep = session(&app, REP);
+    let manager = session(&app, MANAGER);
+    let agrees = |app: &TestApp| {
+        let rows = pending_columns(app);
+        for (id, column, in_doc) in &rows {
+            assert_eq!(column, in_doc, "deal {id}");
+        }
+        rows.iter().map(|(_, c, _)| *c).sum::<i64>()
+    };
+    let kept = converted_deal(&rep, new_lead("Kept", "tender"), B_AMOUNT);
+    let lost = converted_deal(&rep, new_lead("Lost", "tender"), B_AMOUNT);
+    assert_eq!(agrees(&app), 0);
+
+    let kept = ok(request_approval(&rep, &kept, "initiation_review"), 200);
+    let lost = ok(request_approval(&rep, &lost, "initiation_review"), 200);
+    assert_eq!(agrees(&app), 2);
+    let kept = ok(
+        decide(
+            &manager,
+            &kept,
+            "initiation_review",
+            json!({"approve": false, "comment": "补充材料"}),
+        ),
+        200,
+    );
+    assert_eq!(agrees(&app), 1);
+    ok(request_approval(&rep, &kept, "initiation_review"), 200);
+    assert_eq!(agrees(&app), 2);
+    ok(
+        transition(
+            &rep,
+            &lost,
+            json!({"to": "lost", "lost": {"reason": "预算取消"}}),
+        ),
+        200,
+    );
+    // A lost deal keeps its count but leaves the inbox (open deals only).
+    assert_eq!(agrees(&app), 2);
+    assert_eq!(
+        keyed(&inbox(&manager)),
+        vec![(id(&kept), "initiation_review".to_string())]
+    );
+}

@@ -33,14 +33,18 @@ fn guarded<V: IntoView + 'static>(page: fn() -> V) -> AnyView {
     view! { <crate::auth::RequireAuth>{move || page()}</crate::auth::RequireAuth> }.into_any()
 }
 
+/// A page's route; `ahead` starts the page's first read when the route is
+/// matched, so it travels while the page's code downloads (its own load
+/// then takes that answer: `api::prefetch`).
 macro_rules! lazy_page {
-    ($(#[$doc:meta])* $name:ident => $view:expr) => {
+    ($(#[$doc:meta])* $name:ident => $view:expr $(, ahead: $ahead:expr)?) => {
         $(#[$doc])*
         pub struct $name;
 
         #[lazy_route]
         impl LazyRoute for $name {
             fn data() -> Self {
+                $($ahead;)?
                 Self
             }
 
@@ -65,7 +69,8 @@ lazy_page!(
 );
 lazy_page!(
     /// `/opportunities`.
-    OpportunitiesPage => guarded(opportunities::Opportunities)
+    OpportunitiesPage => guarded(opportunities::Opportunities),
+    ahead: opportunities::read_ahead()
 );
 lazy_page!(
     /// `/leads`.
@@ -94,7 +99,8 @@ lazy_page!(
 );
 lazy_page!(
     /// `/opportunities/:id`.
-    OpportunityPage => guarded(opportunity::DealPage)
+    OpportunityPage => guarded(opportunity::DealPage),
+    ahead: opportunity::read_ahead()
 );
 
 /// Fetches the code of the pages a user opens from the board and the lists

@@ -140,6 +140,20 @@ struct ListData {
     next: Option<String>,
 }
 
+/// The first page's query for the address's filters and shown rows (`n`).
+fn first_query(f: &Filters, n: Option<String>) -> String {
+    // As many rows as were shown when the address was left (`n`), so
+    // Back restores the list as it was (at most a page of 200).
+    with_shown(f.query(""), n)
+}
+
+/// Starts the list's first read from the address (the route's `data()`).
+pub fn read_ahead() {
+    let q = leptos_router::hooks::use_query_map().get_untracked();
+    let query = first_query(&Filters::from_url(|k| q.get(k)), q.get("n"));
+    api::prefetch(format!("/api/opportunities{query}"));
+}
+
 #[component]
 pub fn Opportunities() -> impl IntoView {
     // The filters need the pipelines' stages: the config first (cached).
@@ -158,9 +172,7 @@ fn List(config: Arc<Config>) -> impl IntoView {
     let navigate = leptos_router::hooks::use_navigate();
     let (state, reload) = load(move || {
         let f = filters.get_untracked();
-        // As many rows as were shown when the address was left (`n`), so
-        // Back restores the list as it was (at most a page of 200).
-        let query = with_shown(f.query(""), url.with_untracked(|q| q.get("n")));
+        let query = first_query(&f, url.with_untracked(|q| q.get("n")));
         async move {
             let config = api::config().await?;
             let users = api::users().await?;

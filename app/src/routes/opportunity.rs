@@ -31,6 +31,13 @@ pub struct DealData {
     pub users: Arc<Vec<UserSummary>>,
 }
 
+/// Starts the deal's read from the address (the route's `data()`).
+pub fn read_ahead() {
+    if let Some(id) = use_params_map().get_untracked().get("id") {
+        api::prefetch(format!("/api/opportunities/{id}"));
+    }
+}
+
 #[component]
 pub fn DealPage() -> impl IntoView {
     let params = use_params_map();

@@ -28,6 +28,126 @@ use shared::Opportunity;
 use shared::api::{Config, Page};
 use shared::pipeline::FieldKind;
 
+/// Opens `path` and answers the `mark`'s time since the navigation started,
+/// with the bytes the page transferred up to then (the document and every
+/// resource that had finished by the mark).
+async fn painted(client: &fantoccini::Client, path: &str, mark: &str) -> (f64, f64) {
+    client.goto(&url(path)).await.expect("open the page");
+    let t = client
+        .execute_async(
+            "const [name, done] = arguments;
+             const poll = () => {
+               const m = performance.getEntriesByName(name);
+               if (!m.length) { setTimeout(poll, 10); return; }
+               const at = m[0].startTime;
+               const nav = performance.getEntriesByType('navigation')[0];
+               const bytes = performance.getEntriesByType('resource')
+                 .filter((r) => r.responseEnd <= at)
+                 .reduce((sum, r) => sum + r.transferSize, nav ? nav.transferSize : 0);
+               done([at, bytes]);
+             };
+             poll();",
+            vec![json!(mark)],
+        )
+        .await
+        .expect("the page paints");
+    (
+        t[0].as_f64().unwrap_or(f64::NAN),
+        t[1].as_f64().unwrap_or(f64::NAN),
+    )
+}
+
+/// A rep's list (their own deals and the ones they are staffed on) and one
+/// of their deals: warm (the code in the browser's cache, the user, config
+/// and users kept from the visit before), then cold (a fresh browser
+/// profile per run, signed in by cookie only), interleaved with
+/// `/api/health` from the page.
+async fn rep_pages(runs: usize) {
+    let rep = sign_in_as("rep").await;
+    let own: Page<Opportunity> = rep
+        .get_json("/api/opportunities?pipeline=tender&status=open&limit=1")
+        .await;
+    let deal_path = format!("/opportunities/{}", own.items[0].id);
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    let (mut list, mut deal, mut health) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        list.push(painted(&client, "/opportunities", "list-painted").await.0);
+        deal.push(painted(&client, &deal_path, "deal-painted").await.0);
+        let h = client
+            .execute_async(
+                "const done = arguments[0];
+                 const t0 = performance.now();
+                 fetch('/api/health').then((r) => r.text()).then(() => done(performance.now() - t0));",
+                vec![],
+            )
+            .await
+            .expect("time /api/health");
+        health.push(h.as_f64().unwrap_or(f64::NAN));
+    }
+    if std::env::var_os("DEALGATE_TIMELINE").is_some() {
+        painted(&client, "/opportunities", "list-painted").await;
+        let lines = client
+            .execute(
+                "return performance.getEntries().map((e) => `${e.startTime.toFixed(1)}..${(e.responseEnd || e.startTime + e.duration).toFixed(1)} ${e.entryType} ${e.name}`).join('\\n');",
+                vec![],
+            )
+            .await
+            .expect("the timeline");
+        println!("{}", lines.as_str().unwrap_or_default());
+    }
+    client.close().await.unwrap();
+    summary(
+        "rep: deal list navigation to first row painted (warm)",
+        &list,
+        "ms",
+    );
+    summary(
+        "rep: deal page navigation to checklist painted (warm)",
+        &deal,
+        "ms",
+    );
+    summary("rep: GET /api/health from the page (floor)", &health, "ms");
+
+    let (_, token) = rep.cookie.split_once('=').expect("name=value");
+    let (mut cold, mut bytes) = (Vec::new(), Vec::new());
+    for _ in 0..runs.min(7) {
+        let client = browser("en-US").await;
+        // The origin's cheapest answer, so the cookie can be set on it.
+        client
+            .goto(&url("/api/health"))
+            .await
+            .expect("open the origin");
+        let mut cookie = fantoccini::cookies::Cookie::new("dg_session", token.to_string());
+        cookie.set_path("/");
+        let origin = url("/");
+        let host = origin
+            .split("://")
+            .nth(1)
+            .and_then(|h| h.split([':', '/']).next())
+            .expect("a host in the base URL");
+        cookie.set_domain(host.to_string());
+        client
+            .add_cookie(cookie)
+            .await
+            .expect("set the session cookie");
+        let (t, b) = painted(&client, "/opportunities", "list-painted").await;
+        cold.push(t);
+        bytes.push(b / 1000.0);
+        client.close().await.unwrap();
+    }
+    summary(
+        "rep: deal list navigation to first row painted (cold)",
+        &cold,
+        "ms",
+    );
+    summary(
+        "rep: bytes transferred before the rows painted (cold)",
+        &bytes,
+        "KB",
+    );
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -191,6 +311,8 @@ async fn main() {
         &deal_paint,
         "ms",
     );
+
+    rep_pages(runs).await;
 
     // A deal whose current stage has a text field, for the verdict edit.
     let config: Config = api.get_json("/api/config").await;
