@@ -35,6 +35,16 @@ pub fn provide_auth() -> Auth {
         user: RwSignal::new(kept),
     };
     provide_context(auth);
+    // The sign-in page with no user kept: no one to ask about (and no 401
+    // in the console of a visitor who has never signed in).
+    let on_login = leptos::prelude::window()
+        .location()
+        .pathname()
+        .is_ok_and(|p| p.starts_with("/login"));
+    if on_login && auth.user.with_untracked(Option::is_none) {
+        auth.ready.set(true);
+        return auth;
+    }
     spawn_local(async move {
         match api::me().await {
             // Only a change re-renders what depends on the user.
