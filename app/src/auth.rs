@@ -29,19 +29,20 @@ impl Auth {
 /// config and users kept for them) while `/api/me` asks the server, whose
 /// 401 signs them out; a network failure keeps what was shown.
 pub fn provide_auth() -> Auth {
-    let kept = api::restore_kept();
+    // The sign-in page trusts no kept user (its cookie may be gone: the
+    // form must not give way to a user the server no longer knows) and
+    // asks no one: a visitor signs in (no 401 in the console).
+    let on_login = leptos::prelude::window()
+        .location()
+        .pathname()
+        .is_ok_and(|p| p.starts_with("/login"));
+    let kept = if on_login { None } else { api::restore_kept() };
     let auth = Auth {
         ready: RwSignal::new(kept.is_some()),
         user: RwSignal::new(kept),
     };
     provide_context(auth);
-    // The sign-in page with no user kept: no one to ask about (and no 401
-    // in the console of a visitor who has never signed in).
-    let on_login = leptos::prelude::window()
-        .location()
-        .pathname()
-        .is_ok_and(|p| p.starts_with("/login"));
-    if on_login && auth.user.with_untracked(Option::is_none) {
+    if on_login {
         auth.ready.set(true);
         return auth;
     }

@@ -1,0 +1,127 @@
+//! What the app keeps across visits (issue #14): the signed-in user, the
+//! config and the user list, so a page paints without asking for them; the
+//! users are asked again with their entity tag; sign-out and a lost session
+//! forget it all.
+
+use dealgate_tests::{
+    browser, converted_deal, find, sign_in_as, sign_in_in_browser, unique, url, wait_path,
+};
+use serde_json::Value;
+
+const KEPT: [&str; 3] = ["dealgate.me", "dealgate.config", "dealgate.users"];
+
+/// Which of the kept entries this browser holds.
+async fn kept(client: &fantoccini::Client) -> Vec<String> {
+    let held = client
+        .execute(
+            "return arguments[0].filter((k) => localStorage.getItem(k) !== null);",
+            vec![serde_json::json!(KEPT)],
+        )
+        .await
+        .expect("read local storage");
+    held.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The API reads this page load made: path and status.
+async fn api_reads(client: &fantoccini::Client) -> Vec<(String, u64)> {
+    let reads = client
+        .execute(
+            "return performance.getEntriesByType('resource')
+               .filter((r) => new URL(r.name).pathname.startsWith('/api/'))
+               .map((r) => [new URL(r.name).pathname, r.responseStatus]);",
+            vec![],
+        )
+        .await
+        .expect("read the resource timings");
+    reads
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| {
+                    (
+                        r[0].as_str().unwrap_or_default().to_string(),
+                        r[1].as_u64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_second_visit_paints_from_the_kept_user_config_and_users_and_sign_out_forgets_them() {
+    let rep = sign_in_as("rep").await;
+    converted_deal(&rep, &unique("Kept "), 200_000_000).await;
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    client.goto(&url("/opportunities")).await.unwrap();
+    find(&client, "[data-test=deal-row]").await;
+    assert_eq!(kept(&client).await, KEPT);
+
+    client.goto(&url("/opportunities")).await.unwrap();
+    find(&client, "[data-test=deal-row]").await;
+    // The users' background check has answered too.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let reads = loop {
+        let reads = api_reads(&client).await;
+        if reads.iter().any(|(p, _)| p == "/api/users") || std::time::Instant::now() > deadline {
+            break reads;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+
+    assert!(
+        !reads.iter().any(|(p, _)| p == "/api/config"),
+        "the config came from storage: {reads:?}"
+    );
+    assert!(
+        reads.contains(&("/api/users".to_string(), 304)),
+        "the kept users were asked again with their tag and are current: {reads:?}"
+    );
+    assert!(
+        reads.contains(&("/api/opportunities".to_string(), 200)),
+        "{reads:?}"
+    );
+    client
+        .find(fantoccini::Locator::Css("[data-test=sign-out]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_path(&client, |p| p == "/login").await;
+    assert!(
+        kept(&client).await.is_empty(),
+        "sign-out forgets what was kept"
+    );
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_kept_user_whose_session_is_gone_is_sent_to_sign_in_and_forgotten() {
+    let rep = sign_in_as("rep").await;
+    converted_deal(&rep, &unique("Kept "), 200_000_000).await;
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    client.goto(&url("/opportunities")).await.unwrap();
+    find(&client, "[data-test=deal-row]").await;
+    assert_eq!(kept(&client).await, KEPT);
+
+    client.delete_all_cookies().await.unwrap();
+    client.goto(&url("/opportunities")).await.unwrap();
+
+    wait_path(&client, |p| p == "/login?next=%2Fopportunities").await;
+    find(&client, "input[name=email]").await;
+    assert!(
+        kept(&client).await.is_empty(),
+        "a 401 forgets what was kept"
+    );
+    client.close().await.unwrap();
+}
