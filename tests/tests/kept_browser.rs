@@ -55,8 +55,9 @@ async fn api_reads(client: &fantoccini::Client) -> Vec<(String, u64)> {
         .unwrap_or_default()
 }
 
-#[tokio::test]
-async fn a_second_visit_paints_from_the_kept_user_config_and_users_and_sign_out_forgets_them() {
+/// A browser signed in as the rep that has visited their deal list once
+/// (so it keeps the user, the config and the users).
+async fn rep_after_one_visit() -> fantoccini::Client {
     let rep = sign_in_as("rep").await;
     converted_deal(&rep, &unique("Kept "), 200_000_000).await;
     let client = browser("en-US").await;
@@ -64,6 +65,12 @@ async fn a_second_visit_paints_from_the_kept_user_config_and_users_and_sign_out_
     client.goto(&url("/opportunities")).await.unwrap();
     find(&client, "[data-test=deal-row]").await;
     assert_eq!(kept(&client).await, KEPT);
+    client
+}
+
+#[tokio::test]
+async fn a_second_visit_paints_from_the_kept_user_config_and_users_and_sign_out_forgets_them() {
+    let client = rep_after_one_visit().await;
 
     client.goto(&url("/opportunities")).await.unwrap();
     find(&client, "[data-test=deal-row]").await;
@@ -106,13 +113,7 @@ async fn a_second_visit_paints_from_the_kept_user_config_and_users_and_sign_out_
 
 #[tokio::test]
 async fn a_kept_user_whose_session_is_gone_is_sent_to_sign_in_and_forgotten() {
-    let rep = sign_in_as("rep").await;
-    converted_deal(&rep, &unique("Kept "), 200_000_000).await;
-    let client = browser("en-US").await;
-    sign_in_in_browser(&client, "rep").await;
-    client.goto(&url("/opportunities")).await.unwrap();
-    find(&client, "[data-test=deal-row]").await;
-    assert_eq!(kept(&client).await, KEPT);
+    let client = rep_after_one_visit().await;
 
     client.delete_all_cookies().await.unwrap();
     client.goto(&url("/opportunities")).await.unwrap();

@@ -300,20 +300,7 @@ async fn main() {
             ("/opportunities", "list-painted", &mut list_paint),
             (deal_path.as_str(), "deal-painted", &mut deal_paint),
         ] {
-            client.goto(&url(path)).await.expect("open the page");
-            let t = client
-                .execute_async(
-                    "const [name, done] = arguments;
-                     const poll = () => {
-                       const m = performance.getEntriesByName(name);
-                       if (m.length) { done(m[0].startTime); } else { setTimeout(poll, 10); }
-                     };
-                     poll();",
-                    vec![json!(name)],
-                )
-                .await
-                .expect("the page paints");
-            out.push(t.as_f64().unwrap_or(f64::NAN));
+            out.push(painted(&client, path, name).await.0);
         }
     }
     summary(
