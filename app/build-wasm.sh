@@ -125,6 +125,9 @@ echo 'import init from "./register.js"; init();' > "$pwork/boot.js"
 cp "$pwork/register_bg.wasm" "$staging/partner/register_bg.wasm"
 "$esbuild" "$root/partner/register.css" --minify --log-level=warning --outfile="$staging/partner/register.css"
 
+# The app's start, as a file of the hashed folder (no inline script: CSP).
+echo 'import init from "./app.js"; init({ module_or_path: new URL("app_bg.wasm", import.meta.url) });' \
+  > "$work/out/boot.js"
 hash=$(cd "$work/out" && cat $(ls | sort) | sha256sum | cut -c1-16)
 pkg=pkg-$hash
 rm -rf "$staging"/pkg-*

@@ -62,7 +62,7 @@ def main():
     br_entry_budget = int(os.environ.get("BR_ENTRY_BUDGET", "0")) or None
     br_page_budget = int(os.environ.get("BR_PAGE_BUDGET", "0")) or None
     print(row.format("file", "raw", "gzip", "brotli"))
-    entry = [os.path.join(pkg, f) for f in ("app_bg.wasm", "app.js", "__wasm_split.js")]
+    entry = [os.path.join(pkg, f) for f in ("app_bg.wasm", "app.js", "boot.js", "__wasm_split.js")]
     entry += sorted(glob.glob(os.path.join(dist, "*.css")))
     entry_raw = entry_gz = entry_br = 0
     for f in entry:

@@ -70,7 +70,22 @@ pub const API_HEADERS: &[(&str, &str)] = &[
     ("cache-control", "no-store"),
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "same-origin"),
+    // An answer is data, never a document: nothing of it runs or frames.
+    (
+        "content-security-policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
+    (
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    ),
 ];
+
+/// Over HTTPS only: browsers keep to HTTPS for a year.
+pub const HSTS: (&str, &str) = (
+    "strict-transport-security",
+    "max-age=31536000; includeSubDomains",
+);
 
 /// A request as the API sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2951,3 +2951,57 @@ fn the_user_list_asked_again_with_its_tag_answers_304_until_a_user_changes() {
     let signed_out = get_if_none_match(&stranger, "/api/users", &tag);
     assert_eq!(signed_out.status(), 401);
 }
+
+#[test]
+fn api_answers_carry_the_security_headers_and_hsts_only_over_https() {
+    let app = TestApp::new();
+    for secure in [false, true] {
+        let mut req = dealgate_server::http::Request::new(Method::Get, "/api/health");
+        req.secure = secure;
+
+        let r = app.send(req);
+
+        assert_eq!(
+            r.header("content-security-policy"),
+            Some("default-src 'none'; frame-ancestors 'none'")
+        );
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(r.header("referrer-policy"), Some("same-origin"));
+        assert!(r.header("permissions-policy").is_some());
+        assert_eq!(
+            r.header("strict-transport-security").is_some(),
+            secure,
+            "HSTS only over HTTPS"
+        );
+    }
+}
+
+#[test]
+fn signing_in_with_a_planted_session_cookie_starts_a_new_session_and_the_planted_one_signs_in_no_one()
+ {
+    let app = TestApp::new();
+    let planted = "dg_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let attacker = Client {
+        app: &app,
+        cookie: Some(planted.into()),
+        me: None,
+    };
+
+    let signed_in = attacker.post(
+        "/api/auth/login",
+        json!({"email": REP, "password": DEMO_PASSWORD}),
+    );
+
+    assert_eq!(signed_in.status(), 200);
+    let set = signed_in.header("set-cookie").expect("a session cookie");
+    let issued = set.split(';').next().unwrap();
+    assert!(issued.starts_with("dg_session="), "{set}");
+    assert_ne!(issued, planted, "the session id changes at sign-in");
+    problem(&attacker.get("/api/me"), 401, "unauthenticated");
+    let victim = Client {
+        app: &app,
+        cookie: Some(issued.into()),
+        me: None,
+    };
+    assert_eq!(ok(victim.get("/api/me"), 200)["email"], REP);
+}

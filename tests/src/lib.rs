@@ -68,11 +68,60 @@ pub async fn browser(lang: &str) -> Client {
     let serde_json::Value::Object(caps) = caps else {
         unreachable!("capabilities are an object")
     };
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&webdriver)
         .await
-        .expect("start a headless Chromium session through chromedriver")
+        .expect("start a headless Chromium session through chromedriver");
+    // Every document of the session records the Content-Security-Policy
+    // violations it raises (`csp_violations`), from before its own scripts run.
+    devtools(
+        &client,
+        "Page.addScriptToEvaluateOnNewDocument",
+        serde_json::json!({"source": CSP_WATCH}),
+    )
+    .await;
+    client
+}
+
+const CSP_WATCH: &str = "window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) =>
+  window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI || 'inline'} (${e.sourceFile || ''}:${e.lineNumber})`));";
+
+/// A DevTools protocol command, through chromedriver.
+pub async fn devtools(client: &Client, cmd: &str, params: serde_json::Value) {
+    let webdriver = std::env::var("WEBDRIVER_URL").expect("WEBDRIVER_URL");
+    let session = client
+        .session_id()
+        .await
+        .expect("the session id")
+        .expect("a session");
+    let answer = http()
+        .post(format!(
+            "{}/session/{session}/goog/cdp/execute",
+            webdriver.trim_end_matches('/')
+        ))
+        .json(&serde_json::json!({"cmd": cmd, "params": params}))
+        .send()
+        .await
+        .expect("reach chromedriver");
+    assert!(answer.status().is_success(), "{cmd}: {}", answer.status());
+}
+
+/// The Content-Security-Policy violations the current page has raised.
+pub async fn csp_violations(client: &Client) -> Vec<String> {
+    let found = client
+        .execute("return window.__cspViolations || [];", vec![])
+        .await
+        .expect("read the CSP violations");
+    found
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Waits until the element matching `css` exists and its text satisfies

@@ -3,10 +3,13 @@
 //! a channel manager and an admin, in both languages — and on the partner's
 //! public pages, against the real runtime. Any serious or critical
 //! violation fails the test, with the rule, the element and axe's help.
-//! `A11Y_ALL=1` also prints every page's violations of any impact.
+//! `A11Y_ALL=1` also prints every page's violations of any impact. Every
+//! page is also checked for Content-Security-Policy violations (#15): the
+//! browser records them from before the app's first script.
 
 use dealgate_tests::{
-    browser, call_ok, converted_deal, find, sign_in_as, sign_in_in_browser, unique, url,
+    browser, call_ok, converted_deal, csp_violations, find, sign_in_as, sign_in_in_browser, unique,
+    url,
 };
 use fantoccini::Client;
 use reqwest::Method;
@@ -75,6 +78,9 @@ async fn check_pages(client: &Client, axe: &str, who: &str, paths: &[String]) ->
         }
         for v in vs {
             found.push(format!("{who} {path}: {v}"));
+        }
+        for v in csp_violations(client).await {
+            found.push(format!("{who} {path}: Content-Security-Policy: {v}"));
         }
     }
     found
@@ -153,7 +159,7 @@ async fn every_page_has_no_serious_or_critical_accessibility_violation() {
     }
     assert!(
         found.is_empty(),
-        "serious or critical accessibility violations:\n{}",
+        "serious or critical accessibility violations, or CSP violations:\n{}",
         found.join("\n")
     );
     // The rules run on our pages: a low-contrast text and an unnamed
@@ -171,11 +177,41 @@ async fn every_page_has_no_serious_or_critical_accessibility_violation() {
         .await
         .unwrap();
     let probe: Vec<String> = violations(&client, &axe).await;
+    // And the policy is on: an inline script and a style attribute put
+    // into the page are refused and recorded.
+    client
+        .execute(
+            "const s = document.createElement('script'); s.textContent = 'window.__ran = 1';
+             document.body.appendChild(s);
+             document.querySelector('main').insertAdjacentHTML('beforeend', '<p style=\"color: red\">x</p>');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let refused = loop {
+        let found = csp_violations(&client).await;
+        if found.len() >= 2 || Instant::now() > deadline {
+            break found;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let ran = client
+        .execute("return window.__ran === 1;", vec![])
+        .await
+        .unwrap();
     client.close().await.unwrap();
     for rule in ["color-contrast", "button-name"] {
         assert!(
             probe.iter().any(|v| v.contains(rule)),
             "axe did not flag {rule}: {probe:?}"
+        );
+    }
+    assert_eq!(ran, serde_json::json!(false), "an inline script ran");
+    for directive in ["script-src", "style-src"] {
+        assert!(
+            refused.iter().any(|v| v.starts_with(directive)),
+            "no {directive} violation recorded: {refused:?}"
         );
     }
 }

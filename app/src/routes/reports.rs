@@ -524,7 +524,8 @@ fn Sections(r: PipelineReport, filters: Filters, base: Base) -> impl IntoView {
                         .find(|c| c.stage == s.stage && c.kind == *k)
                         .map_or(0, |c| c.count);
                     let heat = if max_cell == 0 { 0.0 } else { n as f64 / max_cell as f64 };
-                    let style = format!("--heat:{heat:.2}");
+                    // A CSS variable set through the CSSOM (no `style` attribute: CSP).
+                    let style = ("--heat", format!("{heat:.2}"));
                     let href = filters.list(&p, &[("stage", s.stage.as_str()), ("blocked_kind", kind_name(*k))]);
                     let test = format!("debt-{}-{}", s.stage, kind_name(*k));
                     if n == 0 {

@@ -100,6 +100,7 @@ pub fn new_id(rt: &dyn Runtime, prefix: &str) -> Result<String, ApiError> {
 /// in the caller's language; storage errors are logged, not shown.
 pub async fn handle(rt: &dyn Runtime, req: Request, now: DateTime<Utc>) -> Response {
     let lang = req.language();
+    let secure = req.secure;
     // A read's answer is tagged; the caller's tag, if it sent one.
     let if_none_match = (req.method == Some(crate::http::Method::Get))
         .then(|| req.header("if-none-match").unwrap_or_default().to_string());
@@ -117,6 +118,9 @@ pub async fn handle(rt: &dyn Runtime, req: Request, now: DateTime<Utc>) -> Respo
     }
     for (name, value) in API_HEADERS {
         response.headers.push((name.to_string(), value.to_string()));
+    }
+    if secure {
+        response = response.with_header(crate::http::HSTS.0, crate::http::HSTS.1);
     }
     response
 }

@@ -21,7 +21,7 @@
 //!   the page with `performance.now()`. This is the whole edit: signal,
 //!   `shared::check` on the deal with the draft, and the DOM update.
 
-use dealgate_tests::{browser, sign_in_as, sign_in_in_browser, url, wait_text};
+use dealgate_tests::{browser, devtools, sign_in_as, sign_in_in_browser, url, wait_text};
 use fantoccini::Locator;
 use serde_json::{Value, json};
 use shared::Opportunity;
@@ -114,27 +114,6 @@ async fn rep_pages(runs: usize) {
     // through the DevTools protocol chromedriver passes on.
     let client = browser("en-US").await;
     sign_in_in_browser(&client, "rep").await;
-    let session = client
-        .session_id()
-        .await
-        .expect("the session id")
-        .expect("a session");
-    let webdriver = std::env::var("WEBDRIVER_URL").expect("WEBDRIVER_URL");
-    let cdp = |cmd: &'static str| {
-        let endpoint = format!(
-            "{}/session/{session}/goog/cdp/execute",
-            webdriver.trim_end_matches('/')
-        );
-        async move {
-            let answer = reqwest::Client::new()
-                .post(endpoint)
-                .json(&json!({"cmd": cmd, "params": {}}))
-                .send()
-                .await
-                .expect("reach chromedriver");
-            assert!(answer.status().is_success(), "{cmd}: {}", answer.status());
-        }
-    };
     let (mut cold, mut bytes) = (Vec::new(), Vec::new());
     for _ in 0..runs.min(7) {
         client
@@ -145,7 +124,7 @@ async fn rep_pages(runs: usize) {
             .execute("localStorage.clear();", vec![])
             .await
             .expect("clear storage");
-        cdp("Network.clearBrowserCache").await;
+        devtools(&client, "Network.clearBrowserCache", json!({})).await;
         let (t, b) = painted(&client, "/opportunities", "list-painted").await;
         cold.push(t);
         bytes.push(b / 1000.0);

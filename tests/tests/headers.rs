@@ -1,0 +1,84 @@
+//! Security headers (issue #15) as the real runtime serves them: the app's
+//! pages (static assets, and the SPA's fallback for a deep link) and the API.
+
+use dealgate_tests::{http, url};
+
+const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+base-uri 'none'; object-src 'none'";
+
+async fn headers(path: &str) -> reqwest::header::HeaderMap {
+    let response = http()
+        .get(url(path))
+        .send()
+        .await
+        .expect("reach the runtime");
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.headers().clone()
+}
+
+#[tokio::test]
+async fn every_app_page_allows_only_our_own_scripts_and_wasm_and_is_never_framed() {
+    for path in ["/", "/opportunities/o_deep_link", "/login"] {
+        let h = headers(path).await;
+        assert_eq!(
+            h.get("content-security-policy")
+                .map(|v| v.to_str().unwrap()),
+            Some(PAGE_CSP),
+            "{path}"
+        );
+        assert_eq!(
+            h.get("x-content-type-options").unwrap(),
+            "nosniff",
+            "{path}"
+        );
+        assert_eq!(h.get("referrer-policy").unwrap(), "same-origin", "{path}");
+        assert!(h.get("permissions-policy").is_some(), "{path}");
+        assert!(h.get("strict-transport-security").is_some(), "{path}");
+    }
+    // index.html has no inline script left for the policy to refuse.
+    let html = http()
+        .get(url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let scripts: Vec<&str> = html
+        .split("<script")
+        .skip(1)
+        .map(|tag| tag.split('>').next().unwrap_or_default())
+        .collect();
+    assert!(!scripts.is_empty(), "{html}");
+    assert!(
+        scripts.iter().all(|tag| tag.contains("src=")),
+        "every script is a file: {scripts:?}"
+    );
+    assert!(scripts.iter().any(|tag| tag.contains("/boot.js")), "{html}");
+}
+
+#[tokio::test]
+async fn every_api_answer_runs_nothing_and_frames_nothing() {
+    for path in ["/api/health", "/api/me", "/api/nowhere"] {
+        let response = http().get(url(path)).send().await.expect("reach the API");
+        let h = response.headers();
+        assert_eq!(
+            h.get("content-security-policy").unwrap(),
+            "default-src 'none'; frame-ancestors 'none'",
+            "{path}"
+        );
+        assert_eq!(
+            h.get("x-content-type-options").unwrap(),
+            "nosniff",
+            "{path}"
+        );
+        assert!(h.get("permissions-policy").is_some(), "{path}");
+        // Plain HTTP locally: no HSTS from the API (a host test covers HTTPS).
+        assert!(h.get("strict-transport-security").is_none(), "{path}");
+    }
+}
