@@ -172,8 +172,10 @@ PAGE_BUDGET := 503000
 # the deal page 418.1 KB since the paint marks `make bench` times it and the
 # list by (`components::mark_painted`, +1.05 KB brotli, +0.5 KB gzip).
 # Since #14's first-paint work (the same cause as above): entry 145.3 KB,
-# deal page 421.6 KB.
-BR_ENTRY_BUDGET := 145500
+# deal page 421.6 KB. Entry 145.8 KB since #15's CSP: the app starts from
+# boot.js, a file of the entry (89 B), not an inline script, and the main
+# module moved (+0.2 KB gzip, +0.55 KB brotli, `make size`).
+BR_ENTRY_BUDGET := 146000
 BR_PAGE_BUDGET := 422000
 # The partners' /register page, cold (html + css + js + wasm): issue #11's
 # goal for a first-time visitor on a phone.
