@@ -218,13 +218,14 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 /// Failed sign-ins allowed per e-mail within the window before 429.
-pub const MAX_FAILURES_PER_EMAIL: u32 = 5;
+pub const MAX_FAILURES_PER_EMAIL: u64 = 5;
 /// …and per client address (several people behind one office NAT).
-pub const MAX_FAILURES_PER_CLIENT: u32 = 20;
-/// The window, in seconds (KV counters expire after it).
+pub const MAX_FAILURES_PER_CLIENT: u64 = 20;
+/// The window, in seconds: attempts are counted per fixed window
+/// (`rate_counters`, D1), and a throttled caller is told when it ends.
 pub const FAILURE_WINDOW_SECS: u64 = 900;
 
-/// KV keys of the failure counters. The e-mail is hashed: KV holds no addresses.
+/// Keys of the attempt counters. The e-mail is hashed: the counters hold no addresses.
 pub fn failure_keys(email: &str, client: &str) -> (String, String) {
     let digest = Sha256::digest(normalize_email(email).as_bytes());
     let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
@@ -235,7 +236,7 @@ pub fn failure_keys(email: &str, client: &str) -> (String, String) {
 }
 
 /// Is a sign-in attempt throttled, given the failures counted so far?
-pub fn throttled(email_failures: u32, client_failures: u32) -> bool {
+pub fn throttled(email_failures: u64, client_failures: u64) -> bool {
     email_failures >= MAX_FAILURES_PER_EMAIL || client_failures >= MAX_FAILURES_PER_CLIENT
 }
 

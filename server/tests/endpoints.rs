@@ -3005,3 +3005,83 @@ fn signing_in_with_a_planted_session_cookie_starts_a_new_session_and_the_planted
     };
     assert_eq!(ok(victim.get("/api/me"), 200)["email"], REP);
 }
+
+/// `POST /api/auth/login` from client address `ip`.
+fn sign_in_from(app: &TestApp, ip: &str, email: &str, password: &str) -> Resp {
+    let mut req = dealgate_server::http::Request::new(Method::Post, "/api/auth/login");
+    req.headers.push(("cf-connecting-ip".into(), ip.into()));
+    req.headers
+        .push(("content-type".into(), "application/json".into()));
+    req.body = serde_json::to_vec(&json!({"email": email, "password": password})).unwrap();
+    app.send(req)
+}
+
+#[test]
+fn a_sign_in_forgets_the_emails_failures_and_counts_as_no_failure_of_its_address() {
+    let app = TestApp::new();
+    let ip = "192.0.2.7";
+    for _ in 0..4 {
+        problem(
+            &sign_in_from(&app, ip, REP, "guess-guess"),
+            401,
+            "invalid_credentials",
+        );
+    }
+    assert_eq!(sign_in_from(&app, ip, REP, DEMO_PASSWORD).status(), 200);
+    // Five more tries for the e-mail, then 429.
+    for _ in 0..5 {
+        problem(
+            &sign_in_from(&app, ip, REP, "guess-guess"),
+            401,
+            "invalid_credentials",
+        );
+    }
+    problem(
+        &sign_in_from(&app, ip, REP, DEMO_PASSWORD),
+        429,
+        "too_many_requests",
+    );
+    // Twenty people signing in from one office address are no failures.
+    for _ in 0..25 {
+        assert_eq!(sign_in_from(&app, ip, MANAGER, DEMO_PASSWORD).status(), 200);
+    }
+}
+
+#[test]
+fn a_throttled_caller_is_told_when_the_window_ends_and_may_try_again_then() {
+    let app = TestApp::new();
+    let ip = "192.0.2.8";
+    for _ in 0..5 {
+        problem(
+            &sign_in_from(&app, ip, REP, "guess-guess"),
+            401,
+            "invalid_credentials",
+        );
+    }
+    app.advance(chrono::Duration::seconds(100));
+
+    let refused = sign_in_from(&app, ip, REP, DEMO_PASSWORD);
+
+    problem(&refused, 429, "too_many_requests");
+    assert_eq!(refused.header("retry-after"), Some("800"));
+    app.advance(chrono::Duration::seconds(800));
+    assert_eq!(sign_in_from(&app, ip, REP, DEMO_PASSWORD).status(), 200);
+    // Twenty failures from one address (any e-mails) close it to everyone.
+    for i in 0..20 {
+        let who = format!("nobody{i}@example.com");
+        problem(
+            &sign_in_from(&app, ip, &who, "guess-guess"),
+            401,
+            "invalid_credentials",
+        );
+    }
+    problem(
+        &sign_in_from(&app, ip, MANAGER, DEMO_PASSWORD),
+        429,
+        "too_many_requests",
+    );
+    assert_eq!(
+        sign_in_from(&app, "192.0.2.9", MANAGER, DEMO_PASSWORD).status(),
+        200
+    );
+}

@@ -64,31 +64,6 @@ pub async fn hash_password(rt: &dyn Runtime, password: &str) -> Result<String, A
     .encode())
 }
 
-// The throttle's counters are best effort: KV is eventually consistent and
-// a counter that cannot be read or written must not turn a sign-in into a
-// 503. Failures are logged; the limits hold whenever KV answers.
-
-async fn count(rt: &dyn Runtime, key: &str) -> u32 {
-    match rt.kv_get(key).await {
-        Ok(v) => v.and_then(|v| v.parse().ok()).unwrap_or(0),
-        Err(e) => {
-            rt.log_error(&format!("login throttle: cannot read {key}: {e:?}"));
-            0
-        }
-    }
-}
-
-async fn bump(rt: &dyn Runtime, key: &str, current: u32) {
-    if let Err(e) = rt
-        .kv_put(key, (current + 1).to_string(), Some(FAILURE_WINDOW_SECS))
-        .await
-    {
-        rt.log_error(&format!(
-            "login throttle: cannot count a failure for {key}: {e:?}"
-        ));
-    }
-}
-
 /// `POST /api/auth/login`. Unknown e-mail and wrong password cost the same
 /// and answer the same; repeated failures per e-mail or client get 429.
 pub async fn login(ctx: Ctx<'_>) -> ApiResult {
@@ -96,11 +71,15 @@ pub async fn login(ctx: Ctx<'_>) -> ApiResult {
     let rt = ctx.rt;
     let client = ctx.req.header("cf-connecting-ip").unwrap_or("unknown");
     let (email_key, client_key) = failure_keys(&body.email, client);
-    let (email_failures, client_failures) =
-        (count(rt, &email_key).await, count(rt, &client_key).await);
-    if throttled(email_failures, client_failures) {
+    // This attempt is counted before its password is checked: a burst of
+    // parallel attempts gets no more checks than the limit.
+    let window = FAILURE_WINDOW_SECS as i64;
+    let slot = ctx.now.timestamp().div_euclid(window);
+    let (email_attempts, client_attempts) =
+        sessions::count_sign_in(ctx.db(), &email_key, &client_key, slot).await?;
+    if throttled(email_attempts - 1, client_attempts - 1) {
         return Err(ApiError::TooManyRequests {
-            retry_after: FAILURE_WINDOW_SECS,
+            retry_after: ((slot + 1) * window - ctx.now.timestamp()).unsigned_abs(),
         });
     }
     let row = users::by_email(ctx.db(), &normalize_email(&body.email)).await?;
@@ -119,19 +98,9 @@ pub async fn login(ctx: Ctx<'_>) -> ApiResult {
         (Some(row), Some(stored)) if stored.matches(&derived) && row.active == 1 => {
             row.into_me()?
         }
-        _ => {
-            bump(rt, &email_key, email_failures).await;
-            bump(rt, &client_key, client_failures).await;
-            return Err(ApiError::InvalidCredentials);
-        }
+        // Counted already.
+        _ => return Err(ApiError::InvalidCredentials),
     };
-    // A success clears this e-mail's failures (only if there were any: no
-    // KV write on every sign-in).
-    if email_failures > 0
-        && let Err(e) = rt.kv_delete(&email_key).await
-    {
-        rt.log_error(&format!("login throttle: cannot clear {email_key}: {e:?}"));
-    }
 
     let mut bytes = [0u8; TOKEN_BYTES];
     rt.random_bytes(&mut bytes)?;
@@ -142,8 +111,10 @@ pub async fn login(ctx: Ctx<'_>) -> ApiResult {
         &id,
         &user.id,
         ctx.now.timestamp(),
-        IDLE_SECS,
-        ABSOLUTE_SECS,
+        (IDLE_SECS, ABSOLUTE_SECS),
+        // A success clears this e-mail's failures and is no failure of the
+        // client's.
+        sessions::sign_in_succeeded(&email_key, &client_key, slot),
     )
     .await?;
     Ok(Response::json(200, &user)?

@@ -58,18 +58,18 @@ pub async fn touch(db: &dyn Database, id: &str, now: i64) -> Result<(), ApiError
     Ok(())
 }
 
-/// Starts a session, sweeping the user's dead ones in the same batch.
+/// Starts a session, sweeping the user's dead ones in the same batch, with
+/// `also` (what the sign-in writes besides).
 pub async fn start(
     db: &dyn Database,
     id: &str,
     user_id: &str,
     now: i64,
-    idle_secs: i64,
-    absolute_secs: i64,
+    (idle_secs, absolute_secs): (i64, i64),
+    also: Vec<Stmt>,
 ) -> Result<(), ApiError> {
-    run(
-        db,
-        vec![
+    let mut batch = also;
+    batch.extend([
             Stmt::new(
                 "DELETE FROM sessions WHERE user_id = ?1 AND (expires_at <= ?2 OR last_seen_at <= ?3)",
                 vec![
@@ -87,9 +87,8 @@ pub async fn start(
                     Value::Int(now + absolute_secs),
                 ],
             ),
-        ],
-    )
-    .await?;
+    ]);
+    run(db, batch).await?;
     Ok(())
 }
 
@@ -99,4 +98,65 @@ pub fn end_all_of(user_id: &str) -> Stmt {
         "DELETE FROM sessions WHERE user_id = ?1",
         vec![Value::from(user_id)],
     )
+}
+
+/// Counts one sign-in attempt in the e-mail's and the client's window
+/// `slot` (`rate_counters`), and sweeps their older windows, in one batch:
+/// each count is one upsert that answers the new count, never a
+/// read-modify-write, so parallel attempts get distinct counts and no more
+/// than the limit are ever checked. Answers (e-mail count, client count),
+/// this attempt included.
+pub async fn count_sign_in(
+    db: &dyn Database,
+    email_key: &str,
+    client_key: &str,
+    slot: i64,
+) -> Result<(u64, u64), ApiError> {
+    const UPSERT: &str = "INSERT INTO rate_counters (key, slot, count) VALUES (?1, ?2, 1) \
+         ON CONFLICT (key, slot) DO UPDATE SET count = count + 1 RETURNING count";
+    let out = run(
+        db,
+        vec![
+            Stmt::new(
+                "DELETE FROM rate_counters WHERE key IN (?1, ?2) AND slot < ?3",
+                vec![
+                    Value::from(email_key),
+                    Value::from(client_key),
+                    Value::Int(slot),
+                ],
+            ),
+            Stmt::new(UPSERT, vec![Value::from(email_key), Value::Int(slot)]),
+            Stmt::new(UPSERT, vec![Value::from(client_key), Value::Int(slot)]),
+        ],
+    )
+    .await?;
+    #[derive(Deserialize)]
+    struct Count {
+        count: i64,
+    }
+    let count = |i: usize| -> Result<u64, ApiError> {
+        out.get(i)
+            .cloned()
+            .ok_or_else(|| super::storage("the sign-in count answered nothing"))?
+            .parse::<Count>()?
+            .first()
+            .and_then(|c| u64::try_from(c.count).ok())
+            .ok_or_else(|| super::storage("the sign-in count answered no count"))
+    };
+    Ok((count(1)?, count(2)?))
+}
+
+/// A sign-in that succeeded: the e-mail's failures are forgotten, and the
+/// attempt no longer counts against the client (only failures do).
+pub fn sign_in_succeeded(email_key: &str, client_key: &str, slot: i64) -> Vec<Stmt> {
+    vec![
+        Stmt::new(
+            "DELETE FROM rate_counters WHERE key = ?1",
+            vec![Value::from(email_key)],
+        ),
+        Stmt::new(
+            "UPDATE rate_counters SET count = count - 1 WHERE key = ?1 AND slot = ?2 AND count > 0",
+            vec![Value::from(client_key), Value::Int(slot)],
+        ),
+    ]
 }

@@ -35,8 +35,8 @@ pub fn session<'a>(app: &'a TestApp, email: &str) -> Client<'a> {
         &id,
         &user.id,
         now,
-        IDLE_SECS,
-        ABSOLUTE_SECS,
+        (IDLE_SECS, ABSOLUTE_SECS),
+        vec![],
     ))
     .expect("a session");
     let mut client = app.anonymous();
