@@ -66,6 +66,17 @@ pub fn is_api_path(path: &str) -> bool {
 
 /// Headers every API response carries: JSON is never cached by proxies and
 /// never sniffed as something else.
+/// The Content-Security-Policy of every page we serve: the app's (static,
+/// `public/_headers`, which a test holds to this) and the partners'
+/// (`pages.rs`). Our own scripts and wasm only, no inline script or style
+/// attribute, never framed.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+     frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// No camera, microphone, location, payment or USB, for pages and API alike.
+pub const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
+
 pub const API_HEADERS: &[(&str, &str)] = &[
     ("cache-control", "no-store"),
     ("x-content-type-options", "nosniff"),
@@ -75,10 +86,7 @@ pub const API_HEADERS: &[(&str, &str)] = &[
         "content-security-policy",
         "default-src 'none'; frame-ancestors 'none'",
     ),
-    (
-        "permissions-policy",
-        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
-    ),
+    ("permissions-policy", PERMISSIONS_POLICY),
 ];
 
 /// Over HTTPS only: browsers keep to HTTPS for a year.
@@ -310,6 +318,27 @@ mod tests {
         assert_ne!(changed.header("etag"), Some(tag.as_str()));
         let refused = Response::problem(&ApiError::Forbidden, Lang::En).tagged(Some("*"));
         assert_eq!((refused.status, refused.header("etag")), (403, None));
+    }
+
+    #[test]
+    fn the_apps_static_headers_hold_the_same_policies_as_the_workers() {
+        // `public/_headers`, the `/*` block: `Name: value` lines.
+        let file = include_str!("../../public/_headers");
+        let block = file.split("\n/*\n").nth(1).expect("a `/*` block");
+        let header = |name: &str| {
+            block
+                .lines()
+                .filter_map(|l| l.trim().split_once(": "))
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.to_string())
+        };
+        assert_eq!(header("content-security-policy").as_deref(), Some(PAGE_CSP));
+        assert_eq!(
+            header("permissions-policy").as_deref(),
+            Some(PERMISSIONS_POLICY)
+        );
+        assert_eq!(header("strict-transport-security").as_deref(), Some(HSTS.1));
+        assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
     }
 
     #[test]

@@ -35,12 +35,7 @@ const PAGE_HEADERS: &[(&str, &str)] = &[
     ("referrer-policy", "no-referrer"),
     ("x-content-type-options", "nosniff"),
     ("x-robots-tag", "noindex"),
-    (
-        "content-security-policy",
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; form-action 'self'; \
-         frame-ancestors 'none'; base-uri 'none'",
-    ),
+    ("content-security-policy", crate::http::PAGE_CSP),
 ];
 
 /// The texts of the public pages, zh-CN and en, written once.

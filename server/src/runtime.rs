@@ -12,13 +12,7 @@ pub trait Runtime {
     /// A value of the key-value store (read-mostly copies and counters).
     fn kv_get<'a>(&'a self, key: &'a str) -> LocalFuture<'a, Result<Option<String>, ApiError>>;
     /// Stores `value` under `key`, for `ttl_secs` seconds or for good.
-    fn kv_put<'a>(
-        &'a self,
-        key: &'a str,
-        value: String,
-        ttl_secs: Option<u64>,
-    ) -> LocalFuture<'a, Result<(), ApiError>>;
-    fn kv_delete<'a>(&'a self, key: &'a str) -> LocalFuture<'a, Result<(), ApiError>>;
+    fn kv_put<'a>(&'a self, key: &'a str, value: String) -> LocalFuture<'a, Result<(), ApiError>>;
 
     /// Fills `buf` from a cryptographically secure generator.
     fn random_bytes(&self, buf: &mut [u8]) -> Result<(), ApiError>;

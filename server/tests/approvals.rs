@@ -164,3 +164,19 @@ fn a_deals_row_counts_its_waiting_approvals_as_its_document_does_through_request
         vec![(id(&kept), "initiation_review".to_string())]
     );
 }
+
+#[test]
+fn the_inbox_reads_its_deals_with_the_config_in_one_round_trip_after_the_session() {
+    let app = TestApp::new();
+    let manager = session(&app, MANAGER);
+    let before = app.rt.db.batches();
+
+    let items = inbox(&manager);
+
+    assert!(items.is_empty());
+    assert_eq!(
+        app.rt.db.batches() - before,
+        2,
+        "the session, then one batch"
+    );
+}

@@ -125,9 +125,7 @@ impl Opportunity {
             .iter()
             .flat_map(|s| s.processes.iter())
             .filter(|p| {
-                self.approvals
-                    .get(p.key.as_str())
-                    .is_some_and(|a| a.status == crate::checklist::ApprovalStatus::Pending)
+                self.awaits_decision(p.key.as_str())
                     && self.may_decide(pipeline, p.key.as_str(), actor).is_ok()
             })
             .collect()

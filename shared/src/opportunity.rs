@@ -328,6 +328,21 @@ impl Opportunity {
         self.status == Status::Open
     }
 
+    /// Does the approval `key` wait for a decision (requested, not decided)?
+    pub fn awaits_decision(&self, key: &str) -> bool {
+        self.approvals
+            .get(key)
+            .is_some_and(|a| a.status == ApprovalStatus::Pending)
+    }
+
+    /// How many of its approvals wait for a decision.
+    pub fn decisions_awaited(&self) -> usize {
+        self.approvals
+            .keys()
+            .filter(|k| self.awaits_decision(k))
+            .count()
+    }
+
     pub fn checklist(&self) -> Checklist<'_> {
         Checklist {
             fields: &self.fields,

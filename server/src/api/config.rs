@@ -67,10 +67,9 @@ pub async fn publish(rt: &dyn Runtime, settings: &Settings) -> Result<String, Ap
     let json = serde_json::to_string(&settings.to_config())
         .map_err(|e| ApiError::Storage(e.to_string()))?;
     let put = async {
-        rt.kv_put(SNAPSHOT_KEY, format!("{} {json}", settings.version), None)
+        rt.kv_put(SNAPSHOT_KEY, format!("{} {json}", settings.version))
             .await?;
-        rt.kv_put(VERSION_KEY, settings.version.to_string(), None)
-            .await
+        rt.kv_put(VERSION_KEY, settings.version.to_string()).await
     };
     if let Err(e) = put.await {
         rt.log_error(&format!("config snapshot: cannot write: {e:?}"));

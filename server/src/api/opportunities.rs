@@ -257,9 +257,9 @@ pub async fn override_grade(ctx: Ctx<'_>) -> ApiResult {
 /// across the deals, the oldest request first.
 pub async fn list_approvals(ctx: Ctx<'_>) -> ApiResult {
     let actor = ctx.actor()?;
-    let settings = crate::store::config::load(ctx.db()).await?;
+    let (deals, settings) = store::with_pending_approvals(ctx.db()).await?;
     let mut items: Vec<ApprovalItem> = Vec::new();
-    for deal in store::with_pending_approvals(ctx.db()).await? {
+    for deal in deals {
         if let Ok(pipeline) = settings.pipeline(&deal.pipeline) {
             items.extend(ApprovalItem::of(&deal, pipeline, &actor));
         }

@@ -156,27 +156,11 @@ impl Runtime for Workers {
         })
     }
 
-    fn kv_put<'a>(
-        &'a self,
-        key: &'a str,
-        value: String,
-        ttl_secs: Option<u64>,
-    ) -> LocalFuture<'a, Result<(), ApiError>> {
+    fn kv_put<'a>(&'a self, key: &'a str, value: String) -> LocalFuture<'a, Result<(), ApiError>> {
         Box::pin(async move {
             let kv = self.env.kv(KV).map_err(kv_error)?;
             let put = kv.put(key, value).map_err(kv_error)?;
-            let put = match ttl_secs {
-                Some(ttl) => put.expiration_ttl(ttl),
-                None => put,
-            };
             put.execute().await.map_err(kv_error)
-        })
-    }
-
-    fn kv_delete<'a>(&'a self, key: &'a str) -> LocalFuture<'a, Result<(), ApiError>> {
-        Box::pin(async move {
-            let kv = self.env.kv(KV).map_err(kv_error)?;
-            kv.delete(key).await.map_err(kv_error)
         })
     }
 

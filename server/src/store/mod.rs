@@ -15,6 +15,7 @@ pub mod leads;
 pub mod opportunities;
 pub mod page;
 pub mod pipelines;
+pub mod rate;
 pub mod registrations;
 pub mod reports;
 pub mod sessions;

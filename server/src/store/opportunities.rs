@@ -10,7 +10,6 @@ use crate::listing::ListQuery;
 use serde_json::value::RawValue;
 use shared::access::sees_everything;
 use shared::api::Page;
-use shared::checklist::ApprovalStatus;
 use shared::event::Event;
 use shared::opportunity::Opportunity;
 use shared::user::Actor;
@@ -184,22 +183,34 @@ pub async fn open_in_pipeline(
     .await
 }
 
-/// The deals a `SELECT doc …` finds, whole.
-async fn docs(db: &dyn Database, select: Stmt) -> Result<Vec<Opportunity>, ApiError> {
+/// The deals a `SELECT doc …` found, whole.
+fn parse_docs(rows: super::Outcome) -> Result<Vec<Opportunity>, ApiError> {
     #[derive(serde::Deserialize)]
     struct Doc {
         doc: String,
     }
-    let rows: Vec<Doc> = super::all(db, select).await?;
-    rows.iter()
+    rows.parse::<Doc>()?
+        .iter()
         .map(|d| serde_json::from_str(&d.doc).map_err(storage))
         .collect()
 }
 
+/// The deals a `SELECT doc …` finds, whole.
+async fn docs(db: &dyn Database, select: Stmt) -> Result<Vec<Opportunity>, ApiError> {
+    let [rows]: [super::Outcome; 1] = super::run(db, vec![select])
+        .await?
+        .try_into()
+        .map_err(|_| storage("a read answered the wrong number of results"))?;
+    parse_docs(rows)
+}
+
 /// Every open deal with an approval waiting for a decision (the approvals
-/// inbox picks those the caller may decide), oldest first.
-pub async fn with_pending_approvals(db: &dyn Database) -> Result<Vec<Opportunity>, ApiError> {
-    docs(
+/// inbox picks those the caller may decide), oldest first, with the
+/// configuration that says who may decide them: one round trip.
+pub async fn with_pending_approvals(
+    db: &dyn Database,
+) -> Result<(Vec<Opportunity>, Settings), ApiError> {
+    let (rows, settings) = super::config::with_settings(
         db,
         Stmt::new(
             // The index's own condition, as written there (a bound value
@@ -209,7 +220,8 @@ pub async fn with_pending_approvals(db: &dyn Database) -> Result<Vec<Opportunity
             vec![],
         ),
     )
-    .await
+    .await?;
+    Ok((parse_docs(rows)?, settings))
 }
 
 /// The list columns and the document, in the order both the insert and
@@ -231,12 +243,7 @@ fn columns(opp: &Opportunity) -> Result<Vec<Value>, ApiError> {
         Value::from(opp.forecast.as_str()),
         Value::from(opp.closed_at.map(|t| t.to_rfc3339()).unwrap_or_default()),
         Value::from(serde_json::to_string(opp).map_err(storage)?),
-        Value::Int(
-            opp.approvals
-                .values()
-                .filter(|a| a.status == ApprovalStatus::Pending)
-                .count() as i64,
-        ),
+        Value::Int(opp.decisions_awaited() as i64),
     ])
 }
 

@@ -55,25 +55,16 @@ pub async fn count_and_candidates(
     (key, slot): (&str, i64),
     today: &str,
 ) -> Result<(u64, Vec<Conflict>), ApiError> {
-    let mut batch = vec![Stmt::new(
-        "INSERT INTO rate_counters (key, slot, count) VALUES (?1, ?2, 1) \
-         ON CONFLICT (key, slot) DO UPDATE SET count = count + 1 RETURNING count",
-        vec![Value::from(key), Value::Int(slot)],
-    )];
+    let mut batch = vec![super::rate::count(key, slot)];
     batch.extend(candidate_statements(today));
     let [count, deals, registrations]: [Outcome; 3] = run(db, batch)
         .await?
         .try_into()
         .map_err(|_| storage("registration reads answered the wrong number of results"))?;
-    #[derive(Deserialize)]
-    struct Count {
-        count: i64,
-    }
-    let n = count
-        .parse::<Count>()?
-        .first()
-        .map_or(0, |c| u64::try_from(c.count).unwrap_or(0));
-    Ok((n, parse_candidates(deals, registrations)?))
+    Ok((
+        super::rate::parse(count)?,
+        parse_candidates(deals, registrations)?,
+    ))
 }
 
 /// A stored registration.

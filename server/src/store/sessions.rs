@@ -1,7 +1,7 @@
 //! Sessions, known by the SHA-256 of their token (`auth::session_id`).
 
 use super::users::UserRow;
-use super::{Database, Stmt, Value, first, run};
+use super::{Database, Outcome, Stmt, Value, first, rate, run, storage};
 use crate::error::ApiError;
 use serde::Deserialize;
 
@@ -101,20 +101,16 @@ pub fn end_all_of(user_id: &str) -> Stmt {
 }
 
 /// Counts one sign-in attempt in the e-mail's and the client's window
-/// `slot` (`rate_counters`), and sweeps their older windows, in one batch:
-/// each count is one upsert that answers the new count, never a
-/// read-modify-write, so parallel attempts get distinct counts and no more
-/// than the limit are ever checked. Answers (e-mail count, client count),
-/// this attempt included.
+/// `slot` (`rate::count`: parallel attempts get distinct counts, so no more
+/// than the limit are ever checked), and sweeps their older windows, in one
+/// batch. Answers (e-mail count, client count), this attempt included.
 pub async fn count_sign_in(
     db: &dyn Database,
     email_key: &str,
     client_key: &str,
     slot: i64,
 ) -> Result<(u64, u64), ApiError> {
-    const UPSERT: &str = "INSERT INTO rate_counters (key, slot, count) VALUES (?1, ?2, 1) \
-         ON CONFLICT (key, slot) DO UPDATE SET count = count + 1 RETURNING count";
-    let out = run(
+    let [_, email, client]: [Outcome; 3] = run(
         db,
         vec![
             Stmt::new(
@@ -125,25 +121,14 @@ pub async fn count_sign_in(
                     Value::Int(slot),
                 ],
             ),
-            Stmt::new(UPSERT, vec![Value::from(email_key), Value::Int(slot)]),
-            Stmt::new(UPSERT, vec![Value::from(client_key), Value::Int(slot)]),
+            rate::count(email_key, slot),
+            rate::count(client_key, slot),
         ],
     )
-    .await?;
-    #[derive(Deserialize)]
-    struct Count {
-        count: i64,
-    }
-    let count = |i: usize| -> Result<u64, ApiError> {
-        out.get(i)
-            .cloned()
-            .ok_or_else(|| super::storage("the sign-in count answered nothing"))?
-            .parse::<Count>()?
-            .first()
-            .and_then(|c| u64::try_from(c.count).ok())
-            .ok_or_else(|| super::storage("the sign-in count answered no count"))
-    };
-    Ok((count(1)?, count(2)?))
+    .await?
+    .try_into()
+    .map_err(|_| storage("the sign-in count answered the wrong number of results"))?;
+    Ok((rate::parse(email)?, rate::parse(client)?))
 }
 
 /// A sign-in that succeeded: the e-mail's failures are forgotten, and the

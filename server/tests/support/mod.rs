@@ -134,11 +134,11 @@ impl Database for Sqlite {
     }
 }
 
-/// The host runtime: SQLite, a KV map with expiry, a seeded generator,
+/// The host runtime: SQLite, a KV map, a seeded generator,
 /// PBKDF2 in Rust, a settable clock and secrets, and a log of errors.
 pub struct HostRuntime {
     pub db: Sqlite,
-    kv: RefCell<HashMap<String, (String, DateTime<Utc>)>>,
+    kv: RefCell<HashMap<String, String>>,
     /// KV reads so far (each a round trip on Cloudflare).
     pub kv_reads: Cell<usize>,
     rng: Cell<shared::sample::SplitMix>,
@@ -150,14 +150,13 @@ pub struct HostRuntime {
 impl HostRuntime {
     /// Sets a KV value behind the API's back (an out-of-date copy, say).
     pub fn kv_set_raw(&self, key: &str, value: &str) {
-        self.kv.borrow_mut().insert(
-            key.to_string(),
-            (value.to_string(), DateTime::<Utc>::MAX_UTC),
-        );
+        self.kv
+            .borrow_mut()
+            .insert(key.to_string(), value.to_string());
     }
 
     pub fn kv_raw(&self, key: &str) -> Option<String> {
-        self.kv.borrow().get(key).map(|(v, _)| v.clone())
+        self.kv.borrow().get(key).cloned()
     }
 
     fn next(&self) -> u64 {
@@ -176,32 +175,12 @@ impl Runtime for HostRuntime {
 
     fn kv_get<'a>(&'a self, key: &'a str) -> LocalFuture<'a, Result<Option<String>, ApiError>> {
         self.kv_reads.set(self.kv_reads.get() + 1);
-        let now = self.now.get();
-        let v = self
-            .kv
-            .borrow()
-            .get(key)
-            .filter(|(_, until)| *until > now)
-            .map(|(v, _)| v.clone());
+        let v = self.kv.borrow().get(key).cloned();
         Box::pin(async move { Ok(v) })
     }
 
-    fn kv_put<'a>(
-        &'a self,
-        key: &'a str,
-        value: String,
-        ttl_secs: Option<u64>,
-    ) -> LocalFuture<'a, Result<(), ApiError>> {
-        let until = match ttl_secs {
-            Some(ttl) => self.now.get() + Duration::seconds(ttl as i64),
-            None => DateTime::<Utc>::MAX_UTC,
-        };
-        self.kv.borrow_mut().insert(key.to_string(), (value, until));
-        Box::pin(async { Ok(()) })
-    }
-
-    fn kv_delete<'a>(&'a self, key: &'a str) -> LocalFuture<'a, Result<(), ApiError>> {
-        self.kv.borrow_mut().remove(key);
+    fn kv_put<'a>(&'a self, key: &'a str, value: String) -> LocalFuture<'a, Result<(), ApiError>> {
+        self.kv.borrow_mut().insert(key.to_string(), value);
         Box::pin(async { Ok(()) })
     }
 
