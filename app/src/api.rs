@@ -324,18 +324,12 @@ fn check_session(path: &str, status: u16) {
 }
 
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    get_text(path).await.map(|(value, _)| value)
-}
-
-/// `GET path` as `T`, with the text it was read from (to keep); the answer
-/// started ahead for `path`, if there is one.
-async fn get_text<T: DeserializeOwned>(path: &str) -> Result<(T, String), ApiError> {
     let (status, text) = match prefetched(path).await {
         Some(answer) => answer?,
         None => send(builder("GET", path).build()).await?,
     };
     check_session(path, status);
-    Ok((read(status, &text)?, text))
+    read(status, &text)
 }
 
 /// A JSON body with `content-type: application/json` (the server refuses others).
@@ -371,7 +365,9 @@ pub async fn health() -> Result<Health, ApiError> {
 
 /// `GET /api/me`: the signed-in user (kept for the next visit), or a 401.
 pub async fn me() -> Result<Me, ApiError> {
-    let (me, text) = get_text("/api/me").await?;
+    let (status, text) = send(builder("GET", "/api/me").build()).await?;
+    check_session("/api/me", status);
+    let me = read(status, &text)?;
     keep(KEPT_ME, &text);
     Ok(me)
 }
@@ -604,8 +600,9 @@ pub async fn config() -> Result<Arc<Config>, ApiError> {
         0 => "/api/config".to_string(),
         n => format!("/api/config?min_version={n}"),
     };
-    let (c, text) = get_text::<Config>(&path).await?;
-    let c = Arc::new(c);
+    let (status, text) = send(builder("GET", &path).build()).await?;
+    check_session(&path, status);
+    let c = Arc::new(read::<Config>(status, &text)?);
     let version = config_version(&c.versions);
     keep(KEPT_CONFIG, &format!("{version}\n{text}"));
     CONFIG.with(|slot| *slot.borrow_mut() = Some((version, c.clone())));
