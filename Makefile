@@ -176,7 +176,10 @@ PAGE_BUDGET := 503000
 # boot.js, a file of the entry (89 B), not an inline script, and the main
 # module moved (+0.2 KB gzip, +0.55 KB brotli, `make size`).
 BR_ENTRY_BUDGET := 146000
-BR_PAGE_BUDGET := 422000
+# Deal page 422.1 KB brotli (502.97 gzip) since the review made "an
+# approval awaits a decision" one shared rule (Opportunity::awaits_decision,
+# which the inbox's `decidable` calls): +0.05 KB brotli over 422,000.
+BR_PAGE_BUDGET := 422500
 # The partners' /register page, cold (html + css + js + wasm): issue #11's
 # goal for a first-time visitor on a phone.
 PUBLIC_BUDGET := 100000
