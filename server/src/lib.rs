@@ -13,6 +13,8 @@ pub mod auth;
 pub mod error;
 pub mod http;
 pub mod listing;
+#[cfg(test)]
+mod openapi;
 pub mod pages;
 pub mod routes;
 pub mod runtime;

@@ -75,6 +75,7 @@ pub const CHANNEL: Access = Access::Roles(&[Role::Channel, Role::Admin]);
 /// Every route the API serves.
 pub const ROUTES: &[Route] = &[
     route!(Get, "/api/health", api::health, Access::Public),
+    route!(Get, "/api/openapi.json", api::openapi, Access::Public),
     route!(Post, "/api/auth/login", session::login, Access::Public),
     // Public so that signing out with an expired session still clears the cookie.
     route!(Post, "/api/auth/logout", session::logout, Access::Public),
@@ -456,6 +457,7 @@ mod tests {
     /// A new route fails this test until it is added here with its rule.
     const EXPECTED: &[(&str, &str, &str)] = &[
         ("GET", "/api/health", "public"),
+        ("GET", "/api/openapi.json", "public"),
         ("POST", "/api/auth/login", "public"),
         ("POST", "/api/auth/logout", "public"),
         ("POST", "/api/setup", "public"),

@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 /// counted and summed over all of them (minor units), and the first page
 /// of its cards, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "BoardColumn_of_{T}"))]
 pub struct BoardColumn<T> {
     pub stage: crate::pipeline::Key,
     pub count: u64,
@@ -29,6 +31,8 @@ pub struct BoardColumn<T> {
 
 /// `GET /api/board?pipeline=&owner=&grade=&q=&per=`: a column per deal stage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "Board_of_{T}"))]
 pub struct Board<T> {
     pub pipeline: crate::pipeline::Key,
     pub columns: Vec<BoardColumn<T>>,
@@ -39,6 +43,7 @@ pub type BoardView = Board<crate::opportunity::Opportunity>;
 
 /// `GET /api/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Health {
     pub status: String,
     pub version: String,
@@ -55,6 +60,7 @@ impl Health {
 
 /// One invalid input field in a 422.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FieldError {
     pub field: String,
     pub code: String,
@@ -63,6 +69,7 @@ pub struct FieldError {
 
 /// Every error the API answers, as RFC 9457 problem+json with a stable `code`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Problem {
     #[serde(rename = "type")]
     pub type_: String,
@@ -85,6 +92,7 @@ pub struct Problem {
 
 /// An open record in the way of a configuration change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct InUse {
     pub id: String,
     pub name: String,
@@ -94,6 +102,7 @@ pub struct InUse {
 
 /// `GET/PUT /api/admin/team-roles`: the deal-team role list, versioned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TeamRolesAdmin {
     pub roles: Vec<crate::pipeline::TeamRole>,
     pub version: u64,
@@ -102,6 +111,7 @@ pub struct TeamRolesAdmin {
 /// `GET/PUT /api/admin/registration`: how long an approved partner
 /// registration protects its deal, versioned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RegistrationAdmin {
     pub protection_days: u16,
     pub version: u64,
@@ -109,6 +119,7 @@ pub struct RegistrationAdmin {
 
 /// `GET /api/admin/pipelines`: each pipeline's id, name, version and size.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PipelineSummary {
     pub id: crate::pipeline::Key,
     pub name: crate::i18n::Localized,
@@ -118,6 +129,7 @@ pub struct PipelineSummary {
 
 /// `POST /api/admin/pipelines`: a new pipeline, empty-framed or copied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewPipeline {
     pub id: crate::pipeline::Key,
     pub name: crate::i18n::Localized,
@@ -128,6 +140,7 @@ pub struct NewPipeline {
 
 /// One configuration or user change in `GET /api/admin/audit`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditEntry {
     pub at: DateTime<Utc>,
     pub by: String,
@@ -186,6 +199,8 @@ impl Problem {
 
 /// Every list answers `{items, next_cursor}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "Page_of_{T}"))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
@@ -202,6 +217,7 @@ impl<T> Page<T> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -209,6 +225,7 @@ pub struct LoginRequest {
 
 /// `GET /api/me`, and one row of `GET /api/admin/users`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Me {
     pub id: String,
     pub email: String,
@@ -228,6 +245,7 @@ fn yes() -> bool {
 
 /// `GET /api/users`: what pickers need.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UserSummary {
     pub id: String,
     pub name: String,
@@ -238,6 +256,7 @@ pub struct UserSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewUser {
     pub email: String,
     pub name: String,
@@ -246,6 +265,7 @@ pub struct NewUser {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UserPatch {
     #[serde(default)]
     pub name: Option<String>,
@@ -259,6 +279,7 @@ pub struct UserPatch {
 
 /// The grading part of `GET /api/config`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GradingConfig {
     pub a_min: Money,
     pub b_min: Money,
@@ -274,12 +295,14 @@ impl GradingConfig {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RegistrationConfig {
     pub protection_days: u16,
 }
 
 /// `GET /api/config`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Config {
     pub grading: GradingConfig,
     pub pipelines: Vec<Pipeline>,
@@ -292,6 +315,7 @@ pub struct Config {
 
 /// `POST /api/{leads|opportunities}/{id}/tasks/{key}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TaskUpdate {
     pub done: bool,
     #[serde(default)]
@@ -301,12 +325,14 @@ pub struct TaskUpdate {
 
 /// Bodies that carry only the version (approval request).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VersionOnly {
     pub version: u64,
 }
 
 /// `POST …/approvals/{key}/decide`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApprovalDecision {
     pub approve: bool,
     #[serde(default)]
@@ -315,6 +341,7 @@ pub struct ApprovalDecision {
 
 /// `PUT …/team`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TeamUpdate {
     pub members: Vec<TeamMember>,
     pub version: u64,
@@ -322,6 +349,7 @@ pub struct TeamUpdate {
 
 /// `POST …/grade-override`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GradeOverrideRequest {
     pub grade: Grade,
     pub reason: String,
@@ -331,6 +359,7 @@ pub struct GradeOverrideRequest {
 /// `GET /api/approvals`: one approval waiting for the caller's decision,
 /// with what the inbox shows of its deal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApprovalItem {
     pub opportunity_id: String,
     pub name: String,
@@ -383,6 +412,7 @@ impl ApprovalItem {
 
 /// `PUT /api/opportunities/{id}/owner` (managers).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OwnerChange {
     pub owner_id: String,
@@ -392,6 +422,7 @@ pub struct OwnerChange {
 /// `POST …/transition`: the gate's [`Transition`](crate::gate::Transition)
 /// plus the version it was decided on, in one flat object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TransitionRequest {
     pub version: u64,
     #[serde(flatten)]
@@ -401,6 +432,7 @@ pub struct TransitionRequest {
 /// `POST /api/opportunities/{id}/notes` and `POST /api/leads/{id}/notes`:
 /// a note changes nothing else on the record, so it carries no version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NoteRequest {
     pub text: String,
@@ -408,6 +440,7 @@ pub struct NoteRequest {
 
 /// `POST /api/leads/{id}/disqualify` and `POST /api/leads/{id}/reopen`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DisqualifyRequest {
     pub reason: String,
     pub version: u64,
@@ -415,6 +448,7 @@ pub struct DisqualifyRequest {
 
 /// `GET /api/admin/grading`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GradingAdmin {
     pub a_min: Money,
     pub b_min: Money,
@@ -427,6 +461,7 @@ pub struct GradingAdmin {
 
 /// `PUT /api/admin/grading`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GradingUpdate {
     pub a_min: Money,
     pub b_min: Money,
@@ -436,6 +471,7 @@ pub struct GradingUpdate {
 
 /// `POST /api/admin/grading/preview` takes the thresholds to try.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GradingPreviewRequest {
     pub a_min: Money,
     pub b_min: Money,
@@ -448,6 +484,7 @@ pub type Thresholds = GradingPreviewRequest;
 /// One version of the thresholds in `GET /api/admin/grading/history`:
 /// who set it, when, from what (none for the first) to what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GradingChange {
     pub version: u64,
     pub updated_by: Option<String>,
@@ -458,6 +495,7 @@ pub struct GradingChange {
 
 /// `POST /api/public/registrations` → 201.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RegistrationCreated {
     pub reference: String,
     pub status_url: String,
@@ -465,6 +503,7 @@ pub struct RegistrationCreated {
 
 /// `GET /api/public/registrations/{reference}`: status only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RegistrationStatusView {
     pub reference: String,
     pub status: RegistrationStatus,
@@ -478,6 +517,7 @@ pub struct RegistrationStatusView {
 
 /// One row of `GET /api/registrations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RegistrationReview {
     pub id: String,
     pub status: RegistrationStatus,
@@ -488,11 +528,13 @@ pub struct RegistrationReview {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApproveRegistration {
     pub owner_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RejectRegistration {
     pub reason: String,
 }

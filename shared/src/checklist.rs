@@ -18,6 +18,7 @@ pub const MAX_FIELD_TEXT: usize = 10_000;
 pub const MAX_NOTE: usize = 2_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TaskState {
     pub done: bool,
     #[serde(default)]
@@ -29,6 +30,7 @@ pub struct TaskState {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalStatus {
     #[default]
@@ -39,6 +41,7 @@ pub enum ApprovalStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApprovalState {
     pub status: ApprovalStatus,
     #[serde(default)]
@@ -54,6 +57,7 @@ pub struct ApprovalState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TeamMember {
     pub role: Key,
     pub user_id: String,

@@ -23,6 +23,7 @@ pub const COMMIT_FLOOR: u8 = 60;
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ForecastCategory {
     #[default]
@@ -182,6 +183,7 @@ impl Opportunity {
 /// may be committed. Structural blockers (a stage gone from the pipeline)
 /// are not debt and are left out.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GateDebt {
     pub commit_ok: bool,
     /// `(kind, key)` of each unmet requirement of the next move.

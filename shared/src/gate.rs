@@ -66,6 +66,7 @@ impl<'de> Deserialize<'de> for Target {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BlockerKind {
     Field,
@@ -84,6 +85,7 @@ pub enum BlockerKind {
 
 /// One reason a move is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Blocker {
     /// The stage the blocker belongs to (the current stage for structural ones).
     pub stage: Key,
@@ -94,6 +96,7 @@ pub struct Blocker {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Verdict {
     pub allowed: bool,
     pub blockers: Vec<Blocker>,
@@ -110,6 +113,7 @@ impl Verdict {
 
 /// A requested move, as `POST …/transition` carries it (minus the version).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Transition {
     pub to: Target,
     #[serde(default)]
@@ -661,6 +665,7 @@ pub fn advance_target(opp: &Opportunity, pipeline: &Pipeline) -> Option<Target> 
 
 /// Where each stage stands for a deal, for the stage path in the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StageProgress {
     Done,

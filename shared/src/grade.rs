@@ -7,6 +7,7 @@ use std::fmt;
 /// A deal's grade. Ordered so that `A > B > … > E` in importance:
 /// `Grade::A.rank() > Grade::D.rank()`, and an upgrade raises the rank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Grade {
     A,
     B,
@@ -77,6 +78,7 @@ impl fmt::Display for Grade {
 
 /// Who leads the deal: us, or a partner (which makes it E).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LeadBy {
     #[default]
@@ -86,6 +88,7 @@ pub enum LeadBy {
 
 /// How much process a deal follows, picked by its grade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Track {
     /// A/B: stage by stage, no skipping.
@@ -202,6 +205,7 @@ impl<'de> Deserialize<'de> for GradingPolicy {
 
 /// The three views of a deal's grade that the API shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GradeView {
     pub computed: Grade,
     #[serde(rename = "override")]

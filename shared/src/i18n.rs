@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 /// A language the user interface and error messages come in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Lang {
     /// Simplified Chinese, the seed article's language and the default.
     #[default]
@@ -49,6 +50,7 @@ impl Lang {
 /// The text is shared, not copied: a clone is two reference counts (the gate
 /// hands requirement labels to every blocker it reports).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Localized {
     #[serde(rename = "zh-CN")]
     pub zh: Arc<str>,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// One open deal the draft changes something for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DealImpact {
     pub opportunity_id: String,
     pub name: String,
@@ -27,6 +28,7 @@ pub struct DealImpact {
 
 /// `POST /api/admin/pipelines/{id}/preview` answers this.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PipelinePreview {
     /// Open deals in the pipeline, all of which were checked.
     pub open_deals: usize,

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 
 /// An open lead or deal that a new lead may duplicate (`GET /api/duplicates`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Duplicate {
     /// `lead` or `opportunity`.
     pub kind: DuplicateKind,
@@ -32,6 +33,7 @@ pub struct Duplicate {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DuplicateKind {
     Lead,
@@ -52,6 +54,7 @@ pub fn find_duplicates(customer: &str, title: &str, candidates: Vec<Duplicate>) 
 pub const MAX_DESCRIPTION: usize = 5_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LeadStatus {
     #[default]
@@ -78,6 +81,7 @@ impl LeadStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Contact {
     pub name: String,
     #[serde(default)]
@@ -87,6 +91,7 @@ pub struct Contact {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Lead {
     pub id: String,
     pub version: u64,
@@ -114,6 +119,7 @@ pub struct Lead {
 
 /// `POST /api/leads`: a lead minus id, version, status, fields and tasks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewLead {
     pub title: String,
     pub customer: String,
@@ -184,6 +190,7 @@ impl NewLead {
 
 /// `POST /api/leads/{id}/convert`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConvertRequest {
     pub lead_by: LeadBy,
     pub amount: Money,
@@ -401,6 +408,7 @@ impl Lead {
 /// `PATCH /api/leads/{id}`: the editable parts; status, owner and stage-1
 /// completion are not settable here.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LeadPatch {
     pub version: u64,

@@ -22,6 +22,8 @@ pub mod registration;
 pub mod regrade;
 pub mod report;
 pub mod sample;
+#[cfg(feature = "schema")]
+mod schema;
 pub mod user;
 pub mod validate;
 

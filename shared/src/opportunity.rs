@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 pub const MAX_NAME: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     #[default]
@@ -43,6 +44,7 @@ impl Status {
 
 /// What closes a won deal. Fills the final stage's contract fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Contract {
     pub number: String,
     pub amount: Money,
@@ -50,6 +52,7 @@ pub struct Contract {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LostInfo {
     pub reason: String,
     #[serde(default)]
@@ -58,6 +61,7 @@ pub struct LostInfo {
 
 /// A manual upgrade, with who and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GradeOverride {
     pub grade: Grade,
     pub reason: String,
@@ -67,6 +71,7 @@ pub struct GradeOverride {
 
 /// The partner behind an E deal, from its approved registration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PartnerInfo {
     pub company: String,
     pub contact: String,
@@ -80,6 +85,7 @@ pub struct PartnerInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Opportunity {
     pub id: String,
     pub version: u64,
@@ -259,6 +265,7 @@ impl OpError {
 /// A PATCH of the editable parts. Stage, grade, status, owner and version
 /// are not here: nothing a client sends can set them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OpportunityPatch {
     pub version: u64,

@@ -138,6 +138,7 @@ impl<'de> Deserialize<'de> for Grades {
 
 /// How a required field is filled in, and so what value counts as filled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     Text,
@@ -151,6 +152,7 @@ pub enum FieldKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RequiredField {
     pub key: Key,
     pub label: Localized,
@@ -163,6 +165,7 @@ pub struct RequiredField {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RequiredTask {
     pub key: Key,
     pub label: Localized,
@@ -174,6 +177,7 @@ pub struct RequiredTask {
 
 /// Who may decide an approval.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Approver {
     /// Any user with this permission role (e.g. the sales director: `manager`).
@@ -184,6 +188,7 @@ pub enum Approver {
 
 /// A process (相关流程): an approval that must be approved before exit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Process {
     pub key: Key,
     pub label: Localized,
@@ -194,6 +199,7 @@ pub struct Process {
 
 /// An involved role (涉及人员): a deal-team role staffed before exit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RoleRequirement {
     pub role: Key,
     #[serde(default)]
@@ -201,6 +207,7 @@ pub struct RoleRequirement {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Stage {
     pub key: StageKey,
     pub name: Localized,
@@ -266,6 +273,7 @@ impl Stage {
 
 /// A deal-team role that can be staffed (presales, legal, …): data, not a permission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TeamRole {
     pub key: Key,
     pub name: Localized,
@@ -273,6 +281,7 @@ pub struct TeamRole {
 
 /// An ordered list of stages. Stage 1 lives on the lead (verification).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Pipeline {
     /// Stable id: `tender`, `direct`, or an admin-made key.
     pub id: Key,

@@ -18,6 +18,7 @@ pub const DEFAULT_PROTECTION_DAYS: u16 = 90;
 pub const SIMILARITY_THRESHOLD: f64 = 0.5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationStatus {
     #[default]
@@ -31,6 +32,7 @@ pub enum RegistrationStatus {
 /// The public form, flat so a plain form maps onto it. `amount` is in minor
 /// units; `expected_close` is `YYYY-MM-DD`; `website` is a honeypot.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct RegistrationForm {
     pub partner_company: String,
@@ -47,6 +49,7 @@ pub struct RegistrationForm {
 
 /// A form that passed validation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Registration {
     pub partner_company: String,
     pub partner_contact: String,
@@ -303,6 +306,7 @@ pub fn is_conflict(customer_a: &str, title_a: &str, customer_b: &str, title_b: &
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConflictKind {
     Registration,
@@ -311,6 +315,7 @@ pub enum ConflictKind {
 
 /// Something an incoming registration may collide with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Conflict {
     pub kind: ConflictKind,
     pub id: String,
@@ -363,6 +368,7 @@ pub const SUBMISSIONS_PER_HOUR: u64 = 10;
 /// (256 random bits, shown once; only its hash is stored) and the page
 /// that follows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RegistrationReceipt {
     pub reference: String,
     pub status_url: String,
@@ -371,6 +377,7 @@ pub struct RegistrationReceipt {
 /// `GET /api/public/registrations/{reference}`: the status, and nothing
 /// else of the registration or of anyone else's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RegistrationStatusView {
     pub status: RegistrationStatus,
     pub submitted_at: chrono::DateTime<chrono::Utc>,
@@ -385,6 +392,7 @@ pub struct RegistrationStatusView {
 /// A registration as stored: the validated form, what it conflicted with
 /// when submitted, and its decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StoredRegistration {
     #[serde(flatten)]
     pub registration: Registration,
@@ -419,6 +427,7 @@ pub fn is_overdue(submitted: NaiveDate, today: NaiveDate) -> bool {
 /// One row of the channel managers' queue (`GET /api/registrations`):
 /// the registration, its conflicts as of now, and whether it is overdue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RegistrationItem {
     pub id: String,
     pub version: u64,
@@ -440,6 +449,7 @@ pub struct RegistrationItem {
 /// `POST /api/registrations/{id}/approve`: the rep who will own the deal,
 /// the pipeline it runs in (the config's first when absent).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApproveRequest {
     pub owner_id: String,
     #[serde(default)]
@@ -520,6 +530,7 @@ pub fn approve(
 
 /// `POST /api/registrations/{id}/reject`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RejectRequest {
     pub reason: String,
     pub version: u64,

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 /// What regrading needs to know of an open deal (a light read: no document).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GradedDeal {
     pub id: String,
     pub name: String,
@@ -43,6 +44,7 @@ impl GradedDeal {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GradeChange {
     pub opportunity_id: String,
     pub name: String,
@@ -54,6 +56,7 @@ pub struct GradeChange {
 
 /// `POST /api/admin/grading/preview` answers this.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PolicyPreview {
     pub changes: Vec<GradeChange>,
     /// Deals per effective grade under the new policy; every grade present.

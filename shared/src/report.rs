@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PipelineReport {
     pub pipeline: Key,
     /// The period, both days included.
@@ -34,12 +35,14 @@ pub struct PipelineReport {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Tally {
     pub count: u64,
     pub amount: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FunnelStage {
     pub stage: StageKey,
     pub probability: u8,
@@ -49,6 +52,7 @@ pub struct FunnelStage {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ForecastMonth {
     /// `overdue` or `YYYY-MM`.
     pub month: String,
@@ -83,6 +87,7 @@ impl ForecastMonth {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OwnerForecast {
     pub owner_id: String,
     pub open: u64,
@@ -95,6 +100,7 @@ pub struct OwnerForecast {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StageAging {
     pub stage: StageKey,
     pub count: u64,
@@ -105,6 +111,7 @@ pub struct StageAging {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Conversion {
     /// Of the deals that entered each stage in the period, how many went
     /// on (to a later stage, or won from the final one).
@@ -119,6 +126,7 @@ pub struct Conversion {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StageConversion {
     pub stage: StageKey,
     pub entered: u64,
@@ -127,6 +135,7 @@ pub struct StageConversion {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WinRate {
     /// A grade (`A`…`E`) or a track (`full`, `fast`, `partner`).
     pub key: String,
@@ -138,6 +147,7 @@ pub struct WinRate {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GateDebtReport {
     /// Open deals, and those blocked on their next move by at least one
     /// unmet requirement.
@@ -151,6 +161,7 @@ pub struct GateDebtReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DebtCell {
     pub stage: StageKey,
     pub kind: BlockerKind,
@@ -158,6 +169,7 @@ pub struct DebtCell {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DebtKey {
     pub stage: StageKey,
     pub kind: BlockerKind,
@@ -166,6 +178,7 @@ pub struct DebtKey {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Count {
     pub label: String,
     pub count: u64,
@@ -174,6 +187,7 @@ pub struct Count {
 
 /// `POST /api/opportunities/{id}/forecast`'s body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ForecastRequest {
     pub category: ForecastCategory,

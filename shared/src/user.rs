@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Permission roles (DESIGN.md §3). Deal-team roles (presales, legal, …)
 /// are data in the config, not these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Rep,
@@ -41,6 +42,7 @@ impl Role {
 
 /// Who is doing something: enough to decide what they may do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Actor {
     pub user_id: String,
     pub roles: Vec<Role>,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One invalid input, before it becomes an API `FieldError`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FieldIssue {
     pub field: String,
     pub code: String,

@@ -14,6 +14,28 @@ async fn health_answers_ok_with_the_server_version() {
 }
 
 #[tokio::test]
+async fn the_api_description_is_served_as_committed_and_describes_every_route_of_the_table() {
+    let response = http().get(url("/api/openapi.json")).send().await.unwrap();
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let served = response.text().await.unwrap();
+    let committed = include_str!("../../server/openapi.json");
+    assert!(served == committed, "the Worker serves another description");
+    let doc: serde_json::Value = serde_json::from_str(&served).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for route in dealgate_server::routes::ROUTES {
+        let method = route.method.as_str().to_ascii_lowercase();
+        let operation = &doc["paths"][route.pattern][&method];
+        assert_eq!(
+            operation["operationId"], route.name,
+            "{} {} is not described",
+            route.method, route.pattern
+        );
+    }
+}
+
+#[tokio::test]
 async fn unknown_api_route_is_a_json_404_problem() {
     let response = http().get(url("/api/no-such-thing")).send().await.unwrap();
 

@@ -192,6 +192,18 @@ async fn route(
     Ok(((route.handler)(ctx).await?, config_version))
 }
 
+/// `GET /api/openapi.json`: the API's OpenAPI 3.1 description. Generated
+/// from the route table and the wire types by a host test (`openapi.rs`),
+/// committed, and served as written: the Worker generates nothing.
+pub async fn openapi(_ctx: Ctx<'_>) -> ApiResult {
+    Ok(Response {
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: include_bytes!("../../openapi.json").to_vec(),
+        stream: None,
+    })
+}
+
 /// `GET /api/health`: the runtime and the database answer.
 pub async fn health(ctx: Ctx<'_>) -> ApiResult {
     crate::store::ping(ctx.db()).await?;

@@ -142,7 +142,8 @@ pub async fn me(ctx: Ctx<'_>) -> ApiResult {
 }
 
 #[derive(Deserialize)]
-struct SetupRequest {
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub(crate) struct SetupRequest {
     token: String,
     email: String,
     name: String,
