@@ -36,12 +36,13 @@ WRANGLER := wrangler
 APP_SRC := $(shell find app partner shared public -type f -not -name '*.md') Cargo.toml Cargo.lock Trunk.toml
 SERVER_SRC := $(shell find server/src server/Cargo.toml shared/src shared/Cargo.toml -type f) Cargo.toml Cargo.lock
 
-.PHONY: help dev db seed test tools browser-deps build lint unit e2e size bench deploy clean
+.PHONY: help dev db seed test tools browser-deps build lint unit e2e soak-short soak size bench deploy clean
 
 help:
 	@echo "make dev     build and serve Dealgate on http://127.0.0.1:$(DEV_PORT) (demo data seeded)"
 	@echo "make test    everything CI runs: fmt, clippy, unit tests, end-to-end (API + browser)"
 	@echo "make size    bytes the browser downloads (raw and gzip)"
+	@echo "make soak    10 clients of mixed work for 5 minutes, a restart midway, every write checked"
 	@echo "make bench   benchmarks (gate, grading, list API under load, pages painted, Lighthouse)"
 	@echo "make seed    N=10000 more demo deals in the local database"
 	@echo "make deploy  publish to Cloudflare (see README)"
@@ -123,7 +124,7 @@ seed: db
 
 # ---- test: everything CI runs ---------------------------------------------
 
-test: tools browser-deps lint unit e2e size
+test: tools browser-deps lint unit e2e soak-short size
 
 lint:
 	cargo fmt --all --check
@@ -137,6 +138,23 @@ unit:
 # the end-to-end suites, and stops both by PID whatever the outcome.
 e2e: build browser-deps
 	tests/with-runtime.sh cargo test -p dealgate-tests --locked -- --test-threads=2
+
+# The soak (tests/src/bin/soak.rs): SOAK_CLIENTS clients doing mixed work
+# (leads, conversions, edits, tasks, team, approvals, moves, wins, losses,
+# races on shared deals) for SOAK_SECONDS, the runtime SIGKILLed and
+# restarted midway on the same local state, every accepted write checked
+# against a ledger at the end; then workerd SIGKILLed with batches in
+# flight and the local D1 read for records without events (or events
+# without records). Its own runtime: it restarts it. `make test` runs 30 s.
+SOAK_CLIENTS ?= 10
+SOAK_SECONDS ?= 300
+soak-short: build
+	cargo build --locked -p dealgate-tests --bin soak
+	tests/with-runtime.sh target/debug/soak --clients 10 --seconds 30
+
+soak: build
+	cargo build --locked -p dealgate-tests --bin soak
+	tests/with-runtime.sh target/debug/soak --clients $(SOAK_CLIENTS) --seconds $(SOAK_SECONDS)
 
 # ---- reports and deploy ----------------------------------------------------
 

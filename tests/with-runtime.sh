@@ -6,6 +6,15 @@
 #   3. chromedriver on a free port (for the browser tests);
 #   4. the command, with DEALGATE_URL and WEBDRIVER_URL set;
 # and stops every process it started, by PID, whatever the command's outcome.
+#
+# The command may restart the runtime: `$DEALGATE_RESTART` stops `wrangler
+# dev` (its whole process group, as the cleanup does), starts it again on
+# the same port and the same local state, waits for /api/health and records
+# the new PID where the cleanup finds it. `$DEALGATE_RESTART --kill` first
+# SIGKILLs the runtime itself (wrangler's `workerd` child: no graceful stop,
+# the writes in flight are cut) and wrangler with it, then restarts the
+# same way (the soak: a graceful stop lets wrangler's proxy answer requests
+# that arrive while it stops with an empty 500 of its own, not the Worker's).
 # Expects the SPA in dist/ and the Worker in server/build/ (`make build`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +35,10 @@ pids=()
 
 stop_all() {
   local status=$?
+  # The runtime's current PID: a restart ($DEALGATE_RESTART) replaced it.
+  if [ -s "$state/wrangler.pid" ] && [ "${#pids[@]}" -gt 0 ]; then
+    pids[0]=$(cat "$state/wrangler.pid")
+  fi
   for pid in "${pids[@]}"; do
     # Each service runs in its own process group: end the whole group.
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
@@ -66,10 +79,71 @@ fi
 
 port=$(free_port)
 inspector=$(free_port)
-setsid wrangler dev --ip 127.0.0.1 --port "$port" --inspector-port "$inspector" \
-  --persist-to "$state/wrangler" --show-interactive-dev-session=false \
-  < /dev/null > "$logs/wrangler.log" 2>&1 &
-pids+=("$!")
+# How the runtime starts, here and again on a restart: its own process
+# group, so the cleanup and a restart end wrangler and workerd together.
+cat > "$state/start-runtime.sh" <<START
+#!/usr/bin/env bash
+cd "$PWD"
+export PATH="$PATH"
+setsid wrangler dev --ip 127.0.0.1 --port "$port" --inspector-port "$inspector" \\
+  --persist-to "$state/wrangler" --show-interactive-dev-session=false \\
+  < /dev/null >> "$logs/wrangler.log" 2>&1 &
+echo "\$!" > "$state/wrangler.pid"
+START
+bash "$state/start-runtime.sh"
+pids+=("$(cat "$state/wrangler.pid")")
+
+# `$DEALGATE_RESTART [--kill]`: see the header.
+cat > "$state/restart-runtime.sh" <<RESTART
+#!/usr/bin/env bash
+set -euo pipefail
+state="$state"
+url="http://127.0.0.1:$port"
+export PATH="$PATH"
+RESTART
+cat >> "$state/restart-runtime.sh" <<'RESTART'
+health() {
+  node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "$url/api/health"
+}
+pid=$(cat "$state/wrangler.pid")
+# Every process under $1 (wrangler -> workerd), by the kernel's child lists.
+descendants() {
+  local c
+  for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do echo "$c"; descendants "$c"; done
+}
+if [ "${1:-}" = "--kill" ]; then
+  killed=""
+  for c in $(descendants "$pid"); do
+    if [ "$(cat /proc/"$c"/comm 2>/dev/null)" = "workerd" ]; then
+      kill -KILL "$c" 2>/dev/null && killed="$killed $c"
+    fi
+  done
+  [ -n "$killed" ] || { echo "restart --kill: no workerd under wrangler ($pid)" >&2; exit 1; }
+  # And wrangler with it at once: its proxy, left alone, answers the
+  # requests that arrive meanwhile with an empty 500 of its own.
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  echo "restart: SIGKILLed workerd$killed and wrangler" >&2
+fi
+kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+kill -KILL -- "-$pid" 2>/dev/null || true
+# The old runtime no longer answers before the new one takes the port.
+for _ in $(seq 1 100); do health || break; sleep 0.1; done
+bash "$state/start-runtime.sh"
+pid=$(cat "$state/wrangler.pid")
+for _ in $(seq 1 240); do
+  if health; then
+    echo "restart: runtime ready again (wrangler $pid)" >&2
+    exit 0
+  fi
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.25
+done
+echo "restart: the runtime did not become ready again" >&2
+exit 1
+RESTART
+chmod +x "$state/restart-runtime.sh"
+export DEALGATE_RESTART="$state/restart-runtime.sh"
 
 driver_port=$(free_port)
 setsid chromedriver --port="$driver_port" --allowed-ips=127.0.0.1 < /dev/null > "$logs/chromedriver.log" 2>&1 &
