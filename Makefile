@@ -36,7 +36,7 @@ WRANGLER := wrangler
 APP_SRC := $(shell find app partner shared public -type f -not -name '*.md') Cargo.toml Cargo.lock Trunk.toml
 SERVER_SRC := $(shell find server/src server/Cargo.toml shared/src shared/Cargo.toml -type f) Cargo.toml Cargo.lock
 
-.PHONY: help dev db seed test tools browser-deps build lint unit e2e soak-short soak size bench deploy clean
+.PHONY: help dev db seed test tools browser-deps build lint unit e2e fuzz soak-short soak size bench deploy clean
 
 help:
 	@echo "make dev     build and serve Dealgate on http://127.0.0.1:$(DEV_PORT) (demo data seeded)"
@@ -124,7 +124,7 @@ seed: db
 
 # ---- test: everything CI runs ---------------------------------------------
 
-test: tools browser-deps lint unit e2e soak-short size
+test: tools browser-deps lint unit e2e fuzz soak-short size
 
 lint:
 	cargo fmt --all --check
@@ -138,6 +138,15 @@ unit:
 # the end-to-end suites, and stops both by PID whatever the outcome.
 e2e: build browser-deps
 	tests/with-runtime.sh cargo test -p dealgate-tests --locked -- --test-threads=2
+
+# schemathesis (PyPI, pinned with every dependency in
+# tests/schemathesis/requirements.txt, installed by its install.sh into
+# target/schemathesis-venv) over every operation of /api/openapi.json, as
+# each role and signed out, on a fresh runtime: server errors, undocumented
+# statuses or content types, answers that break their schema. At least
+# 1,000 cases; SCHEMATHESIS_EXAMPLES=50 for more (tests/schemathesis/run.sh).
+fuzz: build
+	tests/with-runtime.sh tests/schemathesis/run.sh
 
 # The soak (tests/src/bin/soak.rs): SOAK_CLIENTS clients doing mixed work
 # (leads, conversions, edits, tasks, team, approvals, moves, wins, losses,
