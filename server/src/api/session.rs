@@ -31,7 +31,19 @@ pub async fn signed_in(
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(Me, u64)>, ApiError> {
-    let Some(row) = sessions::load(db, id).await? else {
+    let row = sessions::load(db, id).await?;
+    settle(db, id, row, now).await
+}
+
+/// The user a session row signs in, if it is live: an expired session is
+/// deleted, and one not seen for a while is marked seen now.
+pub async fn settle(
+    db: &dyn Database,
+    id: &str,
+    row: Option<sessions::SessionRow>,
+    now: DateTime<Utc>,
+) -> Result<Option<(Me, u64)>, ApiError> {
+    let Some(row) = row else {
         return Ok(None);
     };
     let now = now.timestamp();

@@ -18,19 +18,26 @@ pub struct SessionRow {
 }
 
 pub async fn load(db: &dyn Database, id: &str) -> Result<Option<SessionRow>, ApiError> {
-    first(
-        db,
-        Stmt::new(
-            format!(
-                "SELECT s.last_seen_at, s.expires_at, {} AS config_version, \
-                 u.id, u.email, u.name, u.password_hash, u.roles, u.active \
-                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1",
-                super::config::VERSION_SQL
-            ),
-            vec![Value::from(id)],
+    first(db, load_statement(id)).await
+}
+
+/// The statement `load` runs: the session, its user and the configuration's
+/// version (run ahead in a handler's batch by `api::ahead`).
+pub fn load_statement(id: &str) -> Stmt {
+    Stmt::new(
+        format!(
+            "SELECT s.last_seen_at, s.expires_at, {} AS config_version, \
+             u.id, u.email, u.name, u.password_hash, u.roles, u.active \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1",
+            super::config::VERSION_SQL
         ),
+        vec![Value::from(id)],
     )
-    .await
+}
+
+/// What `load_statement` answered.
+pub fn parse_load(outcome: Outcome) -> Result<Option<SessionRow>, ApiError> {
+    Ok(outcome.parse()?.into_iter().next())
 }
 
 pub async fn end(db: &dyn Database, id: &str) -> Result<(), ApiError> {
