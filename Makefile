@@ -34,7 +34,7 @@ DEV_STATE := $(ROOT)/.wrangler/state
 WRANGLER := wrangler
 
 APP_SRC := $(shell find app partner shared public -type f -not -name '*.md') Cargo.toml Cargo.lock Trunk.toml
-SERVER_SRC := $(shell find server/src server/Cargo.toml shared/src shared/Cargo.toml -type f) Cargo.toml Cargo.lock
+SERVER_SRC := $(shell find server/src server/Cargo.toml server/openapi.json shared/src shared/Cargo.toml -type f) Cargo.toml Cargo.lock
 
 .PHONY: help dev db seed test tools browser-deps build lint unit e2e fuzz soak-short soak size bench deploy clean
 

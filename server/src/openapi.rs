@@ -516,9 +516,53 @@ fn problem_response(status: u16) -> Value {
     })
 }
 
-/// The `code` of each kind of error (domain rules add their own).
+/// The codes of the conflicts handlers answer (`ApiError::Conflict` and
+/// `InUse`); a test holds this list to the server's sources.
+const CONFLICT_CODES: &[&str] = &[
+    "already_decided",
+    "email_taken",
+    "field_has_values",
+    "last_admin",
+    "not_submitted",
+    "pipeline_exists",
+    "role_is_staffed",
+    "stage_has_open_deals",
+];
+
+/// The `code` of every problem the API answers.
 fn error_codes() -> Vec<&'static str> {
     use crate::error::ApiError;
+    use shared::grade::GradeError;
+    use shared::opportunity::OpError;
+    let text = || String::new();
+    let rules = [
+        OpError::Closed,
+        OpError::Forbidden,
+        OpError::NotOwner,
+        OpError::UnknownField(text()),
+        OpError::InvalidField {
+            key: text(),
+            error: shared::checklist::FieldValueError::NotText,
+        },
+        OpError::UnknownTask(text()),
+        OpError::UnknownApproval(text()),
+        OpError::ApprovalNotRequestable,
+        OpError::ApprovalNotPending,
+        OpError::SelfApproval,
+        OpError::NotApprover,
+        OpError::CommentRequired,
+        OpError::UnknownTeamRole(text()),
+        OpError::MissingUser,
+        OpError::DuplicateMember,
+        OpError::Grade(GradeError::ThresholdOrder),
+        OpError::Grade(GradeError::UnknownGrade),
+        OpError::Grade(GradeError::NotAnUpgrade),
+        OpError::Grade(GradeError::ReasonRequired),
+        OpError::Required(""),
+        OpError::TooLong { field: "", max: 0 },
+        OpError::NotPositive(""),
+        OpError::NotDisqualified,
+    ];
     let errors = [
         ApiError::BadRequest(String::new()),
         ApiError::Unauthenticated,
@@ -533,7 +577,13 @@ fn error_codes() -> Vec<&'static str> {
         ApiError::TooManyRequests { retry_after: 1 },
         ApiError::Storage(String::new()),
     ];
-    let mut codes: Vec<&str> = errors.iter().map(ApiError::code).collect();
+    let mut codes: Vec<&str> = errors
+        .into_iter()
+        .chain(rules.into_iter().map(ApiError::Op))
+        .map(|e| e.code())
+        .chain(CONFLICT_CODES.iter().copied())
+        .collect();
+    codes.sort_unstable();
     codes.dedup();
     codes
 }
@@ -665,7 +715,10 @@ pub fn document() -> Value {
         p.insert(
             "description".into(),
             json!(format!(
-                "RFC 9457 problem details; `code` is stable (e.g. {}). Answered as `{}`.",
+                "RFC 9457 problem details, answered as `{1}`. `code` is stable, one of: {0}. \
+                 `errors` lists the fields that failed validation (`invalid`), `blockers` what \
+                 the gate requires (`blocked`), `current` the record as it is now \
+                 (`version_conflict`), `in_use` the open records in the way (`in_use` codes).",
                 code_values.join(", "),
                 shared::api::PROBLEM_CONTENT_TYPE
             )),
@@ -904,5 +957,45 @@ mod tests {
             links["convert_lead"]["parameters"]["id"],
             "$response.body#/id"
         );
+    }
+
+    #[test]
+    fn every_problem_code_in_the_servers_sources_is_listed_in_the_description() {
+        let doc = pretty();
+        let listed = error_codes();
+        let mut found = BTreeSet::new();
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut dirs = vec![src];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("a source");
+                    for piece in text.split("code: \"").skip(1) {
+                        let code: String = piece
+                            .chars()
+                            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                            .collect();
+                        if piece[code.len()..].starts_with('"') && !code.is_empty() {
+                            found.insert(code);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(found.len() >= CONFLICT_CODES.len(), "found {found:?}");
+        let missing: Vec<_> = found
+            .iter()
+            .filter(|c| !listed.contains(&c.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "codes answered but not described: {missing:?}"
+        );
+        for code in &listed {
+            assert!(doc.contains(code), "{code} is not in the document");
+        }
     }
 }
