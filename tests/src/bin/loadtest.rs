@@ -3,21 +3,8 @@
 //! `--requests` have been made (bounded: it stops by itself), and prints the
 //! latency percentiles. Targets `DEALGATE_URL` (loopback only).
 
-use dealgate_tests::{base_url, sign_in_as};
+use dealgate_tests::{arg, base_url, percentile, sign_in_as};
 use std::time::{Duration, Instant};
-
-fn arg(args: &[String], name: &str, default: &str) -> String {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-        .unwrap_or_else(|| default.to_string())
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 #[tokio::main]
 async fn main() {

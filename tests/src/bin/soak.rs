@@ -26,7 +26,7 @@
 //!
 //! Exits non-zero on any ledger mismatch, any 5xx or a failed check.
 
-use dealgate_tests::{Session, base_url, sign_in_as};
+use dealgate_tests::{Session, arg, base_url, percentile, sign_in_as};
 use reqwest::Method;
 use serde_json::{Value, json};
 use shared::checklist::ApprovalStatus;
@@ -38,14 +38,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-fn arg(args: &[String], name: &str, default: &str) -> String {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-        .unwrap_or_else(|| default.to_string())
-}
 
 fn num(args: &[String], name: &str, default: u64) -> u64 {
     arg(args, name, &default.to_string())
@@ -1137,14 +1129,6 @@ fn status_of(what: &str) -> Option<u16> {
     what.split(' ').next()?.parse().ok()
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -1523,6 +1507,36 @@ fn check_database(snap: &Snapshot) -> (usize, usize, Vec<String>) {
 /// One partial-write round: conversions and transitions in flight,
 /// workerd SIGKILLed, restarted; then the database is read. Answers the
 /// problems found.
+/// A write sent while the runtime is being killed: its answer when it got
+/// the status `wanted`; otherwise `None`, an unexpected answer noted in
+/// `odd` and a lost one counted in `unanswered` (a refused connection was
+/// never taken: the runtime was already down).
+fn settle_kill_answer(
+    sent: Result<(u16, Value), reqwest::Error>,
+    wanted: u16,
+    id: &str,
+    body: &Value,
+    odd: &std::sync::Mutex<Vec<String>>,
+    unanswered: &AtomicU64,
+) -> Option<Value> {
+    match sent {
+        Ok((status, answer)) if status == wanted => Some(answer),
+        Ok((status, answer)) => {
+            odd.lock().expect("odd").push(format!(
+                "{id}: {status} {} for {}",
+                summarize(&answer),
+                summarize(body)
+            ));
+            None
+        }
+        Err(e) if e.is_connect() => None,
+        Err(_) => {
+            unanswered.fetch_add(1, Ordering::SeqCst);
+            None
+        }
+    }
+}
+
 async fn partial_writes(round: u64, who: &Who, cfg: &Arc<Shared>, tag: &str) -> Vec<String> {
     let mut problems = Vec::new();
     let Ok(file) = d1_file() else {
@@ -1591,27 +1605,13 @@ async fn partial_writes(round: u64, who: &Who, cfg: &Arc<Shared>, tag: &str) -> 
                 } else {
                     (&manager, json!({"to": "reopen", "reason": format!("kill {i}-{n}"), "version": v}))
                 };
-                match send(s, Method::POST, &format!("/api/opportunities/{id}/transition"), &body).await {
-                    Ok((200, answer)) => {
-                        v = answer["version"].as_u64().unwrap_or(v);
-                        open = !open;
-                        acked.lock().expect("acked").push((Rec::Deal, id.clone(), v));
-                    }
-                    Ok((status, answer)) => {
-                        odd.lock().expect("odd").push(format!(
-                            "{id}: {status} {} for {}",
-                            summarize(&answer),
-                            summarize(&body)
-                        ));
-                        return;
-                    }
-                    // Refused: the runtime was already down, it never got it.
-                    Err(e) if e.is_connect() => return,
-                    Err(_) => {
-                        unanswered.fetch_add(1, Ordering::SeqCst);
-                        return;
-                    }
-                }
+                let sent = send(s, Method::POST, &format!("/api/opportunities/{id}/transition"), &body).await;
+                let Some(answer) = settle_kill_answer(sent, 200, &id, &body, &odd, &unanswered) else {
+                    return;
+                };
+                v = answer["version"].as_u64().unwrap_or(v);
+                open = !open;
+                acked.lock().expect("acked").push((Rec::Deal, id.clone(), v));
             }
         }));
     }
@@ -1631,23 +1631,11 @@ async fn partial_writes(round: u64, who: &Who, cfg: &Arc<Shared>, tag: &str) -> 
                 let id = l["id"].as_str().unwrap_or_default().to_string();
                 let v = l["version"].as_u64().unwrap_or(0);
                 let body = json!({"lead_by": "us", "amount": 50_000_000, "expected_close": "2027-06-30", "version": v});
-                match send(&owner, Method::POST, &format!("/api/leads/{id}/convert"), &body).await {
-                    Ok((201, _)) => acked.lock().expect("acked").push((Rec::Lead, id, v + 1)),
-                    Ok((status, answer)) => {
-                        odd.lock().expect("odd").push(format!(
-                            "{id}: {status} {} for {}",
-                            summarize(&answer),
-                            summarize(&body)
-                        ));
-                        return;
-                    }
-                    // Refused: the runtime was already down, it never got it.
-                    Err(e) if e.is_connect() => return,
-                    Err(_) => {
-                        unanswered.fetch_add(1, Ordering::SeqCst);
-                        return;
-                    }
+                let sent = send(&owner, Method::POST, &format!("/api/leads/{id}/convert"), &body).await;
+                if settle_kill_answer(sent, 201, &id, &body, &odd, &unanswered).is_none() {
+                    return;
                 }
+                acked.lock().expect("acked").push((Rec::Lead, id, v + 1));
             }
         }));
     }
