@@ -44,6 +44,7 @@ struct Query {
     name: &'static str,
     schema: Value,
     description: String,
+    required: bool,
 }
 
 /// One operation beyond what its route row already says.
@@ -122,7 +123,22 @@ fn text(name: &'static str, description: &str) -> Query {
         name,
         schema: json!({"type": "string"}),
         description: description.into(),
+        required: false,
     }
+}
+
+/// A query parameter the route refuses to answer without.
+fn required(mut query: Query) -> Query {
+    query.required = true;
+    query
+}
+
+/// `query` without the parameters named (a list that takes no paging).
+fn except(query: Vec<Query>, names: &[&str]) -> Vec<Query> {
+    query
+        .into_iter()
+        .filter(|q| !names.contains(&q.name))
+        .collect()
 }
 
 /// `q`, `cursor`, `limit`, `sort` and the exact-match filters a list takes.
@@ -137,6 +153,7 @@ fn list_query(filters: &[(&'static str, &str)], sorts: crate::listing::Sorts) ->
                 "Rows per page, {} unless asked (larger values are capped).",
                 crate::listing::DEFAULT_LIMIT
             ),
+            required: false,
         },
     ];
     if !sorts.is_empty() {
@@ -148,6 +165,7 @@ fn list_query(filters: &[(&'static str, &str)], sorts: crate::listing::Sorts) ->
             name: "sort",
             schema: json!({"type": "string", "enum": values}),
             description: "The order (`-` first: descending); newest first unless asked.".into(),
+            required: false,
         });
     }
     query.extend(
@@ -212,6 +230,7 @@ fn describe(route: &Route) -> Option<Op> {
             name: "min_version",
             schema: json!({"type": "integer", "minimum": 0}),
             description: "Answer a configuration at least this new.".into(),
+            required: false,
         }]),
         "get_grading" => op("The grading thresholds", ok(of::<wire::GradingAdmin>())),
         "update_grading" => op(
@@ -244,7 +263,10 @@ fn describe(route: &Route) -> Option<Op> {
             "Save a pipeline's stage framework (the whole document, with its version)",
             ok(of::<Pipeline>()),
         )
-        .body(of::<Pipeline>())
+        .body(|g| {
+            let pipeline = g.subschema_for::<Pipeline>();
+            schemars::json_schema!({"allOf": [pipeline, {"required": ["version"]}]})
+        })
         .errors(WRITE),
         "preview_pipeline" => op(
             "A draft's impact on open deals, before saving",
@@ -278,6 +300,7 @@ fn describe(route: &Route) -> Option<Op> {
             name: "status",
             schema: json!({"type": "string", "enum": ["submitted", "approved", "rejected", "withdrawn", "expired"]}),
             description: "Only registrations in this status.".into(),
+            required: false,
         }])
             .leads_to("/api/registrations/{id}", "id", "$response.body#/items/0/id"),
         "approve_registration" => op(
@@ -298,8 +321,8 @@ fn describe(route: &Route) -> Option<Op> {
             ok(of::<Page<Duplicate>>()),
         )
         .query(vec![
-            text("customer", "The customer's name."),
-            text("title", "The lead's title."),
+            required(text("customer", "The customer's name.")),
+            required(text("title", "The lead's title.")),
         ])
         .errors(&[422]),
         "create_lead" => op("Create a lead", created(of::<Lead>()))
@@ -341,7 +364,7 @@ fn describe(route: &Route) -> Option<Op> {
             "A pipeline's open deals by stage: counts, sums and the first cards",
             ok(of::<wire::Board<Opportunity>>()),
         )
-        .query(list_query(deals::BOARD_FILTERS, &[]))
+        .query(except(list_query(deals::BOARD_FILTERS, &[]), &["cursor"]))
         .errors(&[404]),
         "pipeline_report" => op(
             "Funnel, weighted forecast, aging, conversion and win rate",
@@ -352,6 +375,7 @@ fn describe(route: &Route) -> Option<Op> {
                 name,
                 schema: json!({"type": "string", "format": "date"}),
                 description: description.into(),
+                required: false,
             };
             vec![
                 date("from", "First day of the period (default: 89 days before `to`)."),
@@ -362,8 +386,12 @@ fn describe(route: &Route) -> Option<Op> {
             ]
         })
         .errors(&[404]),
-        "opportunities_csv" => op("Every deal the list would show, as CSV", Answer::Csv)
-            .query(list_query(deals::LIST_FILTERS, deals::SORTS)),
+        "opportunities_csv" => op("Every deal the list would show, as CSV", Answer::Csv).query(
+            except(
+                list_query(deals::LIST_FILTERS, &[]),
+                &["cursor", "limit"],
+            ),
+        ),
         "get_opportunity" => op(
             "A deal with its fields, tasks, approvals, team, grade and track",
             ok(of::<Opportunity>()),
@@ -399,7 +427,8 @@ fn describe(route: &Route) -> Option<Op> {
         .query(vec![Query {
             name: "to",
             schema: json!({"type": "string"}),
-            description: "A stage's key, or `won`, `lost`, `reopen` (required).".into(),
+            description: "A stage's key, or `won`, `lost`, `reopen`.".into(),
+            required: true,
         }]),
         "transition_opportunity" => op(
             "Move a deal: 422 with the blockers when its gate is not met",
@@ -502,6 +531,10 @@ const REASONS: &[(u16, &str)] = &[
         429,
         "Too many attempts (`too_many_requests`); `Retry-After` says when to try again.",
     ),
+    (
+        503,
+        "The database or the key-value store did not answer (`storage_unavailable`); the cause is logged, not shown.",
+    ),
 ];
 
 /// The shared answer of one error status (`#/components/responses/ProblemNNN`).
@@ -577,6 +610,37 @@ fn error_codes() -> Vec<&'static str> {
         ApiError::TooManyRequests { retry_after: 1 },
         ApiError::Storage(String::new()),
     ];
+    // Every rule is listed above: this match has no wildcard, so a new
+    // variant of OpError or GradeError fails to compile until it is.
+    for rule in &rules {
+        match rule {
+            OpError::Closed
+            | OpError::Forbidden
+            | OpError::NotOwner
+            | OpError::UnknownField(_)
+            | OpError::InvalidField { .. }
+            | OpError::UnknownTask(_)
+            | OpError::UnknownApproval(_)
+            | OpError::ApprovalNotRequestable
+            | OpError::ApprovalNotPending
+            | OpError::SelfApproval
+            | OpError::NotApprover
+            | OpError::CommentRequired
+            | OpError::UnknownTeamRole(_)
+            | OpError::MissingUser
+            | OpError::DuplicateMember
+            | OpError::Required(_)
+            | OpError::TooLong { .. }
+            | OpError::NotPositive(_)
+            | OpError::NotDisqualified => {}
+            OpError::Grade(
+                GradeError::ThresholdOrder
+                | GradeError::UnknownGrade
+                | GradeError::NotAnUpgrade
+                | GradeError::ReasonRequired,
+            ) => {}
+        }
+    }
     let mut codes: Vec<&str> = errors
         .into_iter()
         .chain(rules.into_iter().map(ApiError::Op))
@@ -611,7 +675,7 @@ pub fn document() -> Value {
             .collect();
         let has_path_params = !parameters.is_empty();
         parameters.extend(d.query.iter().map(|q| {
-            json!({"name": q.name, "in": "query", "required": false, "schema": q.schema, "description": q.description})
+            json!({"name": q.name, "in": "query", "required": q.required, "schema": q.schema, "description": q.description})
         }));
         let mut errors: BTreeSet<u16> = d.errors.iter().copied().collect();
         match route.access {
@@ -634,6 +698,10 @@ pub fn document() -> Value {
         }
         if !d.query.is_empty() {
             errors.insert(400);
+        }
+        // Every route but the description itself reads storage.
+        if route.name != "openapi" {
+            errors.insert(503);
         }
         let mut responses = Map::new();
         match d.answer {
@@ -699,9 +767,13 @@ pub fn document() -> Value {
     let inputs = requests.take_definitions(true);
     let renamed = input_names(&schemas, &inputs);
     for (name, schema) in inputs {
-        let name = renamed.get(&name).cloned().unwrap_or(name);
+        let input = renamed.get(&name).cloned();
+        assert!(
+            input.as_ref().is_none_or(|n| !schemas.contains_key(n)),
+            "{name}'s request schema would be named like another schema"
+        );
         schemas
-            .entry(name)
+            .entry(input.unwrap_or(name))
             .or_insert_with(|| rewrite(schema, &renamed));
     }
     for (path, method, schema) in request_schemas {

@@ -104,3 +104,28 @@ fn a_read_run_ahead_for_a_user_whose_roles_changed_is_a_401() {
 
     problem(&after, 401, "unauthenticated");
 }
+
+#[test]
+fn a_read_run_ahead_for_a_guess_that_fails_goes_no_further_than_its_first_batch() {
+    // The pipeline report reads the config, refreshes the deals' gate
+    // columns (a write) and sums: for a deactivated user none of that may
+    // run past the batch that read the session with the config.
+    let app = TestApp::new();
+    let admin = session(&app, ADMIN);
+    let rep2 = session(&app, REP2);
+    ok(rep2.get("/api/reports/pipeline"), 200);
+    ok(
+        admin.patch("/api/admin/users/u_rep2", json!({"active": false})),
+        200,
+    );
+
+    let batches = app.rt.db.batches();
+    let after = rep2.get("/api/reports/pipeline");
+    let batches = app.rt.db.batches() - batches;
+
+    problem(&after, 401, "unauthenticated");
+    assert_eq!(
+        batches, 2,
+        "the first batch with the session (refused), then the ordinary session read"
+    );
+}

@@ -113,6 +113,10 @@ pub struct TeamRolesAdmin {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RegistrationAdmin {
+    #[cfg_attr(
+        feature = "schema",
+        schemars(range(min = 1, max = crate::registration::MAX_PROTECTION_DAYS))
+    )]
     pub protection_days: u16,
     pub version: u64,
 }

@@ -12,14 +12,19 @@
 //! session as D1 holds it at that moment, so a sign-out, a deactivation or
 //! a role change takes effect at once, as before.
 //!
-//! Only reads are run ahead: a handler that writes must not run for a user
-//! who may no longer be signed in.
+//! Nothing is written for a guess that does not hold: only reads (GET) run
+//! ahead, the session is checked as soon as the first batch answers, and
+//! until it has been a handler's later batches and KV writes (a read's
+//! derived data: report columns, the config snapshot) are refused, which
+//! sends the request the ordinary way.
 
+use crate::auth::{SessionState, session_state};
 use crate::error::ApiError;
 use crate::runtime::Runtime;
 use crate::store::{Database, LocalFuture, Outcome, Stmt, sessions};
+use chrono::{DateTime, Utc};
 use shared::api::Me;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 /// Sessions the isolate has seen signed in, by session id. Bounded: when
@@ -62,34 +67,77 @@ pub struct Ahead<'a> {
 
 struct AheadDb<'a> {
     inner: &'a dyn Database,
+    /// Who the handler runs as, and when.
+    guess: Me,
+    now: DateTime<Utc>,
     /// The session's statement, until the first batch takes it.
     session: RefCell<Option<Stmt>>,
-    /// What it answered.
-    answer: RefCell<Option<Outcome>>,
+    /// The session row it read.
+    row: RefCell<Option<sessions::SessionRow>>,
+    /// Whether that row is live and signs in `guess` (unknown until read).
+    holds: Cell<Option<bool>>,
+    /// A batch or KV write was refused for want of that: the handler's
+    /// answer means nothing.
+    refused: Cell<bool>,
+}
+
+impl AheadDb<'_> {
+    /// Refuses what must wait for the session to hold.
+    fn check(&self) -> Result<(), ApiError> {
+        if self.holds.get() == Some(true) {
+            Ok(())
+        } else {
+            self.refused.set(true);
+            Err(ApiError::Unauthenticated)
+        }
+    }
+}
+
+/// The outcome of a read run ahead.
+pub enum Checked {
+    /// The session signs in the user the handler ran as: its answer stands.
+    Holds(sessions::SessionRow),
+    /// The handler read nothing from D1, so the session is still unread.
+    Unread,
+    /// Run the request the ordinary way.
+    Fails,
 }
 
 impl<'a> Ahead<'a> {
-    pub fn new(rt: &'a dyn Runtime, session_id: &str) -> Ahead<'a> {
+    pub fn new(rt: &'a dyn Runtime, session_id: &str, guess: Me, now: DateTime<Utc>) -> Ahead<'a> {
         Ahead {
             rt,
             db: AheadDb {
                 inner: rt.db(),
+                guess,
+                now,
                 session: RefCell::new(Some(sessions::load_statement(session_id))),
-                answer: RefCell::new(None),
+                row: RefCell::new(None),
+                holds: Cell::new(None),
+                refused: Cell::new(false),
             },
         }
     }
 
-    /// The session row read with the handler's first batch; `None` when
-    /// the handler read nothing (then it must be read on its own).
-    pub fn session_answer(&self) -> Option<Result<Option<sessions::SessionRow>, ApiError>> {
-        self.db.answer.borrow_mut().take().map(sessions::parse_load)
+    /// After the handler: whether its answer may stand.
+    pub fn checked(&self) -> Checked {
+        match (self.db.refused.get(), self.db.holds.get()) {
+            (true, _) | (false, Some(false)) => Checked::Fails,
+            (false, None) => Checked::Unread,
+            (false, Some(true)) => match self.db.row.borrow_mut().take() {
+                Some(row) => Checked::Holds(row),
+                None => Checked::Fails,
+            },
+        }
     }
 }
 
 impl Database for AheadDb<'_> {
     fn batch(&self, mut statements: Vec<Stmt>) -> LocalFuture<'_, Result<Vec<Outcome>, ApiError>> {
         let Some(session) = self.session.borrow_mut().take() else {
+            if let Err(e) = self.check() {
+                return Box::pin(async move { Err(e) });
+            }
             return self.inner.batch(statements);
         };
         statements.insert(0, session);
@@ -101,7 +149,21 @@ impl Database for AheadDb<'_> {
                     "batch answered the wrong number of results",
                 ));
             }
-            *self.answer.borrow_mut() = Some(out.remove(0));
+            let row = sessions::parse_load(out.remove(0))?;
+            let holds = row.as_ref().is_some_and(|row| {
+                let live = matches!(
+                    session_state(self.now.timestamp(), row.last_seen_at, row.expires_at),
+                    SessionState::Valid { .. }
+                );
+                live && row
+                    .user
+                    .clone()
+                    .into_me()
+                    .is_ok_and(|me| me.active && me == self.guess)
+            });
+            self.holds.set(Some(holds));
+            *self.row.borrow_mut() = row;
+            self.check()?;
             Ok(out)
         })
     }
@@ -117,6 +179,9 @@ impl Runtime for Ahead<'_> {
     }
 
     fn kv_put<'a>(&'a self, key: &'a str, value: String) -> LocalFuture<'a, Result<(), ApiError>> {
+        if let Err(e) = self.db.check() {
+            return Box::pin(async move { Err(e) });
+        }
         self.rt.kv_put(key, value)
     }
 

@@ -179,7 +179,7 @@ async fn route(
         && let Some(guess) = ahead::seen(id)
         && authorize(route.access, Some(&guess)).is_ok()
     {
-        let runtime = ahead::Ahead::new(rt, id);
+        let runtime = ahead::Ahead::new(rt, id, guess.clone(), now);
         let ctx = Ctx {
             rt: &runtime,
             req: req.clone(),
@@ -189,13 +189,18 @@ async fn route(
             now,
         };
         let answer = (route.handler)(ctx).await;
-        let row = match runtime.session_answer() {
-            Some(row) => row?,
-            None => crate::store::sessions::load(rt.db(), id).await?,
+        let row = match runtime.checked() {
+            ahead::Checked::Holds(row) => Some(row),
+            ahead::Checked::Unread => crate::store::sessions::load(rt.db(), id).await?,
+            ahead::Checked::Fails => None,
         };
-        match session::settle(rt.db(), id, row, now).await? {
-            Some((me, version)) if me == guess => return Ok((answer?, Some(version))),
-            _ => ahead::forget(id),
+        // `settle` marks the session seen when due; the guess was checked.
+        match row.map(|row| session::settle(rt.db(), id, Some(row), now)) {
+            Some(settled) => match settled.await? {
+                Some((me, version)) if me == guess => return Ok((answer?, Some(version))),
+                _ => ahead::forget(id),
+            },
+            None => ahead::forget(id),
         }
     }
     let (user, config_version) = match (&session_id, route.access) {

@@ -137,6 +137,7 @@ pub async fn login(ctx: Ctx<'_>) -> ApiResult {
 /// (whoever holds a token may end it) and clears the cookie.
 pub async fn logout(ctx: Ctx<'_>) -> ApiResult {
     if let Some(id) = &ctx.session_id {
+        super::ahead::forget(id);
         sessions::end(ctx.db(), id).await?;
     }
     Ok(Response::empty(204).with_header("set-cookie", &clear_cookie(ctx.req.secure)))
