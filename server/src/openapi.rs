@@ -1070,4 +1070,20 @@ mod tests {
             assert!(doc.contains(code), "{code} is not in the document");
         }
     }
+
+    #[test]
+    fn what_schemathesis_found_is_described_a_404_for_an_unknown_pipeline_and_a_415_on_sign_out() {
+        let doc = document();
+        for (path, method) in [("/api/board", "get"), ("/api/reports/pipeline", "get")] {
+            assert!(
+                doc["paths"][path][method]["responses"].get("404").is_some(),
+                "{method} {path} answers 404 for an unknown pipeline"
+            );
+        }
+        assert!(
+            doc["paths"]["/api/auth/logout"]["post"]["responses"]
+                .get("415")
+                .is_some()
+        );
+    }
 }

@@ -17,14 +17,15 @@ pub fn Shell(children: Children) -> impl IntoView {
     let navigate = use_navigate();
     let location = use_location();
     api::on_unauthorized(move || {
-        let here = format!(
-            "{}{}",
-            location.pathname.get_untracked(),
-            location.search.get_untracked()
-        );
-        // To the sign-in page first, then forget the user: one navigation
-        // (RequireAuth would otherwise start a second one to the same page).
-        navigate(&login_url(&here), Default::default());
+        let path = location.pathname.get_untracked();
+        // A second 401 (the page's reads and the badge fail together) finds
+        // the first on its way to sign in: going again would drop `next`.
+        if !path.starts_with("/login") {
+            let here = format!("{path}{}", location.search.get_untracked());
+            // To the sign-in page first, then forget the user: one navigation
+            // (RequireAuth would otherwise start a second one to the same page).
+            navigate(&login_url(&here), Default::default());
+        }
         auth.user.set(None);
     });
     // Registrations waiting for review: the badge beside the queue's link,
