@@ -32,10 +32,7 @@ pub fn provide_auth() -> Auth {
     // The sign-in page trusts no kept user (its cookie may be gone: the
     // form must not give way to a user the server no longer knows) and
     // asks no one: a visitor signs in (no 401 in the console).
-    let on_login = leptos::prelude::window()
-        .location()
-        .pathname()
-        .is_ok_and(|p| p.starts_with("/login"));
+    let on_login = on_login_page();
     let kept = if on_login { None } else { api::restore_kept() };
     let auth = Auth {
         ready: RwSignal::new(kept.is_some()),
@@ -81,6 +78,23 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// Whether the browser's address is already the sign-in page (a navigation
+/// there has started, whatever the router's location says yet).
+pub fn on_login_page() -> bool {
+    leptos::prelude::window()
+        .location()
+        .pathname()
+        .is_ok_and(|p| p.starts_with("/login"))
+}
+
+/// A path with the router's search (which comes without its `?`).
+pub fn with_query(path: &str, search: &str) -> String {
+    match search.trim_start_matches('?') {
+        "" => path.to_string(),
+        query => format!("{path}?{query}"),
+    }
+}
+
 /// The sign-in page, remembering where to come back to.
 pub fn login_url(back_to: &str) -> String {
     if back_to == "/" || back_to.starts_with("/login") {
@@ -104,8 +118,12 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
         // Already on the way to the sign-in page (a sign-out, a 401): no
         // second navigation racing the first.
         let path = location.pathname.get_untracked();
-        if auth.ready.get() && auth.user.with(Option::is_none) && !path.starts_with("/login") {
-            let here = format!("{path}{}", location.search.get_untracked());
+        if auth.ready.get()
+            && auth.user.with(Option::is_none)
+            && !path.starts_with("/login")
+            && !on_login_page()
+        {
+            let here = with_query(&path, &location.search.get_untracked());
             navigate(&login_url(&here), Default::default());
         }
     });
@@ -122,7 +140,17 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{safe_next, with_query};
+
+    #[test]
+    fn the_way_back_keeps_the_query_with_its_question_mark() {
+        assert_eq!(with_query("/opportunities", ""), "/opportunities");
+        assert_eq!(
+            with_query("/opportunities", "status=open"),
+            "/opportunities?status=open"
+        );
+        assert_eq!(with_query("/login", "?next=%2Fx"), "/login?next=%2Fx");
+    }
 
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {

@@ -18,10 +18,11 @@ pub fn Shell(children: Children) -> impl IntoView {
     let location = use_location();
     api::on_unauthorized(move || {
         let path = location.pathname.get_untracked();
-        // A second 401 (the page's reads and the badge fail together) finds
-        // the first on its way to sign in: going again would drop `next`.
-        if !path.starts_with("/login") {
-            let here = format!("{path}{}", location.search.get_untracked());
+        // A second 401 (the page's reads and the badge fail together, or a
+        // read in flight at sign-out) finds the way to sign in taken: a
+        // second navigation would race the first (and drop `next`).
+        if !path.starts_with("/login") && !crate::auth::on_login_page() {
+            let here = crate::auth::with_query(&path, &location.search.get_untracked());
             // To the sign-in page first, then forget the user: one navigation
             // (RequireAuth would otherwise start a second one to the same page).
             navigate(&login_url(&here), Default::default());
