@@ -1359,8 +1359,13 @@ fn snapshot(path: &std::path::Path) -> rusqlite::Result<Snapshot> {
     // One read transaction: a consistent view even if a write lands.
     db.execute_batch("BEGIN")?;
     let mut out: BTreeMap<(Rec, String), Stored> = BTreeMap::new();
-    for (rec, table) in [(Rec::Lead, "leads"), (Rec::Deal, "opportunities")] {
-        let mut q = db.prepare(&format!("SELECT id, version, doc FROM {table}"))?;
+    // Read-only, from outside the server on purpose: the check must not
+    // trust the code it checks. Fixed statements, nothing built from input.
+    for (rec, sql) in [
+        (Rec::Lead, "SELECT id, version, doc FROM leads"),
+        (Rec::Deal, "SELECT id, version, doc FROM opportunities"),
+    ] {
+        let mut q = db.prepare(sql)?;
         let rows = q.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
