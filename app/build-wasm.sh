@@ -35,7 +35,19 @@ cargo rustc "${flags[@]}" -- -C link-arg=--emit-relocs
 
 work=$target_dir/wasm-split
 rm -rf "$work" && mkdir -p "$work/out"
-wasm-split-cli "$target_dir/wasm32-unknown-unknown/$profile/dealgate-app.wasm" "$work" --out-name app
+# A function several pages need goes into a shared chunk named by exactly
+# the pages that need it: ten pages made 162 chunks, and the deal list
+# loaded 64 modules, the deal page 110, each fetched and instantiated
+# (~2 ms apiece on a warm load, most of the time before the rows painted).
+# The vendored wasm-split-cli's --coarsen options (tools/wasm-split-cli)
+# give a chunk one of the hot pages needs to the whole group of each other
+# page that needs it: the list, the deal page and the board load 11-13
+# modules and fewer bytes; the leads and admin pages, which share the most
+# with them, load more bytes in fewer modules (README, "Performance").
+wasm-split-cli "$target_dir/wasm32-unknown-unknown/$profile/dealgate-app.wasm" "$work" --out-name app \
+  --coarsen-hot opportunities_page,opportunity_page,board_page \
+  --coarsen-group leads_page,lead_page,admin_users_page,admin_grading_page,admin_config_page \
+  --coarsen-group login_page,about_page
 "$bindgen" --target web --keep-lld-exports --no-demangle --no-typescript \
   --out-name app --out-dir "$work/out" "$work/app.wasm"
 find "$work" -maxdepth 1 -name '*.wasm' ! -name app.wasm -exec cp {} "$work/out/" \;

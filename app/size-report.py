@@ -10,6 +10,12 @@ chunks it needs (read from the loader's dependency lists), and fails when
 the entry or any page is over its budget (gzip; and brotli, with the
 budgets in the environment: BR_ENTRY_BUDGET, BR_PAGE_BUDGET).
 
+The hot pages (HOT_PAGES, comma separated: the ones whose shared chunks
+app/build-wasm.sh coarsens) have budgets of their own: HOT_PAGE_BUDGET and
+BR_HOT_PAGE_BUDGET in bytes, and HOT_MODULE_BUDGET, the wasm modules each
+loads after the entry (its own chunk and the shared ones), since every
+module is a fetch and an instantiation before the page paints.
+
 usage: size-report.py DIST LOADER ENTRY_BUDGET PAGE_BUDGET [WORKER_WASM
                       [PUBLIC_HTML PUBLIC_BUDGET]]
 
@@ -61,6 +67,10 @@ def main():
     row = "{:<52} {:>10} {:>10} {:>10}"
     br_entry_budget = int(os.environ.get("BR_ENTRY_BUDGET", "0")) or None
     br_page_budget = int(os.environ.get("BR_PAGE_BUDGET", "0")) or None
+    hot_pages = [p for p in os.environ.get("HOT_PAGES", "").split(",") if p]
+    hot_budget = int(os.environ.get("HOT_PAGE_BUDGET", "0")) or page_budget
+    br_hot_budget = int(os.environ.get("BR_HOT_PAGE_BUDGET", "0")) or br_page_budget
+    hot_modules = int(os.environ.get("HOT_MODULE_BUDGET", "0")) or None
     print(row.format("file", "raw", "gzip", "brotli"))
     entry = [os.path.join(pkg, f) for f in ("app_bg.wasm", "app.js", "boot.js", "__wasm_split.js")]
     entry += sorted(glob.glob(os.path.join(dist, "*.css")))
@@ -95,11 +105,17 @@ def main():
         raw = entry_raw + sum(sizes(os.path.join(pkg, f))[0] for f in files)
         gz = entry_gz + sum(sizes(os.path.join(pkg, f))[1] for f in files)
         br = entry_br + sum(sizes(os.path.join(pkg, f))[2] for f in files)
-        print(row.format(f"/{name}  ({len(files)} files)", raw, gz, br))
-        if gz > page_budget:
-            over.append(f"page {name} is {gz} bytes gzip: over the {page_budget}-byte page budget")
-        if br_page_budget and br > br_page_budget:
-            over.append(f"page {name} is {br} bytes brotli: over the {br_page_budget}-byte page budget")
+        hot = name in hot_pages
+        modules = sum(f.endswith(".wasm") for f in files)
+        print(row.format(f"/{name}  ({modules} modules{', hot' if hot else ''})", raw, gz, br))
+        gz_budget, br_budget = (hot_budget, br_hot_budget) if hot else (page_budget, br_page_budget)
+        kind = "hot page" if hot else "page"
+        if gz > gz_budget:
+            over.append(f"page {name} is {gz} bytes gzip: over the {gz_budget}-byte {kind} budget")
+        if br_budget and br > br_budget:
+            over.append(f"page {name} is {br} bytes brotli: over the {br_budget}-byte {kind} budget")
+        if hot and hot_modules and modules > hot_modules:
+            over.append(f"page {name} loads {modules} wasm modules: over the hot pages' {hot_modules}")
     if len(sys.argv) > 5:
         raw, gz, br = sizes(sys.argv[5])
         print()
@@ -123,11 +139,17 @@ def main():
         over.append(f"entry is {entry_gz} bytes gzip: over the {entry_budget}-byte budget")
     if br_entry_budget and entry_br > br_entry_budget:
         over.append(f"entry is {entry_br} bytes brotli: over the {br_entry_budget}-byte budget")
+    missing = sorted(set(hot_pages) - set(own_files))
+    if missing:
+        over.append(f"HOT_PAGES names no page: {', '.join(missing)}")
     if over:
         sys.exit("\n".join(over))
     print(f"entry within {entry_budget} and every page within {page_budget} bytes gzip")
     if br_entry_budget and br_page_budget:
         print(f"entry within {br_entry_budget} and every page within {br_page_budget} bytes brotli")
+    if hot_pages:
+        print(f"hot pages ({', '.join(hot_pages)}) within {hot_budget} bytes gzip, "
+              f"{br_hot_budget} brotli, {hot_modules} wasm modules")
 
 
 if __name__ == "__main__":

@@ -396,10 +396,114 @@ struct DepGraphAnalysis<'g> {
     scc_root_colors: HashMap<SccId, SplitModuleIdentifier>,
 }
 
-struct DepGraphPainter<It> {
+struct DepGraphPainter<'c, It> {
     scc_events: It,
     scc_colors: HashMap<SccId, SplitModuleIdentifier>,
     color: SplitModuleIdentifier,
+    coarsen: Option<&'c CoarseChunks>,
+}
+
+/// Dealgate's change: fewer, larger shared chunks for the pages named hot.
+///
+/// A function several split modules need is emitted in a shared chunk named
+/// by exactly the set of modules that need it, so with ten pages a page may
+/// load a hundred chunks, and each fetch and instantiation costs the page
+/// time. Loading a chunk for *more* modules than need it is always correct
+/// (it is still loaded before any module that needs it), so a chunk that a
+/// hot page needs is also given to every module of each group its other
+/// modules belong to (a module in no group stands for itself). The hot
+/// pages then load a handful of chunks, in exchange for other pages loading
+/// code they do not run. Chunks no hot page needs are left as they are.
+#[derive(Debug, Default, Clone)]
+pub struct Coarsen {
+    /// The hot pages.
+    pub hot: Vec<String>,
+    /// Groups of the other pages.
+    pub groups: Vec<Vec<String>>,
+}
+
+/// [`Coarsen`] resolved against the split modules of one input.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct CoarseChunks {
+    hot: BTreeSet<String>,
+    groups: Vec<BTreeSet<String>>,
+}
+
+/// Whether `name` names the split module `module`: equal to it, or to its
+/// start up to an underscore, once leading underscores are trimmed
+/// (`opportunity_page` names `__opportunity_page_view_123`, and not
+/// `__opportunities_page_view_123`).
+fn names_module(name: &str, module: &str) -> bool {
+    let (name, module) = (name.trim_start_matches('_'), module.trim_start_matches('_'));
+    module == name
+        || module
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('_'))
+}
+
+impl Coarsen {
+    /// Whether there is anything to coarsen.
+    pub fn is_empty(&self) -> bool {
+        self.hot.is_empty()
+    }
+
+    /// The modules each name stands for; an error when a name matches no
+    /// module (a misspelt page would silently coarsen nothing) or a module
+    /// is named twice.
+    pub fn resolve<'m>(
+        &self,
+        modules: impl IntoIterator<Item = &'m String> + Clone,
+    ) -> Result<CoarseChunks> {
+        let mut seen = BTreeSet::new();
+        let mut resolve = |names: &[String]| -> Result<BTreeSet<String>> {
+            let mut out = BTreeSet::new();
+            for name in names {
+                let found: Vec<&String> = modules
+                    .clone()
+                    .into_iter()
+                    .filter(|m| names_module(name, m))
+                    .collect();
+                if found.is_empty() {
+                    bail!("--coarsen: {name:?} names no split module");
+                }
+                for module in found {
+                    if !seen.insert(module.clone()) {
+                        bail!("--coarsen: split module {module:?} is named twice");
+                    }
+                    out.insert(module.clone());
+                }
+            }
+            Ok(out)
+        };
+        let hot = resolve(&self.hot)?;
+        let groups = self
+            .groups
+            .iter()
+            .map(|group| resolve(group))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(CoarseChunks { hot, groups })
+    }
+}
+
+impl CoarseChunks {
+    /// The chunk a function of `color` goes into: `color` itself unless it
+    /// is a shared chunk a hot module needs; then also every module of the
+    /// groups its other modules are in.
+    fn apply(&self, color: SplitModuleIdentifier) -> SplitModuleIdentifier {
+        let SplitModuleIdentifier::Chunk(needed_by) = color else {
+            return color;
+        };
+        if needed_by.is_disjoint(&self.hot) {
+            return SplitModuleIdentifier::Chunk(needed_by);
+        }
+        let mut out = needed_by.clone();
+        for module in needed_by.difference(&self.hot) {
+            if let Some(group) = self.groups.iter().find(|g| g.contains(module)) {
+                out.extend(group.iter().cloned());
+            }
+        }
+        SplitModuleIdentifier::Chunk(out)
+    }
 }
 
 fn color_all<It, T>(
@@ -433,17 +537,21 @@ impl<'g> DepGraphAnalysis<'g> {
             .explore(&roots, self.dep_graph, self.wbg_rooting_deps);
         color_all(&mut self.scc_root_colors, scc_roots, color);
     }
-    fn into_painter(self) -> DepGraphPainter<impl Iterator<Item = SccEvent>> {
+    fn into_painter(
+        self,
+        coarsen: Option<&CoarseChunks>,
+    ) -> DepGraphPainter<'_, impl Iterator<Item = SccEvent>> {
         let topsort = self.scc_searcher.into_topsort();
         DepGraphPainter {
             scc_events: topsort.into_iter().rev(),
             scc_colors: self.scc_root_colors,
             color: SplitModuleIdentifier::Main,
+            coarsen,
         }
     }
 }
 
-impl<It: Iterator<Item = SccEvent>> DepGraphPainter<It> {
+impl<It: Iterator<Item = SccEvent>> DepGraphPainter<'_, It> {
     fn next(&mut self) -> Option<(DepNode, &SplitModuleIdentifier)> {
         loop {
             match self.scc_events.next()? {
@@ -453,6 +561,14 @@ impl<It: Iterator<Item = SccEvent>> DepGraphPainter<It> {
                     marked_for_main,
                 } => {
                     self.color = self.scc_colors.remove(&this).unwrap();
+                    // Before the color spreads to what this calls, so its
+                    // callees are at least as widely loaded.
+                    if let Some(coarsen) = self.coarsen {
+                        self.color = coarsen.apply(std::mem::replace(
+                            &mut self.color,
+                            SplitModuleIdentifier::Main,
+                        ));
+                    }
                     if marked_for_main {
                         self.color = SplitModuleIdentifier::Main;
                     }
@@ -470,11 +586,17 @@ pub fn compute_split_modules(
     module: &InputModule,
     dep_graph: &DepGraph,
     split_points: Vec<SplitPoint>,
+    coarsen: &Coarsen,
 ) -> Result<SplitProgramInfo> {
     let split_span = perf_span!("compute splits", module_count = field::Empty);
     let _perf_span = split_span.enter();
 
     let split_points_by_module = get_split_points_by_module(&split_points);
+    let coarse_chunks = if coarsen.is_empty() {
+        None
+    } else {
+        Some(coarsen.resolve(split_points_by_module.keys())?)
+    };
 
     trace!("split_points={split_points:?}");
 
@@ -511,7 +633,7 @@ pub fn compute_split_modules(
     // accordingly.
     let perf_span = perf_span!("paint dep nodes");
     let perf_span = perf_span.enter();
-    let mut painter = graph_analysis.into_painter();
+    let mut painter = graph_analysis.into_painter(coarse_chunks.as_ref());
     let mut split_module_contents = HashMap::<SplitModuleIdentifier, OutputModuleInfo>::new();
     while let Some((node, color)) = painter.next() {
         if split_point_imports.contains(&node) {
@@ -657,4 +779,137 @@ fn module_defines_anything(
         _ => false,
     });
     defines_function || data.emits_data_in(input_module, output_module_index, info)
+}
+
+#[cfg(test)]
+mod coarsen_tests {
+    use super::*;
+
+    fn modules() -> Vec<String> {
+        [
+            "__board_page_view_1",
+            "__opportunities_page_view_1",
+            "__opportunity_page_view_1",
+            "__leads_page_view_1",
+            "__lead_page_view_1",
+            "__admin_users_page_view_1",
+            "__login_page_view_1",
+            "__about_page_view_1",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn coarse() -> CoarseChunks {
+        Coarsen {
+            hot: names(&["board_page", "opportunities_page", "opportunity_page"]),
+            groups: vec![
+                names(&["leads_page", "lead_page", "admin_users_page"]),
+                names(&["login_page", "about_page"]),
+            ],
+        }
+        .resolve(&modules())
+        .unwrap()
+    }
+
+    fn chunk(pages: &[&str]) -> SplitModuleIdentifier {
+        SplitModuleIdentifier::Chunk(pages.iter().map(|p| format!("__{p}_page_view_1")).collect())
+    }
+
+    #[test]
+    fn a_name_is_a_module_or_its_start_up_to_an_underscore() {
+        assert!(names_module(
+            "opportunity_page",
+            "__opportunity_page_view_1"
+        ));
+        assert!(!names_module(
+            "opportunity_page",
+            "__opportunities_page_view_1"
+        ));
+        assert!(names_module("lead", "__lead_page_view_1"));
+        assert!(!names_module("lead", "__leads_page_view_1"));
+        assert!(names_module("__lead_page_view_1", "__lead_page_view_1"));
+    }
+
+    #[test]
+    fn a_chunk_a_hot_page_needs_also_goes_to_the_groups_of_its_other_pages() {
+        let c = coarse();
+        assert_eq!(
+            c.apply(chunk(&["opportunities", "lead"])),
+            chunk(&["opportunities", "leads", "lead", "admin_users"])
+        );
+        assert_eq!(
+            c.apply(chunk(&["board", "opportunity", "about", "admin_users"])),
+            chunk(&[
+                "board",
+                "opportunity",
+                "about",
+                "login",
+                "leads",
+                "lead",
+                "admin_users"
+            ])
+        );
+        // Only hot pages: as it was.
+        assert_eq!(
+            c.apply(chunk(&["board", "opportunity"])),
+            chunk(&["board", "opportunity"])
+        );
+    }
+
+    #[test]
+    fn chunks_no_hot_page_needs_and_whole_modules_are_left_alone() {
+        let c = coarse();
+        assert_eq!(
+            c.apply(chunk(&["lead", "login"])),
+            chunk(&["lead", "login"])
+        );
+        assert_eq!(
+            c.apply(SplitModuleIdentifier::Main),
+            SplitModuleIdentifier::Main
+        );
+        let own = SplitModuleIdentifier::Split("__board_page_view_1".into());
+        assert_eq!(c.apply(own.clone()), own);
+    }
+
+    #[test]
+    fn a_page_in_no_group_stands_for_itself() {
+        let c = Coarsen {
+            hot: names(&["board_page"]),
+            groups: vec![names(&["leads_page", "lead_page"])],
+        }
+        .resolve(&modules())
+        .unwrap();
+        assert_eq!(
+            c.apply(chunk(&["board", "login", "lead"])),
+            chunk(&["board", "login", "lead", "leads"])
+        );
+    }
+
+    #[test]
+    fn a_misspelt_or_twice_named_page_is_an_error() {
+        let misspelt = Coarsen {
+            hot: names(&["opportunites_page"]),
+            groups: vec![],
+        };
+        assert!(misspelt
+            .resolve(&modules())
+            .unwrap_err()
+            .to_string()
+            .contains("names no split module"));
+        let twice = Coarsen {
+            hot: names(&["board_page"]),
+            groups: vec![names(&["board_page"])],
+        };
+        assert!(twice
+            .resolve(&modules())
+            .unwrap_err()
+            .to_string()
+            .contains("named twice"));
+        assert!(Coarsen::default().is_empty());
+    }
 }

@@ -31,6 +31,16 @@ struct Cli {
     /// Print verbose split information.
     #[arg(short, long)]
     verbose: bool,
+
+    /// Pages (split modules, or their names' starts up to an underscore)
+    /// that load fewer, larger shared chunks: a chunk one of them needs is
+    /// also loaded by each `--coarsen-group` its other pages are in.
+    #[arg(long, value_delimiter = ',')]
+    coarsen_hot: Vec<String>,
+
+    /// A group of other pages, comma separated (repeatable).
+    #[arg(long)]
+    coarsen_group: Vec<String>,
 }
 
 fn main() -> Result<()> {
@@ -47,6 +57,20 @@ fn main() -> Result<()> {
     let _ = this::transform({
         let mut opts = this::Options::new(&input_wasm);
         opts.verbose = args.verbose;
+        opts.coarsen = this::Coarsen {
+            hot: args.coarsen_hot.clone(),
+            groups: args
+                .coarsen_group
+                .iter()
+                .map(|g| {
+                    g.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(String::from)
+                        .collect()
+                })
+                .collect(),
+        };
         opts.output_dir = &args.output;
         opts.main_out_path = &main_out_path;
         if let Some(name) = args.out_name.as_ref() {
