@@ -222,11 +222,14 @@ BR_ENTRY_BUDGET := 144500
 # the leads list 413.1 (294.7), 24 modules (68). `make size` lists each.
 PAGE_BUDGET := 533000
 BR_PAGE_BUDGET := 439500
-PAGE_BUDGET := 533000
-BR_PAGE_BUDGET := 439500
+# The list's rows (`view=rows`, OpportunityRow) then took the list from
+# 286.1 to 269.0 KB gzip, and moved code so that the deal page is 473.4 KB
+# gzip (+1.0), 391.6 brotli (+1.5), the users page 533.8 (+1.2), 440.8.
+PAGE_BUDGET := 534000
+BR_PAGE_BUDGET := 441000
 HOT_PAGES := opportunities,opportunity,board
-HOT_PAGE_BUDGET := 473000
-BR_HOT_PAGE_BUDGET := 390500
+HOT_PAGE_BUDGET := 473500
+BR_HOT_PAGE_BUDGET := 391700
 HOT_MODULE_BUDGET := 13
 # The partners' /register page, cold (html + css + js + wasm): issue #11's
 # goal for a first-time visitor on a phone.
@@ -270,6 +273,9 @@ bench: build
 	  target/release/loadtest --path "/api/health" --clients 1 --requests 300 && \
 	  target/release/loadtest --as rep --path "/api/opportunities?limit=50" --clients 1 --requests 300 && \
 	  target/release/loadtest --as rep --path "/api/opportunities?limit=50" --clients 10 --requests 1000 && \
+	  target/release/loadtest --as rep --path "/api/opportunities?limit=50&view=rows" --clients 1 --requests 300 && \
+	  target/release/loadtest --as rep --path "/api/opportunities?limit=50&view=rows" --clients 10 --requests 1000 && \
+	  target/release/loadtest --path "/api/opportunities?limit=50&view=rows" --clients 10 --requests 1000 && \
 	  target/release/loadtest --path "/api/health" --clients 10 --requests 1000 && \
 	  target/release/loadtest --path "/api/reports/pipeline?pipeline=tender" --clients 1 --requests 30 && \
 	  target/release/loadtest --path "/api/reports/opportunities.csv" --clients 1 --requests 5'

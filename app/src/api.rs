@@ -707,6 +707,18 @@ pub async fn opportunities(query: &str) -> Result<Page<Opportunity>, ApiError> {
     get(&format!("/api/opportunities{query}")).await
 }
 
+/// The deal list's rows (`view=rows`: a row's columns, not whole records)
+/// under `query` (`""` or `?…`).
+pub async fn opportunity_rows(query: &str) -> Result<Page<shared::OpportunityRow>, ApiError> {
+    get(&rows_path(query)).await
+}
+
+/// The path [`opportunity_rows`] reads (the list's read ahead starts it).
+pub fn rows_path(query: &str) -> String {
+    let join = if query.is_empty() { '?' } else { '&' };
+    format!("/api/opportunities{query}{join}view=rows")
+}
+
 pub async fn opportunity(id: &str) -> Result<Opportunity, ApiError> {
     get(&format!("/api/opportunities/{id}")).await
 }

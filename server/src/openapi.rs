@@ -353,8 +353,26 @@ fn describe(route: &Route) -> Option<Op> {
             .body(of::<wire::NoteRequest>())
             .errors(&[422]),
         "lead_history" => op("A lead's audit events", ok(of::<Page<Event>>())),
-        "list_opportunities" => op("The deals the caller may read", ok(of::<Page<Opportunity>>()))
-            .query(list_query(deals::LIST_FILTERS, deals::SORTS))
+        "list_opportunities" => op(
+            "The deals the caller may read: whole records, or the list's rows (`view=rows`)",
+            // anyOf: an empty page is both.
+            ok(|g| {
+                let (whole, rows) = (
+                    g.subschema_for::<Page<Opportunity>>(),
+                    g.subschema_for::<Page<shared::OpportunityRow>>(),
+                );
+                schemars::json_schema!({"anyOf": [whole, rows]})
+            }),
+        )
+        .query(list_query(deals::LIST_FILTERS, deals::SORTS))
+        .query(vec![Query {
+            name: "view",
+            schema: json!({"type": "string", "enum": ["rows"]}),
+            description: "`rows`: each item is the deal list's row (`OpportunityRow`), \
+                          not the whole record."
+                .into(),
+            required: false,
+        }])
             .leads_to("/api/opportunities/{id}", "id", "$response.body#/items/0/id"),
         "list_approvals" => op(
             "The approvals waiting for the caller's decision",

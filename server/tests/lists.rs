@@ -106,8 +106,9 @@ fn an_unknown_sort_is_a_400_and_leads_take_none() {
     assert!(v["items"].is_array());
 }
 
-/// The lines of SQLite's plan for a rep's list page under `query`.
-fn rep_list_plan(app: &TestApp, query: &[(&str, &str)]) -> Vec<String> {
+/// The lines of SQLite's plan for a rep's list page under `query`: whole
+/// records, or the list's rows (`view=rows`).
+fn rep_list_plan(app: &TestApp, query: &[(&str, &str)], rows: bool) -> Vec<String> {
     use dealgate_server::store::{Stmt, opportunities};
     let pairs: Vec<(String, String)> = query
         .iter()
@@ -116,8 +117,11 @@ fn rep_list_plan(app: &TestApp, query: &[(&str, &str)]) -> Vec<String> {
     let query = dealgate_server::listing::parse_list_query(&pairs, opportunities::LIST_FILTERS)
         .expect("a list query");
     let rep = shared::user::Actor::new("u_rep", &[shared::user::Role::Rep]);
-    let stmt =
-        opportunities::list_statement(opportunities::visible(&rep), &query).expect("a statement");
+    let statement = match rows {
+        true => opportunities::rows_statement,
+        false => opportunities::list_statement,
+    };
+    let stmt = statement(opportunities::visible(&rep), &query).expect("a statement");
     let plan = block_on(app.db().batch(vec![Stmt::new(
         format!("EXPLAIN QUERY PLAN {}", stmt.sql),
         stmt.params,
@@ -145,36 +149,100 @@ fn a_reps_list_reads_their_own_deals_and_their_staffed_ones_each_from_an_index_i
         vec![("limit", "50"), ("sort", "days")],
         vec![("limit", "50"), ("sort", "grade"), ("status", "open")],
     ] {
-        let plan = rep_list_plan(&app, &query);
-        let shown = format!("{query:?}: {plan:#?}");
-        assert!(
-            !plan.iter().any(|l| l.starts_with("SCAN opportunities")),
-            "a full scan: {shown}"
-        );
-        let left = plan.iter().position(|l| l == "LEFT").expect(&shown);
-        let right = plan.iter().position(|l| l == "RIGHT").expect(&shown);
-        // The own half: one search of an index led by the owner, read in
-        // the page's order (no sort of its own before its rows go out).
-        let own: Vec<&String> = plan[left..right].iter().collect();
-        let search = own
-            .iter()
-            .position(|l| l.starts_with("SEARCH opportunities USING INDEX opportunities_owner"))
-            .unwrap_or_else(|| panic!("the own half reads no owner index: {shown}"));
-        assert!(
-            own[search + 1].starts_with("SCAN (subquery"),
-            "the own half sorts: {shown}"
-        );
-        // The staffed half starts from the rep's team rows.
-        let staffed: Vec<&String> = plan[right..].iter().collect();
-        let first_search = staffed
-            .iter()
-            .find(|l| l.starts_with("SEARCH"))
-            .expect(&shown);
-        assert!(
-            first_search.starts_with("SEARCH deal_members"),
-            "the staffed half starts elsewhere: {shown}"
+        for rows in [false, true] {
+            let plan = rep_list_plan(&app, &query, rows);
+            let shown = format!("{query:?} (rows: {rows}): {plan:#?}");
+            assert!(
+                !plan.iter().any(|l| l.starts_with("SCAN opportunities")),
+                "a full scan: {shown}"
+            );
+            let left = plan.iter().position(|l| l == "LEFT").expect(&shown);
+            let right = plan.iter().position(|l| l == "RIGHT").expect(&shown);
+            // The own half: one search of an index led by the owner, read in
+            // the page's order (no sort of its own before its rows go out).
+            let own: Vec<&String> = plan[left..right].iter().collect();
+            let search = own
+                .iter()
+                .position(|l| l.starts_with("SEARCH opportunities USING INDEX opportunities_owner"))
+                .unwrap_or_else(|| panic!("the own half reads no owner index: {shown}"));
+            assert!(
+                own[search + 1].starts_with("SCAN (subquery"),
+                "the own half sorts: {shown}"
+            );
+            // The staffed half starts from the rep's team rows.
+            let staffed: Vec<&String> = plan[right..].iter().collect();
+            let first_search = staffed
+                .iter()
+                .find(|l| l.starts_with("SEARCH"))
+                .expect(&shown);
+            assert!(
+                first_search.starts_with("SEARCH deal_members"),
+                "the staffed half starts elsewhere: {shown}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_lists_rows_are_its_records_cut_to_a_row_in_the_same_order_and_pages() {
+    use shared::api::Page;
+    use shared::{Opportunity, OpportunityRow};
+    let app = TestApp::new();
+    let rep = session(&app, REP);
+    let rep2 = session(&app, REP2);
+    for (i, amount) in [C_AMOUNT, A_AMOUNT, D_AMOUNT].into_iter().enumerate() {
+        app.advance(chrono::Duration::minutes(10));
+        converted_deal(
+            &rep,
+            lead_for(&format!("Own {i}"), "Alpha", "direct"),
+            amount,
         );
     }
+    let staffed = converted_deal(&rep2, lead_for("Staffed", "Bravo", "tender"), B_AMOUNT);
+    ok(
+        set_team(
+            &rep2,
+            &staffed,
+            json!([{"role": "presales", "user_id": "u_rep"}]),
+        ),
+        200,
+    );
+    converted_deal(&rep2, lead_for("Not theirs", "Delta", "direct"), D_AMOUNT);
+    // Three days on (signed in again: the sessions were idle that long).
+    app.advance(chrono::Duration::days(3));
+    for (who, n) in [(&session(&app, REP), 4), (&session(&app, MANAGER), 5)] {
+        let whole: Page<Opportunity> =
+            serde_json::from_value(ok(who.get("/api/opportunities?limit=50"), 200))
+                .expect("records");
+        let rows: Page<OpportunityRow> =
+            serde_json::from_value(ok(who.get("/api/opportunities?limit=50&view=rows"), 200))
+                .expect("rows");
+        assert_eq!(rows.items.len(), n);
+        let want: Vec<OpportunityRow> = whole.items.iter().map(OpportunityRow::from).collect();
+        assert_eq!(rows.items, want, "each row is its record's");
+        let today = app.now();
+        for (row, deal) in rows.items.iter().zip(&whole.items) {
+            assert_eq!(row.days_in_stage(today), deal.days_in_stage(today));
+            assert_eq!(row.days_in_stage(today), 3);
+        }
+        for sort in ["", "&sort=-amount", "&sort=grade", "&sort=days"] {
+            assert_eq!(
+                all_pages(who, &format!("/api/opportunities?limit=2&view=rows{sort}")),
+                all_pages(who, &format!("/api/opportunities?limit=2{sort}")),
+                "sort {sort:?}: the same deals, the same pages"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unknown_view_of_the_list_is_a_400() {
+    let app = TestApp::new();
+    let rep = session(&app, REP);
+    let r = rep.get("/api/opportunities?view=summary");
+    assert_eq!(r.status(), 400, "{}", r.text());
+    assert!(r.text().contains("view"), "{}", r.text());
+    ok(rep.get("/api/opportunities?view="), 200);
 }
 
 #[test]
@@ -233,6 +301,8 @@ fn a_reps_pages_hold_their_own_and_staffed_deals_once_each_in_every_order() {
             got, want,
             "sort {sort:?}: the manager's order, the rep's deals"
         );
+        let got = all_pages(&rep, &format!("/api/opportunities?limit=1&view=rows{sort}"));
+        assert_eq!(got, want, "sort {sort:?}: the list's rows, one a page");
         let got = all_pages(
             &rep,
             &format!("/api/opportunities?limit=2&status=open{sort}"),

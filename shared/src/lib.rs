@@ -32,7 +32,7 @@ pub use gate::{Blocker, BlockerKind, Target, Transition, Verdict, apply, check};
 pub use grade::{Grade, GradeError, GradeView, GradingPolicy, LeadBy, Track};
 pub use i18n::{Lang, Localized};
 pub use money::{Currency, Money, MoneyError};
-pub use opportunity::{OpError, Opportunity, Status};
+pub use opportunity::{OpError, Opportunity, OpportunityRow, Status};
 pub use pipeline::{Key, Pipeline, Stage, StageKey};
 pub use user::{Actor, Role};
 

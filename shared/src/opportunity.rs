@@ -21,6 +21,65 @@ use std::collections::BTreeMap;
 /// Longest name or customer.
 pub const MAX_NAME: usize = 200;
 
+/// Whole days from `since` to `now` (none before `since`).
+fn days_since(since: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    (now - since).num_days().max(0)
+}
+
+/// A deal as the deal list shows it (`GET /api/opportunities?view=rows`,
+/// #14): what a row of the list needs, read from the table's own columns
+/// instead of the whole record (a page of 50 is about a quarter of the
+/// bytes, and the server parses no document).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct OpportunityRow {
+    pub id: String,
+    pub version: u64,
+    pub name: String,
+    pub customer: String,
+    pub pipeline: Key,
+    pub stage: StageKey,
+    pub status: Status,
+    pub amount: Money,
+    pub currency: Currency,
+    pub expected_close: NaiveDate,
+    pub owner_id: String,
+    /// The effective grade (the record's `grade.effective`).
+    pub grade: Grade,
+    pub stage_entered_at: DateTime<Utc>,
+}
+
+impl From<&Opportunity> for OpportunityRow {
+    fn from(o: &Opportunity) -> Self {
+        OpportunityRow {
+            id: o.id.clone(),
+            version: o.version,
+            name: o.name.clone(),
+            customer: o.customer.clone(),
+            pipeline: o.pipeline.clone(),
+            stage: o.stage.clone(),
+            status: o.status,
+            amount: o.amount,
+            currency: o.currency,
+            expected_close: o.expected_close,
+            owner_id: o.owner_id.clone(),
+            grade: o.grade.effective,
+            stage_entered_at: o.stage_entered_at,
+        }
+    }
+}
+
+impl OpportunityRow {
+    /// The same rule as [`Opportunity::days_in_stage`].
+    pub fn days_in_stage(&self, now: DateTime<Utc>) -> i64 {
+        days_since(self.stage_entered_at, now)
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.status == Status::Open
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
@@ -328,7 +387,7 @@ pub(crate) fn clean_note(
 impl Opportunity {
     /// Whole days since the deal entered its stage.
     pub fn days_in_stage(&self, now: DateTime<Utc>) -> i64 {
-        (now - self.stage_entered_at).num_days().max(0)
+        days_since(self.stage_entered_at, now)
     }
 
     pub fn is_open(&self) -> bool {

@@ -12,7 +12,7 @@ use crate::i18n::{Msg, use_i18n};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{Config, UserSummary};
-use shared::{Grade, Opportunity};
+use shared::{Grade, OpportunityRow};
 use std::sync::Arc;
 
 #[derive(Clone, Default, PartialEq)]
@@ -136,7 +136,7 @@ pub fn quiet() -> leptos_router::NavigateOptions {
 struct ListData {
     config: Arc<Config>,
     users: Arc<Vec<UserSummary>>,
-    items: Vec<Opportunity>,
+    items: Vec<OpportunityRow>,
     next: Option<String>,
 }
 
@@ -151,7 +151,7 @@ fn first_query(f: &Filters, n: Option<String>) -> String {
 pub fn read_ahead() {
     let q = leptos_router::hooks::use_query_map().get_untracked();
     let query = first_query(&Filters::from_url(|k| q.get(k)), q.get("n"));
-    api::prefetch(format!("/api/opportunities{query}"));
+    api::prefetch(api::rows_path(&query));
 }
 
 #[component]
@@ -176,7 +176,7 @@ fn List(config: Arc<Config>) -> impl IntoView {
         async move {
             let config = api::config().await?;
             let users = api::users().await?;
-            let page = api::opportunities(&query).await?;
+            let page = api::opportunity_rows(&query).await?;
             Ok(ListData {
                 config,
                 users,
@@ -349,7 +349,7 @@ fn Table(
         let q = filters.with_untracked(|f| f.query(&cursor));
         let navigate = navigate.clone();
         spawn_local(async move {
-            match api::opportunities(&q).await {
+            match api::opportunity_rows(&q).await {
                 Ok(page) => {
                     rows.update(|r| r.extend(page.items));
                     next.set(page.next_cursor);
@@ -362,7 +362,7 @@ fn Table(
             }
         });
     };
-    let stage_name = move |o: &Opportunity| {
+    let stage_name = move |o: &OpportunityRow| {
         config
             .pipelines
             .iter()
@@ -405,7 +405,7 @@ fn Table(
                             <td><a href=format!("/opportunities/{}", o.id)>{o.name.clone()}</a></td>
                             <td data-label=i18n.t(Msg::Customer)>{o.customer.clone()}</td>
                             <td data-label=i18n.t(Msg::Stage)>{stage_name(o)}</td>
-                            <td data-label=i18n.t(Msg::Grade)><GradeBadge grade=o.grade.effective /></td>
+                            <td data-label=i18n.t(Msg::Grade)><GradeBadge grade=o.grade /></td>
                             <td class="num" data-label=i18n.t(Msg::Amount)>{money(o.amount, o.currency)}</td>
                             <td data-test="close" data-label=i18n.t(Msg::ExpectedClose)>{o.expected_close.to_string()}</td>
                             <td class="num" data-test="days" data-label=i18n.t(Msg::DaysInStageShort)>{if o.is_open() { o.days_in_stage(today).to_string() } else { String::new() }}</td>

@@ -25,9 +25,26 @@ use shared::{Actor, Pipeline};
 /// `&blocked_kind=&blocked_key=&stalled=&close_month=&forecast=` narrow it
 /// to what a report's bar or cell counted (`store::reports::link_filters`).
 pub async fn list_opportunities(ctx: Ctx<'_>) -> ApiResult {
-    let query = parse_list_query(ctx.query(), store::LIST_FILTERS)?;
+    // `view=rows`: the deal list's rows, read from columns (#14); else
+    // whole records.
+    let (view, rest): (Vec<_>, Vec<_>) =
+        ctx.query().iter().cloned().partition(|(k, _)| k == "view");
+    let rows = match view.last().map(|(_, v)| v.trim()) {
+        None | Some("") => false,
+        Some("rows") => true,
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "view must be rows (or left out)".into(),
+            ));
+        }
+    };
+    let query = parse_list_query(&rest, store::LIST_FILTERS)?;
     let filter = list_filter(&ctx, &ctx.actor()?, &query, None).await?;
-    Response::json(200, &store::list(ctx.db(), filter, &query).await?)
+    if rows {
+        Response::json(200, &store::list_rows(ctx.db(), filter, &query).await?)
+    } else {
+        Response::json(200, &store::list(ctx.db(), filter, &query).await?)
+    }
 }
 
 /// The deals `actor` may read under the query's link filters (the gate

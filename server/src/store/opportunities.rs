@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use shared::access::sees_everything;
 use shared::api::Page;
 use shared::event::Event;
-use shared::opportunity::Opportunity;
+use shared::opportunity::{Opportunity, OpportunityRow};
 use shared::user::Actor;
 
 const TABLE: &str = "opportunities";
@@ -88,6 +88,36 @@ pub async fn list(
 /// host test: each half of a rep's visibility reads an index in order).
 pub fn list_statement(filter: Where, query: &ListQuery) -> Result<Stmt, ApiError> {
     page::list_statement(TABLE, filter, FILTERS, SORTS, query, ("name", "customer"))
+}
+
+/// The columns of a deal list's row ([`OpportunityRow`]; the row's `id`
+/// is the page's own column).
+const ROW_COLUMNS: &str = "version, name, customer, pipeline, stage, status, amount, currency, \
+    expected_close, owner_id, grade, stage_entered_at";
+
+/// A page of the deals under `filter` as the deal list shows them
+/// (`view=rows`): the same statement as [`list`]'s, reading the row's
+/// columns instead of the document.
+pub async fn list_rows(
+    db: &dyn Database,
+    filter: Where,
+    query: &ListQuery,
+) -> Result<Page<OpportunityRow>, ApiError> {
+    let rows = super::all(db, rows_statement(filter, query)?).await?;
+    page::to_page_of(rows, query.limit, |r: &OpportunityRow| &r.id)
+}
+
+/// The statement [`list_rows`] runs (its plan is [`list_statement`]'s).
+pub fn rows_statement(filter: Where, query: &ListQuery) -> Result<Stmt, ApiError> {
+    page::list_statement_of(
+        TABLE,
+        ROW_COLUMNS,
+        filter,
+        FILTERS,
+        SORTS,
+        query,
+        ("name", "customer"),
+    )
 }
 
 /// The orders `GET /api/opportunities?sort=` takes (`-` first: descending):
@@ -225,8 +255,8 @@ pub async fn with_pending_approvals(
 }
 
 /// The list columns and the document, in the order both the insert and
-/// the update name them (`?1` … `?14`): one place to add a column.
-const COLUMNS: &str = "version, owner_id, status, stage, grade, name, customer, amount, stage_entered_at, expected_close, forecast, closed_at, doc, pending_approvals";
+/// the update name them (`?1` … `?15`): one place to add a column.
+const COLUMNS: &str = "version, owner_id, status, stage, grade, name, customer, amount, stage_entered_at, expected_close, forecast, closed_at, doc, pending_approvals, currency";
 
 fn columns(opp: &Opportunity) -> Result<Vec<Value>, ApiError> {
     Ok(vec![
@@ -244,6 +274,7 @@ fn columns(opp: &Opportunity) -> Result<Vec<Value>, ApiError> {
         Value::from(opp.closed_at.map(|t| t.to_rfc3339()).unwrap_or_default()),
         Value::from(serde_json::to_string(opp).map_err(storage)?),
         Value::Int(opp.decisions_awaited() as i64),
+        Value::from(opp.currency.as_str()),
     ])
 }
 

@@ -122,9 +122,30 @@ pub(super) fn list_statement(
     query: &ListQuery,
     search_columns: (&str, &str),
 ) -> Result<Stmt, ApiError> {
+    list_statement_of(table, "doc", filter, filters, sorts, query, search_columns)
+}
+
+/// The statement of a list's page whose rows are `record` (the document,
+/// or columns) and its paging key.
+pub(super) fn list_statement_of(
+    table: &str,
+    record: &str,
+    filter: Where,
+    filters: Filters,
+    sorts: Sorts,
+    query: &ListQuery,
+    search_columns: (&str, &str),
+) -> Result<Stmt, ApiError> {
     let sort = resolve_sort(query.sort.as_deref(), sorts)?;
     let filter = narrowed(filter, filters, query, search_columns);
-    statement(table, filter, sort, query.cursor.as_ref(), query.limit)
+    statement_of(
+        table,
+        record,
+        filter,
+        sort,
+        query.cursor.as_ref(),
+        query.limit,
+    )
 }
 
 /// `filter` with the query's filters as `column = ?` (their keys were
@@ -158,12 +179,34 @@ pub(super) struct PageRow {
     id: String,
 }
 
+/// Rows of a list page read from columns (`statement_of`): the record,
+/// whose `id` is the row's, plus its paging key.
+#[derive(Deserialize)]
+pub(super) struct Keyed<R> {
+    #[serde(flatten)]
+    pub record: R,
+    sort_key: Option<String>,
+}
+
 /// The statement of one page over `table` in `sort`'s order after
 /// `cursor`; it asks for one row more than the page, to know whether
 /// another follows. The sort column comes from the list's own table of
 /// sorts, never from input.
 pub(super) fn statement(
     table: &str,
+    filter: Where,
+    sort: Sort,
+    cursor: Option<&Cursor>,
+    limit: usize,
+) -> Result<Stmt, ApiError> {
+    statement_of(table, "doc", filter, sort, cursor, limit)
+}
+
+/// [`statement`] with rows of `record` (columns of `table`, or its `doc`)
+/// and the paging key (`sort_key`, `id`).
+pub(super) fn statement_of(
+    table: &str,
+    record: &str,
     mut filter: Where,
     sort: Sort,
     cursor: Option<&Cursor>,
@@ -191,7 +234,7 @@ pub(super) fn statement(
     }
     select_page(
         table,
-        &format!("doc, CAST({col} AS TEXT) AS sort_key, id"),
+        &format!("{record}, CAST({col} AS TEXT) AS sort_key, id"),
         filter,
         (col, dir),
         limit + 1,
@@ -255,25 +298,50 @@ async fn page(
 }
 
 /// A page of `limit` from rows that asked for one more.
-pub(super) fn to_page(
-    mut rows: Vec<PageRow>,
+pub(super) fn to_page(rows: Vec<PageRow>, limit: usize) -> Result<Page<Box<RawValue>>, ApiError> {
+    paged(
+        rows,
+        limit,
+        |r| (r.sort_key.clone(), r.id.clone()),
+        |r| RawValue::from_string(r.doc).map_err(storage),
+    )
+}
+
+/// A page of `limit` from rows of columns that asked for one more.
+pub(super) fn to_page_of<R>(
+    rows: Vec<Keyed<R>>,
     limit: usize,
-) -> Result<Page<Box<RawValue>>, ApiError> {
+    id: impl Fn(&R) -> &str,
+) -> Result<Page<R>, ApiError> {
+    paged(
+        rows,
+        limit,
+        |r| (r.sort_key.clone(), id(&r.record).to_string()),
+        |r| Ok(r.record),
+    )
+}
+
+/// A page of `limit` from rows that asked for one more: the cursor after
+/// the last row kept (its sort key and id), and each row's item.
+fn paged<R, T>(
+    mut rows: Vec<R>,
+    limit: usize,
+    key: impl Fn(&R) -> (Option<String>, String),
+    item: impl Fn(R) -> Result<T, ApiError>,
+) -> Result<Page<T>, ApiError> {
     let next_cursor = if rows.len() > limit {
         rows.truncate(limit);
         rows.last().map(|r| {
+            let (sort_key, id) = key(r);
             Cursor {
-                created_at: r.sort_key.clone().unwrap_or_default(),
-                id: r.id.clone(),
+                created_at: sort_key.unwrap_or_default(),
+                id,
             }
             .encode()
         })
     } else {
         None
     };
-    let items = rows
-        .into_iter()
-        .map(|r| RawValue::from_string(r.doc).map_err(storage))
-        .collect::<Result<Vec<_>, _>>()?;
+    let items = rows.into_iter().map(item).collect::<Result<Vec<_>, _>>()?;
     Ok(Page { items, next_cursor })
 }

@@ -271,6 +271,11 @@ impl TestApp {
         self.rt.now.set(self.rt.now.get() + by);
     }
 
+    /// The runtime's clock.
+    pub fn now(&self) -> DateTime<chrono::Utc> {
+        self.rt.now.get()
+    }
+
     pub fn db(&self) -> &dyn Database {
         &self.rt.db
     }
