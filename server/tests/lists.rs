@@ -190,24 +190,7 @@ fn the_lists_rows_are_its_records_cut_to_a_row_in_the_same_order_and_pages() {
     let app = TestApp::new();
     let rep = session(&app, REP);
     let rep2 = session(&app, REP2);
-    for (i, amount) in [C_AMOUNT, A_AMOUNT, D_AMOUNT].into_iter().enumerate() {
-        app.advance(chrono::Duration::minutes(10));
-        converted_deal(
-            &rep,
-            lead_for(&format!("Own {i}"), "Alpha", "direct"),
-            amount,
-        );
-    }
-    let staffed = converted_deal(&rep2, lead_for("Staffed", "Bravo", "tender"), B_AMOUNT);
-    ok(
-        set_team(
-            &rep2,
-            &staffed,
-            json!([{"role": "presales", "user_id": "u_rep"}]),
-        ),
-        200,
-    );
-    converted_deal(&rep2, lead_for("Not theirs", "Delta", "direct"), D_AMOUNT);
+    own_and_staffed(&rep, &rep2);
     // Three days on (signed in again: the sessions were idle that long).
     app.advance(chrono::Duration::days(3));
     for (who, n) in [(&session(&app, REP), 4), (&session(&app, MANAGER), 5)] {
@@ -245,30 +228,38 @@ fn an_unknown_view_of_the_list_is_a_400() {
     ok(rep.get("/api/opportunities?view="), 200);
 }
 
-#[test]
-fn a_reps_pages_hold_their_own_and_staffed_deals_once_each_in_every_order() {
-    let app = TestApp::new();
-    let rep = session(&app, REP);
-    let rep2 = session(&app, REP2);
+/// Three deals of `rep`'s own, one of `rep2`'s with `rep` on its team, and
+/// one of `rep2`'s that `rep` may not see: the ids `rep` sees.
+fn own_and_staffed(rep: &Client<'_>, rep2: &Client<'_>) -> Vec<String> {
     let mut visible = Vec::new();
     for (i, amount) in [C_AMOUNT, A_AMOUNT, D_AMOUNT].into_iter().enumerate() {
         let deal = converted_deal(
-            &rep,
+            rep,
             lead_for(&format!("Own {i}"), "Alpha", "direct"),
             amount,
         );
         visible.push(id(&deal));
     }
-    let staffed = converted_deal(&rep2, lead_for("Staffed", "Bravo", "direct"), B_AMOUNT);
+    let staffed = converted_deal(rep2, lead_for("Staffed", "Bravo", "direct"), B_AMOUNT);
     ok(
         set_team(
-            &rep2,
+            rep2,
             &staffed,
             json!([{"role": "presales", "user_id": "u_rep"}]),
         ),
         200,
     );
     visible.push(id(&staffed));
+    converted_deal(rep2, lead_for("Not theirs", "Delta", "direct"), D_AMOUNT);
+    visible
+}
+
+#[test]
+fn a_reps_pages_hold_their_own_and_staffed_deals_once_each_in_every_order() {
+    let app = TestApp::new();
+    let rep = session(&app, REP);
+    let rep2 = session(&app, REP2);
+    let mut visible = own_and_staffed(&rep, &rep2);
     // Staffed twice over (two roles), and a deal the rep may not see.
     let twice = converted_deal(&rep2, lead_for("Twice", "Charlie", "direct"), C_AMOUNT);
     ok(
@@ -280,7 +271,6 @@ fn a_reps_pages_hold_their_own_and_staffed_deals_once_each_in_every_order() {
         200,
     );
     visible.push(id(&twice));
-    converted_deal(&rep2, lead_for("Not theirs", "Delta", "direct"), D_AMOUNT);
 
     let manager = session(&app, MANAGER);
     for sort in [
