@@ -220,8 +220,6 @@ BR_ENTRY_BUDGET := 144500
 # most code with them load it with them, in fewer modules: the admin users
 # page 532.7 KB gzip (was 455.0), 439.1 brotli (379.2), 28 modules (94);
 # the leads list 413.1 (294.7), 24 modules (68). `make size` lists each.
-PAGE_BUDGET := 533000
-BR_PAGE_BUDGET := 439500
 # The list's rows (`view=rows`, OpportunityRow) then took the list from
 # 286.1 to 269.0 KB gzip, and moved code so that the deal page is 473.4 KB
 # gzip (+1.0), 391.6 brotli (+1.5), the users page 533.8 (+1.2), 440.8.

@@ -87,7 +87,15 @@ pub async fn list(
 /// The statement `list` runs for a page (its query plan is pinned by a
 /// host test: each half of a rep's visibility reads an index in order).
 pub fn list_statement(filter: Where, query: &ListQuery) -> Result<Stmt, ApiError> {
-    page::list_statement(TABLE, filter, FILTERS, SORTS, query, ("name", "customer"))
+    page::list_statement(
+        TABLE,
+        page::DOC,
+        filter,
+        FILTERS,
+        SORTS,
+        query,
+        ("name", "customer"),
+    )
 }
 
 /// The columns of a deal list's row ([`OpportunityRow`]; the row's `id`
@@ -109,7 +117,7 @@ pub async fn list_rows(
 
 /// The statement [`list_rows`] runs (its plan is [`list_statement`]'s).
 pub fn rows_statement(filter: Where, query: &ListQuery) -> Result<Stmt, ApiError> {
-    page::list_statement_of(
+    page::list_statement(
         TABLE,
         ROW_COLUMNS,
         filter,
@@ -168,6 +176,7 @@ pub async fn board(
         column.and("stage = ?", Value::from(*stage));
         statements.push(page::statement(
             TABLE,
+            page::DOC,
             column,
             crate::listing::Sort::default(),
             None,

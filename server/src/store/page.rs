@@ -107,27 +107,18 @@ pub async fn list(
 ) -> Result<Page<Box<RawValue>>, ApiError> {
     page(
         db,
-        list_statement(table, filter, filters, sorts, query, search_columns)?,
+        list_statement(table, DOC, filter, filters, sorts, query, search_columns)?,
         query.limit,
     )
     .await
 }
 
-/// The statement of `list`'s page.
-pub(super) fn list_statement(
-    table: &str,
-    filter: Where,
-    filters: Filters,
-    sorts: Sorts,
-    query: &ListQuery,
-    search_columns: (&str, &str),
-) -> Result<Stmt, ApiError> {
-    list_statement_of(table, "doc", filter, filters, sorts, query, search_columns)
-}
+/// A list page's rows as whole records: the stored document.
+pub(super) const DOC: &str = "doc";
 
-/// The statement of a list's page whose rows are `record` (the document,
-/// or columns) and its paging key.
-pub(super) fn list_statement_of(
+/// The statement of a list's page whose rows are `record` ([`DOC`], or
+/// columns) and its paging key.
+pub(super) fn list_statement(
     table: &str,
     record: &str,
     filter: Where,
@@ -138,7 +129,7 @@ pub(super) fn list_statement_of(
 ) -> Result<Stmt, ApiError> {
     let sort = resolve_sort(query.sort.as_deref(), sorts)?;
     let filter = narrowed(filter, filters, query, search_columns);
-    statement_of(
+    statement(
         table,
         record,
         filter,
@@ -179,7 +170,7 @@ pub(super) struct PageRow {
     id: String,
 }
 
-/// Rows of a list page read from columns (`statement_of`): the record,
+/// Rows of a list page read from columns (`statement`): the record,
 /// whose `id` is the row's, plus its paging key.
 #[derive(Deserialize)]
 pub(super) struct Keyed<R> {
@@ -189,22 +180,11 @@ pub(super) struct Keyed<R> {
 }
 
 /// The statement of one page over `table` in `sort`'s order after
-/// `cursor`; it asks for one row more than the page, to know whether
-/// another follows. The sort column comes from the list's own table of
-/// sorts, never from input.
+/// `cursor`, its rows `record` ([`DOC`], or columns of `table`) and the
+/// paging key (`sort_key`, `id`); it asks for one row more than the page,
+/// to know whether another follows. The sort column comes from the list's
+/// own table of sorts, never from input.
 pub(super) fn statement(
-    table: &str,
-    filter: Where,
-    sort: Sort,
-    cursor: Option<&Cursor>,
-    limit: usize,
-) -> Result<Stmt, ApiError> {
-    statement_of(table, "doc", filter, sort, cursor, limit)
-}
-
-/// [`statement`] with rows of `record` (columns of `table`, or its `doc`)
-/// and the paging key (`sort_key`, `id`).
-pub(super) fn statement_of(
     table: &str,
     record: &str,
     mut filter: Where,
