@@ -414,6 +414,12 @@ struct DepGraphPainter<'c, It> {
 /// modules belong to (a module in no group stands for itself). The hot
 /// pages then load a handful of chunks, in exchange for other pages loading
 /// code they do not run. Chunks no hot page needs are left as they are.
+///
+/// A group may hold one hot page with the split functions only it calls
+/// (its parts, loaded after it: e.g. the deal page's side panel). A chunk a
+/// hot page needs then goes to the whole group whenever any of its members
+/// needs it, so the parts add no new sets of pages to the hot pages' chunks,
+/// only the part's own code (still loaded when the part is).
 #[derive(Debug, Default, Clone)]
 pub struct Coarsen {
     /// The hot pages.
@@ -427,6 +433,8 @@ pub struct Coarsen {
 pub struct CoarseChunks {
     hot: BTreeSet<String>,
     groups: Vec<BTreeSet<String>>,
+    /// The hot pages' parts: the other members of a group with a hot page.
+    parts: BTreeSet<String>,
 }
 
 /// Whether `name` names the split module `module`: equal to it, or to its
@@ -448,14 +456,14 @@ impl Coarsen {
     }
 
     /// The modules each name stands for; an error when a name matches no
-    /// module (a misspelt page would silently coarsen nothing) or a module
-    /// is named twice.
+    /// module (a misspelt page would silently coarsen nothing), a module is
+    /// named twice among the hot pages or among the groups, or a group holds
+    /// two hot pages.
     pub fn resolve<'m>(
         &self,
         modules: impl IntoIterator<Item = &'m String> + Clone,
     ) -> Result<CoarseChunks> {
-        let mut seen = BTreeSet::new();
-        let mut resolve = |names: &[String]| -> Result<BTreeSet<String>> {
+        let resolve = |seen: &mut BTreeSet<String>, names: &[String]| -> Result<BTreeSet<String>> {
             let mut out = BTreeSet::new();
             for name in names {
                 let found: Vec<&String> = modules
@@ -475,29 +483,50 @@ impl Coarsen {
             }
             Ok(out)
         };
-        let hot = resolve(&self.hot)?;
+        let hot = resolve(&mut BTreeSet::new(), &self.hot)?;
+        let mut seen = BTreeSet::new();
         let groups = self
             .groups
             .iter()
-            .map(|group| resolve(group))
+            .map(|group| {
+                let group = resolve(&mut seen, group)?;
+                if group.intersection(&hot).count() > 1 {
+                    bail!("--coarsen: a group holds more than one hot page: {group:?}");
+                }
+                Ok(group)
+            })
             .collect::<Result<Vec<_>>>()?;
-        Ok(CoarseChunks { hot, groups })
+        let parts = groups
+            .iter()
+            .filter(|g| !g.is_disjoint(&hot))
+            .flat_map(|g| g.difference(&hot).cloned())
+            .collect();
+        Ok(CoarseChunks { hot, groups, parts })
     }
 }
 
 impl CoarseChunks {
     /// The chunk a function of `color` goes into: `color` itself unless it
     /// is a shared chunk a hot module needs; then also every module of the
-    /// groups its other modules are in.
+    /// groups its modules are in. A chunk a hot page's part needs (and no hot
+    /// page) is widened the same way, except to the part's own group, so the
+    /// part too loads a few chunks and its page none of them.
     fn apply(&self, color: SplitModuleIdentifier) -> SplitModuleIdentifier {
         let SplitModuleIdentifier::Chunk(needed_by) = color else {
             return color;
         };
-        if needed_by.is_disjoint(&self.hot) {
+        let hot = !needed_by.is_disjoint(&self.hot);
+        if !hot && needed_by.is_disjoint(&self.parts) {
             return SplitModuleIdentifier::Chunk(needed_by);
         }
         let mut out = needed_by.clone();
-        for module in needed_by.difference(&self.hot) {
+        for module in &needed_by {
+            // A part's chunk no hot page needs stays out of its page (the
+            // page would load it before it paints): only the part's other
+            // modules are widened to their groups.
+            if !hot && self.parts.contains(module) {
+                continue;
+            }
             if let Some(group) = self.groups.iter().find(|g| g.contains(module)) {
                 out.extend(group.iter().cloned());
             }
@@ -891,6 +920,57 @@ mod coarsen_tests {
     }
 
     #[test]
+    fn a_hot_pages_part_is_loaded_wherever_the_page_is_and_never_pulls_its_own_chunks_into_it() {
+        let mut modules = modules();
+        modules.push("deal_side_7".into());
+        let c = Coarsen {
+            hot: names(&["board_page", "opportunity_page"]),
+            groups: vec![
+                names(&["opportunity_page", "deal_side"]),
+                names(&["leads_page", "lead_page"]),
+            ],
+        }
+        .resolve(&modules)
+        .unwrap();
+        let side = |pages: &[&str]| {
+            let SplitModuleIdentifier::Chunk(mut set) = chunk(pages) else {
+                unreachable!()
+            };
+            set.insert("deal_side_7".into());
+            SplitModuleIdentifier::Chunk(set)
+        };
+        // The page alone, the part alone, and both: one set.
+        assert_eq!(c.apply(chunk(&["opportunity"])), side(&["opportunity"]));
+        assert_eq!(c.apply(side(&[])), side(&[]));
+        assert_eq!(c.apply(side(&["board"])), side(&["board", "opportunity"]));
+        assert_eq!(
+            c.apply(side(&["opportunity", "lead"])),
+            side(&["opportunity", "lead", "leads"])
+        );
+        // No hot page: widened to the other pages' groups, never to the
+        // part's page (which would load it before it paints).
+        assert_eq!(c.apply(side(&["lead"])), side(&["lead", "leads"]));
+        // Neither a hot page nor a part: as it was.
+        assert_eq!(
+            c.apply(chunk(&["lead", "login"])),
+            chunk(&["lead", "login"])
+        );
+    }
+
+    #[test]
+    fn a_group_with_two_hot_pages_is_an_error() {
+        let two = Coarsen {
+            hot: names(&["board_page", "opportunity_page"]),
+            groups: vec![names(&["board_page", "opportunity_page"])],
+        };
+        assert!(two
+            .resolve(&modules())
+            .unwrap_err()
+            .to_string()
+            .contains("more than one hot page"));
+    }
+
+    #[test]
     fn a_misspelt_or_twice_named_page_is_an_error() {
         let misspelt = Coarsen {
             hot: names(&["opportunites_page"]),
@@ -903,7 +983,7 @@ mod coarsen_tests {
             .contains("names no split module"));
         let twice = Coarsen {
             hot: names(&["board_page"]),
-            groups: vec![names(&["board_page"])],
+            groups: vec![names(&["lead_page"]), names(&["lead_page"])],
         };
         assert!(twice
             .resolve(&modules())
