@@ -37,8 +37,8 @@ DEV_PORT := 8787
 DEV_STATE := $(ROOT)/.wrangler/state
 WRANGLER := wrangler
 
-APP_SRC := $(shell find app partner shared public -type f -not -name '*.md') Cargo.toml Cargo.lock Trunk.toml $(WASM_SPLIT_SRC)
-SERVER_SRC := $(shell find server/src server/Cargo.toml server/openapi.json shared/src shared/Cargo.toml -type f) Cargo.toml Cargo.lock
+APP_SRC := $(shell find app partner shared public -type f -not -name '*.md') Cargo.toml Cargo.lock .cargo/config.toml Trunk.toml $(WASM_SPLIT_SRC)
+SERVER_SRC := $(shell find server/src server/Cargo.toml server/openapi.json shared/src shared/Cargo.toml -type f) Cargo.toml Cargo.lock .cargo/config.toml
 
 .PHONY: help dev db seed test tools browser-deps build lint unit e2e fuzz soak-short soak size bench deploy clean
 
@@ -199,7 +199,9 @@ soak: build
 # entity tag); warm list rows painted 336 -> 225 ms (README, Performance).
 # 174.5 KB since #14's coarser chunks: the chunk loader in the entry lists
 # 42 chunks, not 162 (measured 174.4 KB, was 175.95).
-ENTRY_BUDGET := 174500
+# 174.1 KB since Leptos's erase_components (.cargo/config.toml) and the deal
+# page's side panel as a split function of its own (measured 174.09 KB).
+ENTRY_BUDGET := 174100
 # The same in brotli, what Cloudflare serves a browser (#14), set at the
 # figures measured when it was added: entry 140.7 KB, deal page 417.0 KB;
 # the deal page 418.1 KB since the paint marks `make bench` times it and the
@@ -212,7 +214,8 @@ ENTRY_BUDGET := 174500
 # approval awaits a decision" one shared rule (Opportunity::awaits_decision,
 # which the inbox's `decidable` calls): +0.05 KB brotli over 422,000.
 # Entry 144.5 KB since #14's coarser chunks (measured 144.4, was 145.6).
-BR_ENTRY_BUDGET := 144500
+# 143.95 KB since erase_components and the deal page's side panel (143.91).
+BR_ENTRY_BUDGET := 143950
 # Since #14's coarser chunks (app/build-wasm.sh, `--coarsen-*`), the pages
 # budget apart: the hot pages (the list, the deal page, the board) load
 # 11-13 wasm modules instead of 64-110, and fewer bytes: the deal page
@@ -223,12 +226,24 @@ BR_ENTRY_BUDGET := 144500
 # The list's rows (`view=rows`, OpportunityRow) then took the list from
 # 286.1 to 269.0 KB gzip, and moved code so that the deal page is 473.4 KB
 # gzip (+1.0), 391.6 brotli (+1.5), the users page 533.8 (+1.2), 440.8.
-PAGE_BUDGET := 534000
-BR_PAGE_BUDGET := 441000
+# Then Leptos's erase_components (.cargo/config.toml: one render path per
+# output type, not one per view closure) took the deal page to 425.3 KB
+# gzip, the admin pages down ~50 KB; and the deal page's side panel (terms,
+# forecast, grade, history: `deal_side`, fetched after the checklist
+# paints) took it to 356.6 KB gzip, 299.6 brotli. The largest other page is
+# now the configuration editor, 485.7 KB gzip, 405.0 brotli.
+PAGE_BUDGET := 485700
+BR_PAGE_BUDGET := 405100
 HOT_PAGES := opportunities,opportunity,board
-HOT_PAGE_BUDGET := 473500
-BR_HOT_PAGE_BUDGET := 391700
+HOT_PAGE_BUDGET := 356700
+BR_HOT_PAGE_BUDGET := 299700
 HOT_MODULE_BUDGET := 13
+# A page's parts: split functions it fetches after it paints (the deal
+# page's side panel: 74.7 KB gzip, 62.5 brotli, 2 modules on top of the
+# page's own; in one chunk with the page the deal page was 425.3 KB).
+PAGE_PARTS := opportunity:deal_side
+PART_BUDGET := 74800
+BR_PART_BUDGET := 62500
 # The partners' /register page, cold (html + css + js + wasm): issue #11's
 # goal for a first-time visitor on a phone.
 PUBLIC_BUDGET := 100000
@@ -237,6 +252,7 @@ size: build
 	cargo run -q --locked -p dealgate-tests --bin publicpage > target/register.html
 	BR_ENTRY_BUDGET=$(BR_ENTRY_BUDGET) BR_PAGE_BUDGET=$(BR_PAGE_BUDGET) HOT_PAGES=$(HOT_PAGES) \
 	HOT_PAGE_BUDGET=$(HOT_PAGE_BUDGET) BR_HOT_PAGE_BUDGET=$(BR_HOT_PAGE_BUDGET) HOT_MODULE_BUDGET=$(HOT_MODULE_BUDGET) \
+	PAGE_PARTS=$(PAGE_PARTS) PART_BUDGET=$(PART_BUDGET) BR_PART_BUDGET=$(BR_PART_BUDGET) \
 	python3 app/size-report.py dist target/wasm-split/__wasm_split.js $(ENTRY_BUDGET) $(PAGE_BUDGET) \
 	  server/build/index_bg.wasm target/register.html $(PUBLIC_BUDGET)
 

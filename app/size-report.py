@@ -23,6 +23,11 @@ PUBLIC_HTML is the partners' /register page as the Worker renders it
 (tests/src/bin/publicpage.rs); its cold load is that HTML plus what it links
 in DIST/partner/ (css, the script and its wasm), within PUBLIC_BUDGET.
 
+A page's parts (PAGE_PARTS, comma separated page:part pairs, e.g.
+opportunity:deal_side) are split functions the page loads after it paints:
+each is reported as the bytes and modules it adds to its page, within
+PART_BUDGET (gzip) and BR_PART_BUDGET (brotli).
+
 LOADER is the unminified chunk loader the build leaves beside its work
 (target/wasm-split/__wasm_split.js): the shipped one is minified.
 """
@@ -97,6 +102,17 @@ def main():
         name: [own] + [chunk_file[d.strip()] for d in deps.split(",") if d.strip()]
         for name, own, deps in pages
     }
+    # `export const __wasm_split_load_<part>_<hash> = ...`: split functions.
+    part_files = {
+        name: [own] + [chunk_file[d.strip()] for d in deps.split(",") if d.strip()]
+        for name, own, deps in re.findall(
+            r'export const __wasm_split_load_(?!__)(\w+?)_\d+ = wrapAsyncCb\(makeLoad\(\(\) => \{\s*'
+            r'const src = fetch\(new URL\("\./([^"]+)".*?\n, \[([^\]]*)\]\)\);',
+            loader, re.S)
+    }
+    parts = [tuple(p.split(":", 1)) for p in os.environ.get("PAGE_PARTS", "").split(",") if p]
+    part_budget = int(os.environ.get("PART_BUDGET", "0")) or None
+    br_part_budget = int(os.environ.get("BR_PART_BUDGET", "0")) or None
     for name in sorted(own_files):
         files = list(own_files[name])
         # The admin pages fetch their texts and styles too (admin_config.rs).
@@ -116,6 +132,17 @@ def main():
             over.append(f"page {name} is {br} bytes brotli: over the {br_budget}-byte {kind} budget")
         if hot and hot_modules and modules > hot_modules:
             over.append(f"page {name} loads {modules} wasm modules: over the hot pages' {hot_modules}")
+    for page, part in parts:
+        if page not in own_files or part not in part_files:
+            over.append(f"PAGE_PARTS: no page {page!r} or no split function {part!r}")
+            continue
+        added = [f for f in part_files[part] if f not in own_files[page]]
+        raw, gz, br = (sum(sizes(os.path.join(pkg, f))[i] for f in added) for i in range(3))
+        print(row.format(f"  + {part}, after /{page} paints ({len(added)} modules)", raw, gz, br))
+        if part_budget and gz > part_budget:
+            over.append(f"part {part} adds {gz} bytes gzip: over the {part_budget}-byte part budget")
+        if br_part_budget and br > br_part_budget:
+            over.append(f"part {part} adds {br} bytes brotli: over the {br_part_budget}-byte part budget")
     if len(sys.argv) > 5:
         raw, gz, br = sizes(sys.argv[5])
         print()
@@ -147,6 +174,8 @@ def main():
     print(f"entry within {entry_budget} and every page within {page_budget} bytes gzip")
     if br_entry_budget and br_page_budget:
         print(f"entry within {br_entry_budget} and every page within {br_page_budget} bytes brotli")
+    if parts and part_budget:
+        print(f"parts within {part_budget} bytes gzip, {br_part_budget} brotli")
     if hot_pages:
         print(f"hot pages ({', '.join(hot_pages)}) within {hot_budget} bytes gzip, "
               f"{br_hot_budget} brotli, {hot_modules} wasm modules")

@@ -109,6 +109,7 @@ lazy_page!(
 pub fn prefetch_record_pages() {
     leptos::task::spawn_local(async {
         OpportunityPage::preload().await;
+        opportunity::__preload_deal_side().await;
         LeadPage::preload().await;
     });
 }

@@ -16,6 +16,7 @@ use crate::routes::opportunity_history::History;
 use crate::routes::opportunity_moves::{GradePanel, Moves};
 use crate::routes::opportunity_rows::{ApprovalRow, RoleRow, TaskRow};
 use crate::routes::opportunity_terms::{DealTerms, ForecastPick};
+use leptos::lazy;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::api::{Config, UserSummary};
@@ -163,9 +164,6 @@ fn Deal(data: DealData) -> impl IntoView {
         });
     });
     let opp = ctl.opp();
-    // Only a change of who may edit re-renders the terms form (it keeps
-    // what is typed across every other change).
-    let editable = Memo::new(move |_| ctl.can_edit());
     let head = move || {
         opp.with(|o| {
             let status = status_label(i18n, o.status);
@@ -198,12 +196,28 @@ fn Deal(data: DealData) -> impl IntoView {
                 <Checklist />
                 <Moves />
             </div>
-            <aside class="deal-side">
-                {move || editable.get().then(|| view! { <DealTerms /> <ForecastPick /> })}
-                <GradePanel />
-                <History />
-            </aside>
+            <aside class="deal-side" data-test="deal-side">{Suspend::new(deal_side())}</aside>
         </div>
+    }
+    .into_any()
+}
+
+/// The side of the deal page: the terms and the forecast (for whoever may
+/// edit), the grade and the history. A wasm chunk of its own, fetched when
+/// the page renders (or ahead, from the lists and the board:
+/// `prefetch_record_pages`): the history's events alone are ~55 KB of the
+/// deal page's code, and none of this is what the page is opened for, the
+/// stage's checklist (README, "Performance").
+#[lazy]
+pub fn deal_side() -> AnyView {
+    let ctl = expect_context::<Ctl>();
+    // Only a change of who may edit re-renders the terms form (it keeps
+    // what is typed across every other change).
+    let editable = Memo::new(move |_| ctl.can_edit());
+    view! {
+        {move || editable.get().then(|| view! { <DealTerms /> <ForecastPick /> })}
+        <GradePanel />
+        <History />
     }
     .into_any()
 }
