@@ -615,7 +615,9 @@ fn Card(deal: Opportunity, ctl: BoardCtl, today: chrono::DateTime<chrono::Utc>) 
     };
     let saver = Saver::new(deal.clone());
     let from = deal.stage.clone();
-    let closing = Closing {
+    // Only a final-stage card closes (the rest never open the dialog): one
+    // copy of the pipeline for each of those, not for all 300 cards.
+    let closing = at_final.then(|| Closing {
         deal: saver.record,
         pipeline: StoredValue::new((*pipeline).clone()),
         policy: StoredValue::new(policy),
@@ -638,7 +640,7 @@ fn Card(deal: Opportunity, ctl: BoardCtl, today: chrono::DateTime<chrono::Utc>) 
             });
         }),
         error: saver.error,
-    };
+    });
     let id = deal.id.clone();
     let move_on = {
         let deal = deal.clone();
@@ -732,7 +734,7 @@ fn Card(deal: Opportunity, ctl: BoardCtl, today: chrono::DateTime<chrono::Utc>) 
                     {targets}
                 </select>
             </div>
-            {at_final.then(|| view! {
+            {closing.map(|closing| view! {
                 <dialog node_ref=dialog class="close-deal" data-test="close-dialog"
                     aria-label=i18n.t(Msg::CloseDeal) on:close=move |_| closing_open.set(false)>
                     <div class="dialog-head">
