@@ -9,7 +9,7 @@ use dealgate_tests::{
     browser, complete_stage, converted_deal, exists, find, get_deal, sign_in_as,
     sign_in_in_browser, unique, url, value_of, wait_path, wait_text,
 };
-use fantoccini::{Client, Locator};
+use fantoccini::{Client, Locator, elements::Element};
 use serde_json::json;
 use shared::api::Config;
 use std::time::{Duration, Instant};
@@ -182,6 +182,31 @@ async fn a_dragged_card_shows_the_verdict_springs_back_when_refused_and_moves_wh
     client.close().await.unwrap();
 }
 
+/// Runs `script` in the page with the element `css` as its first
+/// argument: the element and what the script returned.
+async fn run_on(client: &Client, css: &str, script: &str) -> (Element, serde_json::Value) {
+    let element = find(client, css).await;
+    let value = client
+        .execute(script, vec![serde_json::to_value(&element).unwrap()])
+        .await
+        .unwrap();
+    (element, value)
+}
+
+/// How many options the select `css` holds now.
+async fn options_of(client: &Client, css: &str) -> u64 {
+    let (_, count) = run_on(client, css, "return arguments[0].options.length;").await;
+    count.as_u64().unwrap()
+}
+
+/// Focuses the select `css`, as Tab does, then picks `value` once the
+/// focus has put its choices in.
+async fn choose_from_keyboard(client: &Client, css: &str, value: &str) {
+    let (select, _) = run_on(client, css, "arguments[0].focus();").await;
+    find(client, &format!("{css} option[value='{value}']")).await;
+    select.select_by_value(value).await.unwrap();
+}
+
 #[tokio::test]
 async fn the_move_to_select_moves_a_card_from_the_keyboard_with_the_same_verdict() {
     let rep = sign_in_as("rep").await;
@@ -193,12 +218,15 @@ async fn the_move_to_select_moves_a_card_from_the_keyboard_with_the_same_verdict
     let client = rep_board(&tag).await;
     let card = format!("[data-test=deal-card][data-id='{}']", deal.id);
     let select = format!("{card} [data-test=move-to]");
+    // A card's choices are put in its select when it takes the focus (the
+    // keyboard's Tab) or is pressed: none before.
+    assert_eq!(
+        options_of(&client, &select).await,
+        1,
+        "only the prompt before the focus"
+    );
     // Refused first: the blockers, and the deal where it was.
-    find(&client, &select)
-        .await
-        .select_by_value(&next)
-        .await
-        .unwrap();
+    choose_from_keyboard(&client, &select, &next).await;
     wait_text(&client, &format!("{card} [data-test=card-blockers]"), |t| {
         t.contains("Still needed")
     })
@@ -215,11 +243,7 @@ async fn the_move_to_select_moves_a_card_from_the_keyboard_with_the_same_verdict
     )
     .await;
     client.refresh().await.unwrap();
-    find(&client, &select)
-        .await
-        .select_by_value(&next)
-        .await
-        .unwrap();
+    choose_from_keyboard(&client, &select, &next).await;
     let deadline = Instant::now() + TIMEOUT;
     while get_deal(&rep, &deal.id).await.stage.as_str() != next {
         assert!(Instant::now() < deadline, "the card did not move");
