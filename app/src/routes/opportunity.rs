@@ -8,6 +8,7 @@ use crate::auth::use_auth;
 use crate::components::checklist::{DraftBar, FieldRow, VerdictView};
 use crate::components::error::{ErrorView, describe};
 use crate::components::fetched::{Fetched, load, on_config_change};
+use crate::components::loading::Loading;
 use crate::components::saver::Saver;
 use crate::components::ui::{GradeBadge, loc, money, status_label, track_label, user_name};
 use crate::i18n::{Msg, use_i18n};
@@ -164,6 +165,8 @@ fn Deal(data: DealData) -> impl IntoView {
         });
     });
     let opp = ctl.opp();
+    // The side panel's code comes after the page's (`deal_side`).
+    let side_in = RwSignal::new(false);
     let head = move || {
         opp.with(|o| {
             let status = status_label(i18n, o.status);
@@ -196,7 +199,14 @@ fn Deal(data: DealData) -> impl IntoView {
                 <Checklist />
                 <Moves />
             </div>
-            <aside class="deal-side" data-test="deal-side">{Suspend::new(deal_side())}</aside>
+            <aside class="deal-side" data-test="deal-side">
+                {move || (!side_in.get()).then(|| view! { <Loading /> })}
+                {Suspend::new(async move {
+                    let side = deal_side().await;
+                    side_in.set(true);
+                    side
+                })}
+            </aside>
         </div>
     }
     .into_any()
