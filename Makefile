@@ -200,8 +200,10 @@ soak: build
 # 174.5 KB since #14's coarser chunks: the chunk loader in the entry lists
 # 42 chunks, not 162 (measured 174.4 KB, was 175.95).
 # 174.1 KB since Leptos's erase_components (.cargo/config.toml) and the deal
-# page's side panel as a split function of its own (measured 174.09 KB).
-ENTRY_BUDGET := 174100
+# page's side panel as a split function of its own (measured 174.09 KB);
+# 174.15 KB since the board's cards skip layout off screen (css
+# content-visibility, +27 bytes: measured 174.104 KB).
+ENTRY_BUDGET := 174150
 # The same in brotli, what Cloudflare serves a browser (#14), set at the
 # figures measured when it was added: entry 140.7 KB, deal page 417.0 KB;
 # the deal page 418.1 KB since the paint marks `make bench` times it and the
@@ -236,8 +238,10 @@ BR_ENTRY_BUDGET := 143950
 # built on the select's first focus or press, cost the board 1.7 KB gzip
 # (336.1 -> 337.8) for ~4,000 fewer nodes (board painted 432-602 -> 386-413
 # ms, interleaved A/B).
+# The board's css (content-visibility on its cards) is in the entry every
+# page loads: the configuration editor 405.32 KB brotli.
 PAGE_BUDGET := 485800
-BR_PAGE_BUDGET := 405300
+BR_PAGE_BUDGET := 405350
 HOT_PAGES := opportunities,opportunity,board
 HOT_PAGE_BUDGET := 356900
 BR_HOT_PAGE_BUDGET := 300000
