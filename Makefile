@@ -216,8 +216,10 @@ ENTRY_BUDGET := 174150
 # approval awaits a decision" one shared rule (Opportunity::awaits_decision,
 # which the inbox's `decidable` calls): +0.05 KB brotli over 422,000.
 # Entry 144.5 KB since #14's coarser chunks (measured 144.4, was 145.6).
-# 143.95 KB since erase_components and the deal page's side panel (143.91).
-BR_ENTRY_BUDGET := 143950
+# 143.95 KB since erase_components and the deal page's side panel (143.91);
+# 144.0 KB since the side panel loads through the app's one async view
+# (`Fetched`, instead of a Suspend and a hand-kept flag): measured 143.998.
+BR_ENTRY_BUDGET := 144000
 # Since #14's coarser chunks (app/build-wasm.sh, `--coarsen-*`), the pages
 # budget apart: the hot pages (the list, the deal page, the board) load
 # 11-13 wasm modules instead of 64-110, and fewer bytes: the deal page
@@ -243,8 +245,10 @@ BR_ENTRY_BUDGET := 143950
 PAGE_BUDGET := 485800
 BR_PAGE_BUDGET := 405350
 HOT_PAGES := opportunities,opportunity,board
-HOT_PAGE_BUDGET := 356900
-BR_HOT_PAGE_BUDGET := 300000
+# The side panel through `Fetched` (the app's one loading / error / view
+# path) costs the deal page 0.76 KB gzip, 0.62 brotli: 357.61 / 300.55 KB.
+HOT_PAGE_BUDGET := 357700
+BR_HOT_PAGE_BUDGET := 300600
 HOT_MODULE_BUDGET := 13
 # A page's parts: split functions it fetches after it paints (the deal
 # page's side panel: 74.78 KB gzip, 62.63 brotli, 2 modules on top of the

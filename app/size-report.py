@@ -86,35 +86,32 @@ def main():
         print(row.format(os.path.relpath(f, dist), raw, gz, br))
     print(row.format("entry (first load before any page)", entry_raw, entry_gz, entry_br))
 
-    # `const __chunk_N = makeLoad(... "./chunk_N.wasm" ..., [deps])` and
-    # `export const __wasm_split_load___<page>_view_<hash> = ... [deps]`.
+    # `const __chunk_N = makeLoad(... "./chunk_N.wasm" ..., [deps])`, and a
+    # split module's `export const __wasm_split_load_<name>_<hash> = ...
+    # [deps]`: a page's name is `__<page>[_page]_view`, a split function's
+    # (a page's part, e.g. `deal_side`) its own.
     chunk_file = dict(re.findall(r'const (__chunk_\d+) = makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\./([^"]+)"', loader))
-    pages = re.findall(
-        r'export const __wasm_split_load___(\w+?)(?:_page)?_view_\d+ = wrapAsyncCb\(makeLoad\(\(\) => \{\s*'
-        r'const src = fetch\(new URL\("\./([^"]+)".*?\n, \[([^\]]*)\]\)\);',
-        loader, re.S)
-    if not pages:
+    page_files, part_files = {}, {}
+    for name, own, deps in re.findall(
+            r'export const __wasm_split_load_(\w+?)_\d+ = wrapAsyncCb\(makeLoad\(\(\) => \{\s*'
+            r'const src = fetch\(new URL\("\./([^"]+)".*?\n, \[([^\]]*)\]\)\);',
+            loader, re.S):
+        files = [own] + [chunk_file[d.strip()] for d in deps.split(",") if d.strip()]
+        page = re.fullmatch(r"__(\w+?)(?:_page)?_view", name)
+        if page:
+            page_files[page.group(1)] = files
+        else:
+            part_files[name] = files
+    if not page_files:
         sys.exit("no lazily loaded pages found in __wasm_split.js")
     over = []
     print()
     print(row.format("page (entry + its chunks)", "raw", "gzip", "brotli"))
-    own_files = {
-        name: [own] + [chunk_file[d.strip()] for d in deps.split(",") if d.strip()]
-        for name, own, deps in pages
-    }
-    # `export const __wasm_split_load_<part>_<hash> = ...`: split functions.
-    part_files = {
-        name: [own] + [chunk_file[d.strip()] for d in deps.split(",") if d.strip()]
-        for name, own, deps in re.findall(
-            r'export const __wasm_split_load_(?!__)(\w+?)_\d+ = wrapAsyncCb\(makeLoad\(\(\) => \{\s*'
-            r'const src = fetch\(new URL\("\./([^"]+)".*?\n, \[([^\]]*)\]\)\);',
-            loader, re.S)
-    }
     parts = [tuple(p.split(":", 1)) for p in os.environ.get("PAGE_PARTS", "").split(",") if p]
     part_budget = int(os.environ.get("PART_BUDGET", "0")) or None
     br_part_budget = int(os.environ.get("BR_PART_BUDGET", "0")) or None
-    for name in sorted(own_files):
-        files = list(own_files[name])
+    for name in sorted(page_files):
+        files = list(page_files[name])
         # The admin pages fetch their texts and styles too (admin_config.rs).
         if name.startswith("admin_"):
             files += ["admin.json", "admin.css"]
@@ -133,10 +130,10 @@ def main():
         if hot and hot_modules and modules > hot_modules:
             over.append(f"page {name} loads {modules} wasm modules: over the hot pages' {hot_modules}")
     for page, part in parts:
-        if page not in own_files or part not in part_files:
+        if page not in page_files or part not in part_files:
             over.append(f"PAGE_PARTS: no page {page!r} or no split function {part!r}")
             continue
-        added = [f for f in part_files[part] if f not in own_files[page]]
+        added = [f for f in part_files[part] if f not in page_files[page]]
         raw, gz, br = (sum(sizes(os.path.join(pkg, f))[i] for f in added) for i in range(3))
         print(row.format(f"  + {part}, after /{page} paints ({len(added)} modules)", raw, gz, br))
         if part_budget and gz > part_budget:
@@ -166,7 +163,7 @@ def main():
         over.append(f"entry is {entry_gz} bytes gzip: over the {entry_budget}-byte budget")
     if br_entry_budget and entry_br > br_entry_budget:
         over.append(f"entry is {entry_br} bytes brotli: over the {br_entry_budget}-byte budget")
-    missing = sorted(set(hot_pages) - set(own_files))
+    missing = sorted(set(hot_pages) - set(page_files))
     if missing:
         over.append(f"HOT_PAGES names no page: {', '.join(missing)}")
     if over:

@@ -95,7 +95,7 @@ fn the_deal_list_sorts_by_amount_close_days_and_grade_and_pages_in_that_order() 
 }
 
 #[test]
-fn an_unknown_sort_is_a_400_and_leads_take_none() {
+fn an_unknown_sort_or_view_is_a_400_and_leads_take_neither() {
     let app = TestApp::new();
     let rep = session(&app, REP);
     let r = rep.get("/api/opportunities?sort=name");
@@ -104,6 +104,13 @@ fn an_unknown_sort_is_a_400_and_leads_take_none() {
     assert_eq!(r.status(), 400, "{}", r.text());
     let v: Value = ok(rep.get("/api/opportunities?sort=-amount"), 200);
     assert!(v["items"].is_array());
+    // The deal list's only view is its rows (an empty one is none).
+    let r = rep.get("/api/opportunities?view=summary");
+    assert_eq!(r.status(), 400, "{}", r.text());
+    assert!(r.text().contains("view"), "{}", r.text());
+    ok(rep.get("/api/opportunities?view="), 200);
+    let r = rep.get("/api/leads?view=rows");
+    assert_eq!(r.status(), 400, "{}", r.text());
 }
 
 /// The lines of SQLite's plan for a rep's list page under `query`: whole
@@ -216,16 +223,6 @@ fn the_lists_rows_are_its_records_cut_to_a_row_in_the_same_order_and_pages() {
             );
         }
     }
-}
-
-#[test]
-fn an_unknown_view_of_the_list_is_a_400() {
-    let app = TestApp::new();
-    let rep = session(&app, REP);
-    let r = rep.get("/api/opportunities?view=summary");
-    assert_eq!(r.status(), 400, "{}", r.text());
-    assert!(r.text().contains("view"), "{}", r.text());
-    ok(rep.get("/api/opportunities?view="), 200);
 }
 
 /// Three deals of `rep`'s own, one of `rep2`'s with `rep` on its team, and

@@ -8,7 +8,6 @@ use crate::auth::use_auth;
 use crate::components::checklist::{DraftBar, FieldRow, VerdictView};
 use crate::components::error::{ErrorView, describe};
 use crate::components::fetched::{Fetched, load, on_config_change};
-use crate::components::loading::Loading;
 use crate::components::saver::Saver;
 use crate::components::ui::{GradeBadge, loc, money, status_label, track_label, user_name};
 use crate::i18n::{Msg, use_i18n};
@@ -166,7 +165,7 @@ fn Deal(data: DealData) -> impl IntoView {
     });
     let opp = ctl.opp();
     // The side panel's code comes after the page's (`deal_side`).
-    let side_in = RwSignal::new(false);
+    let (side, reload_side) = load(|| async { Ok(deal_side().await) });
     let head = move || {
         opp.with(|o| {
             let status = status_label(i18n, o.status);
@@ -200,12 +199,7 @@ fn Deal(data: DealData) -> impl IntoView {
                 <Moves />
             </div>
             <aside class="deal-side" data-test="deal-side">
-                {move || (!side_in.get()).then(|| view! { <Loading /> })}
-                {Suspend::new(async move {
-                    let side = deal_side().await;
-                    side_in.set(true);
-                    side
-                })}
+                <Fetched state=side reload=reload_side view=|side: ViewFn| side.run() />
             </aside>
         </div>
     }
@@ -218,18 +212,21 @@ fn Deal(data: DealData) -> impl IntoView {
 /// `prefetch_record_pages`): the history's events alone are ~55 KB of the
 /// deal page's code, and none of this is what the page is opened for, the
 /// stage's checklist (README, "Performance").
+/// Its view is built where it is shown (`Fetched`), under the page's
+/// context.
 #[lazy]
-pub fn deal_side() -> AnyView {
-    let ctl = expect_context::<Ctl>();
-    // Only a change of who may edit re-renders the terms form (it keeps
-    // what is typed across every other change).
-    let editable = Memo::new(move |_| ctl.can_edit());
-    view! {
-        {move || editable.get().then(|| view! { <DealTerms /> <ForecastPick /> })}
-        <GradePanel />
-        <History />
-    }
-    .into_any()
+pub fn deal_side() -> ViewFn {
+    ViewFn::from(|| {
+        let ctl = expect_context::<Ctl>();
+        // Only a change of who may edit re-renders the terms form (it keeps
+        // what is typed across every other change).
+        let editable = Memo::new(move |_| ctl.can_edit());
+        view! {
+            {move || editable.get().then(|| view! { <DealTerms /> <ForecastPick /> })}
+            <GradePanel />
+            <History />
+        }
+    })
 }
 
 /// An E deal's partner (from its approved registration) and how long the
