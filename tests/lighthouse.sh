@@ -34,7 +34,11 @@ for path in /login / /opportunities "/opportunities/$deal"; do
     const failed = Object.values(r.audits)
       .filter((a) => a.score !== null && a.score < 1 && a.scoreDisplayMode === "binary")
       .map((a) => a.id);
-    const lcp = r.audits["largest-contentful-paint"].displayValue;
-    console.log(`lighthouse ${process.argv[2]}: performance ${s("performance")}, accessibility ${s("accessibility")}, best practices ${s("best-practices")} (LCP ${lcp}${failed.length ? "; failing: " + failed.join(", ") : ""})`);
+    // The metrics the performance score weighs, each with its own score.
+    const m = ["first-contentful-paint", "largest-contentful-paint", "total-blocking-time",
+               "cumulative-layout-shift", "speed-index"]
+      .map((id) => `${id.split("-").map((w) => w[0].toUpperCase()).join("")} ${r.audits[id].displayValue} (${Math.round(r.audits[id].score * 100)})`)
+      .join(", ");
+    console.log(`lighthouse ${process.argv[2]}: performance ${s("performance")}, accessibility ${s("accessibility")}, best practices ${s("best-practices")} (${m}${failed.length ? "; failing: " + failed.join(", ") : ""})`);
   ' "$report" "$path"
 done

@@ -672,7 +672,13 @@ pub fn query(params: &[(&str, &str)]) -> String {
 
 /// `GET /api/board`: a column per stage, with the server's counts and sums.
 pub async fn board(query: &str) -> Result<shared::api::BoardView, ApiError> {
-    get(&format!("/api/board{query}")).await
+    get(&board_path(query)).await
+}
+
+/// The path of the board with `query` (the board's read ahead asks for it
+/// before the page does).
+pub fn board_path(query: &str) -> String {
+    format!("/api/board{query}")
 }
 
 pub async fn leads(query: &str) -> Result<Page<Lead>, ApiError> {

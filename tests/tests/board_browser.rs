@@ -6,7 +6,7 @@
 //! the same from the keyboard.
 
 use dealgate_tests::{
-    browser, complete_stage, converted_deal, exists, find, get_deal, sign_in_as,
+    browser, click, complete_stage, converted_deal, exists, find, get_deal, sign_in_as,
     sign_in_in_browser, unique, url, value_of, wait_path, wait_text,
 };
 use fantoccini::{Client, Locator, elements::Element};
@@ -112,6 +112,133 @@ async fn a_column_counts_every_open_deal_under_the_filter_from_the_address() {
     assert!(amount.contains("8,000,000"), "{amount}");
     // The search box shows the filter the address holds.
     assert_eq!(value_of(&client, "[data-test=board-search]").await, tag);
+    client.close().await.unwrap();
+}
+
+/// The cards a column shows first (`FIRST_PER_COLUMN` in the app's board).
+const FIRST_PER_COLUMN: usize = 20;
+
+/// The `data-id`s of the cards in `column`, once there are `want` of them.
+async fn card_ids(client: &Client, column: &str, want: usize) -> Vec<String> {
+    let start = Instant::now();
+    loop {
+        let cards = client
+            .find_all(Locator::Css(&format!("{column} [data-test=deal-card]")))
+            .await
+            .unwrap();
+        if cards.len() == want {
+            let mut ids = Vec::new();
+            for card in cards {
+                ids.push(card.attr("data-id").await.unwrap().unwrap_or_default());
+            }
+            return ids;
+        }
+        assert!(
+            start.elapsed() < TIMEOUT,
+            "{column}: {} cards, {want} expected",
+            cards.len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_column_shows_its_first_cards_and_load_more_adds_the_rest_once_each() {
+    let rep = sign_in_as("rep").await;
+    let tag = unique("Paged");
+    let total = FIRST_PER_COLUMN + 3;
+    let mut stage = None;
+    for i in 0..total {
+        stage = Some(
+            converted_deal(&rep, &format!("{tag} {i}"), 100_000_000)
+                .await
+                .stage,
+        );
+    }
+    let column = format!("[data-test=column][data-stage={}]", stage.unwrap());
+    let client = rep_board(&tag).await;
+    // The count is every deal; the column shows its first page and says
+    // how many more there are.
+    wait_text(
+        &client,
+        &format!("{column} [data-test=column-count]"),
+        |t| t == total.to_string(),
+    )
+    .await;
+    let first = card_ids(&client, &column, FIRST_PER_COLUMN).await;
+    let more = format!("{column} [data-test=column-more]");
+    assert!(
+        find(&client, &more)
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("(3)")
+    );
+    click(&client, &more).await;
+    // The rest, after the first page, each deal once; then nothing more.
+    let all = card_ids(&client, &column, total).await;
+    assert_eq!(
+        all[..FIRST_PER_COLUMN],
+        first[..],
+        "the first page stays first"
+    );
+    let mut distinct = all.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), total, "no deal shown twice: {all:?}");
+    let start = Instant::now();
+    while exists(&client, &more).await {
+        assert!(
+            start.elapsed() < TIMEOUT,
+            "Load more stays after the last page"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_first_visit_reads_the_board_once_without_waiting_for_the_user_or_the_config() {
+    let rep = sign_in_as("rep").await;
+    let tag = unique("Ahead");
+    converted_deal(&rep, &format!("{tag} 1"), 100_000_000).await;
+    // Nothing kept in this browser, so the user and the config are asked
+    // for; the address names no pipeline (the config's first, tender).
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    client
+        .execute("localStorage.clear();", vec![])
+        .await
+        .unwrap();
+    client.goto(&url(&format!("/?q={tag}"))).await.unwrap();
+    find(
+        &client,
+        "[data-test=column][data-stage] [data-test=deal-card]",
+    )
+    .await;
+    let reads = client
+        .execute(
+            "return performance.getEntriesByType('resource')
+               .filter((r) => new URL(r.name).pathname.startsWith('/api/'))
+               .map((r) => [new URL(r.name).pathname, r.startTime, r.responseEnd]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let reads: Vec<(String, f64, f64)> = serde_json::from_value(reads).unwrap();
+    let of =
+        |path: &str| -> Vec<&(String, f64, f64)> { reads.iter().filter(|r| r.0 == path).collect() };
+    let (board, me, config) = (of("/api/board"), of("/api/me"), of("/api/config"));
+    assert_eq!(
+        board.len(),
+        1,
+        "the page took the read ahead's answer: {reads:?}"
+    );
+    assert_eq!((me.len(), config.len()), (1, 1), "{reads:?}");
+    // Started with the page's code, not after who is signed in is known.
+    assert!(board[0].1 < me[0].2, "{reads:?}");
+    assert!(board[0].1 < config[0].1, "{reads:?}");
     client.close().await.unwrap();
 }
 

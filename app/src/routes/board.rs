@@ -26,11 +26,22 @@ use shared::{Blocker, Grade, GradingPolicy, Key, Money, Opportunity, Pipeline, V
 use std::cell::RefCell;
 use std::sync::Arc;
 
-/// Cards per column and per "load more".
-const PER_COLUMN: usize = 50;
+/// Cards a column shows first: more than a column holds on a laptop's
+/// screen (about five), and every card is a deal's whole record, a verdict
+/// and ~20 nodes, so a board of 50 a column built and parsed 300 cards for
+/// the dozen or so in view (README, "Performance"). The column's count and
+/// sums are the server's, of every deal; "Load more" shows the rest.
+const FIRST_PER_COLUMN: usize = 20;
+/// Cards per "load more": someone who asks for more is looking through the
+/// column.
+const MORE_PER_COLUMN: usize = 50;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 struct BoardFilters {
+    /// As the address names it; empty for the config's first pipeline,
+    /// which the server shows when none is named. The board's read ahead
+    /// (`read_ahead`, before the config is in) and the page then ask for
+    /// the same board.
     pipeline: String,
     owner: String,
     grade: String,
@@ -63,16 +74,18 @@ impl BoardFilters {
 
     /// `GET /api/board`'s query.
     fn board_query(&self) -> String {
-        let per = PER_COLUMN.to_string();
+        let per = FIRST_PER_COLUMN.to_string();
         let mut pairs = self.pairs().to_vec();
         pairs.push(("limit", &per));
         api::query(&pairs)
     }
 
-    /// One more page of a column (the deal list's endpoint, same filters).
-    fn column_query(&self, stage: &str, cursor: &str) -> String {
-        let per = PER_COLUMN.to_string();
+    /// One more page of a column of `pipeline`'s board (the deal list's
+    /// endpoint, same filters).
+    fn column_query(&self, pipeline: &str, stage: &str, cursor: &str) -> String {
+        let per = MORE_PER_COLUMN.to_string();
         let mut pairs = self.pairs().to_vec();
+        pairs[0].1 = pipeline;
         pairs.extend([
             ("stage", stage),
             ("status", "open"),
@@ -81,6 +94,15 @@ impl BoardFilters {
         ]);
         api::query(&pairs)
     }
+}
+
+/// Starts the board's read from the address (the route's `data()`), while
+/// the page's code, who is signed in and the config are still on their way.
+pub fn read_ahead() {
+    let q = leptos_router::hooks::use_query_map().get_untracked();
+    api::prefetch(api::board_path(
+        &BoardFilters::from_url(|k| q.get(k)).board_query(),
+    ));
 }
 
 thread_local! {
@@ -137,12 +159,11 @@ fn PipelineBoard(config: Arc<Config>, policy: GradingPolicy) -> impl IntoView {
     let is_manager = auth.has(shared::Role::Manager) || auth.has(shared::Role::Admin);
     let ids: Vec<String> = config.pipelines.iter().map(|p| p.id.to_string()).collect();
     let ids = StoredValue::new(ids);
+    // A pipeline the config does not have: the first, as none named.
     let known = move |mut f: BoardFilters| {
-        ids.with_value(|ids| {
-            if !ids.contains(&f.pipeline) {
-                f.pipeline = ids.first().cloned().unwrap_or_default();
-            }
-        });
+        if !ids.with_value(|ids| ids.contains(&f.pipeline)) {
+            f.pipeline.clear();
+        }
         f
     };
     let url = leptos_router::hooks::use_query_map();
@@ -226,7 +247,10 @@ fn PipelineBoard(config: Arc<Config>, policy: GradingPolicy) -> impl IntoView {
         .iter()
         .map(|p| {
             let id = p.id.to_string();
-            let selected = filters.with_untracked(|f| f.pipeline == id);
+            let selected = filters.with_untracked(|f| {
+                f.pipeline == id
+                    || f.pipeline.is_empty() && ids.with_value(|ids| ids.first() == Some(&id))
+            });
             view! { <option value=id.clone() selected=selected>{loc(i18n, &p.name)}</option> }
         })
         .collect_view();
@@ -513,9 +537,10 @@ fn StageColumn(
         let key = key.to_string();
         move |_| {
             let cursor = col.with_untracked(|c| c.next.clone()).unwrap_or_default();
-            let query = ctl
-                .filters
-                .with_untracked(|f| f.column_query(&key, &cursor));
+            let query = ctl.filters.with_untracked(|f| {
+                ctl.pipeline
+                    .with_value(|p| f.column_query(p.id.as_str(), &key, &cursor))
+            });
             loading_more.set(true);
             spawn_local(async move {
                 match api::opportunities(&query).await {

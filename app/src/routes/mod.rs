@@ -65,7 +65,8 @@ lazy_page!(
 );
 lazy_page!(
     /// `/`: the pipeline board.
-    BoardPage => guarded(board::Board)
+    BoardPage => guarded(board::Board),
+    ahead: board::read_ahead()
 );
 lazy_page!(
     /// `/opportunities`.
