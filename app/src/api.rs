@@ -105,21 +105,44 @@ thread_local! {
     /// loads), with its path.
     static AHEAD: std::cell::RefCell<Option<(String, std::rc::Rc<Prefetch>)>> =
         const { std::cell::RefCell::new(None) };
+    /// The config's read, started ahead on a visit that has no config yet
+    /// (see [`config_ahead`]).
+    static CONFIG_AHEAD: std::cell::RefCell<Option<std::rc::Rc<Prefetch>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Sends `GET path` now; its answer waits in the returned slot.
+fn start(path: String) -> std::rc::Rc<Prefetch> {
+    let ahead = std::rc::Rc::new(Prefetch::default());
+    let slot = ahead.clone();
+    leptos::task::spawn_local(async move {
+        let answer = send(builder("GET", &path).build()).await;
+        *slot.answer.borrow_mut() = Some(answer);
+        if let Some(waker) = slot.waiting.borrow_mut().take() {
+            waker.wake();
+        }
+    });
+    ahead
+}
+
+/// The answer of a read started ahead, once it is in.
+async fn answer_of(ahead: std::rc::Rc<Prefetch>) -> Answer {
+    std::future::poll_fn(|cx| match ahead.answer.borrow_mut().take() {
+        Some(answer) => std::task::Poll::Ready(answer),
+        None => {
+            *ahead.waiting.borrow_mut() = Some(cx.waker().clone());
+            std::task::Poll::Pending
+        }
+    })
+    .await
 }
 
 /// Starts `GET path` now, for the page about to ask for it (its route's
 /// `data()`, run while the page's code downloads): the page's own [`get`]
 /// of the same path takes this answer instead of asking again.
 pub fn prefetch(path: String) {
-    let ahead = std::rc::Rc::new(Prefetch::default());
-    AHEAD.with(|a| *a.borrow_mut() = Some((path.clone(), ahead.clone())));
-    leptos::task::spawn_local(async move {
-        let answer = send(builder("GET", &path).build()).await;
-        *ahead.answer.borrow_mut() = Some(answer);
-        if let Some(waker) = ahead.waiting.borrow_mut().take() {
-            waker.wake();
-        }
-    });
+    let ahead = start(path.clone());
+    AHEAD.with(|a| *a.borrow_mut() = Some((path, ahead)));
 }
 
 /// The answer to `GET path` if it was started ahead (once).
@@ -131,16 +154,19 @@ async fn prefetched(path: &str) -> Option<Answer> {
             _ => None,
         }
     })?;
-    Some(
-        std::future::poll_fn(|cx| match ahead.answer.borrow_mut().take() {
-            Some(answer) => std::task::Poll::Ready(answer),
-            None => {
-                *ahead.waiting.borrow_mut() = Some(cx.waker().clone());
-                std::task::Poll::Pending
-            }
-        })
-        .await,
-    )
+    Some(answer_of(ahead).await)
+}
+
+/// Starts `GET /api/config` with a page's code when this visit has no
+/// config, neither asked nor kept (a first visit in this browser): the
+/// page's [`config`] takes the answer instead of asking once its code is
+/// in and who is signed in is known (README, "Performance").
+pub fn config_ahead() {
+    let have =
+        CONFIG.with(|c| c.borrow().is_some()) || KEPT_CONFIG_TEXT.with(|k| k.borrow().is_some());
+    if !have {
+        CONFIG_AHEAD.with(|a| *a.borrow_mut() = Some(start("/api/config".into())));
+    }
 }
 
 // What this browser keeps across visits for the signed-in user, so a page
@@ -176,6 +202,7 @@ pub fn forget_kept() {
     }
     CONFIG_KEPT.set(false);
     KEPT_CONFIG_TEXT.with(|k| k.borrow_mut().take());
+    CONFIG_AHEAD.with(|a| a.borrow_mut().take());
 }
 
 /// The user this browser last saw signed in; the config kept for them is
@@ -596,17 +623,31 @@ pub async fn config() -> Result<Arc<Config>, ApiError> {
         CONFIG.with(|slot| *slot.borrow_mut() = Some((version, c.clone())));
         return Ok(c);
     }
+    // Asked ahead: taken if it is at least the newest version any answer
+    // named since (a 401 or an older copy: asked again, as below).
+    if let Some(ahead) = CONFIG_AHEAD.with(|a| a.borrow_mut().take())
+        && let Ok((200, text)) = answer_of(ahead).await
+        && let Ok(c) = serde_json::from_str::<Config>(&text)
+        && config_version(&c.versions) >= MIN_VERSION.get()
+    {
+        return Ok(take_config(c, &text));
+    }
     let path = match MIN_VERSION.get() {
         0 => "/api/config".to_string(),
         n => format!("/api/config?min_version={n}"),
     };
     let (status, text) = send(builder("GET", &path).build()).await?;
     check_session(&path, status);
-    let c = Arc::new(read::<Config>(status, &text)?);
+    Ok(take_config(read::<Config>(status, &text)?, &text))
+}
+
+/// The config the server answered (as `text`): this visit's and kept.
+fn take_config(c: Config, text: &str) -> Arc<Config> {
+    let c = Arc::new(c);
     let version = config_version(&c.versions);
     keep(KEPT_CONFIG, &format!("{version}\n{text}"));
     CONFIG.with(|slot| *slot.borrow_mut() = Some((version, c.clone())));
-    Ok(c)
+    c
 }
 
 /// `GET /api/users`: names and roles for pickers and the timeline, asked
