@@ -116,7 +116,7 @@ fn an_unknown_sort_or_view_is_a_400_and_leads_take_neither() {
 /// The lines of SQLite's plan for a rep's list page under `query`: whole
 /// records, or the list's rows (`view=rows`).
 fn rep_list_plan(app: &TestApp, query: &[(&str, &str)], rows: bool) -> Vec<String> {
-    use dealgate_server::store::{Stmt, opportunities};
+    use dealgate_server::store::opportunities;
     let pairs: Vec<(String, String)> = query
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -128,7 +128,15 @@ fn rep_list_plan(app: &TestApp, query: &[(&str, &str)], rows: bool) -> Vec<Strin
         true => opportunities::rows_statement,
         false => opportunities::list_statement,
     };
-    let stmt = statement(opportunities::visible(&rep), &query).expect("a statement");
+    plan(
+        app,
+        statement(opportunities::visible(&rep), &query).expect("a statement"),
+    )
+}
+
+/// The lines of SQLite's plan for `stmt`.
+fn plan(app: &TestApp, stmt: dealgate_server::store::Stmt) -> Vec<String> {
+    use dealgate_server::store::Stmt;
     let plan = block_on(app.db().batch(vec![Stmt::new(
         format!("EXPLAIN QUERY PLAN {}", stmt.sql),
         stmt.params,
@@ -249,6 +257,75 @@ fn own_and_staffed(rep: &Client<'_>, rep2: &Client<'_>) -> Vec<String> {
     visible.push(id(&staffed));
     converted_deal(rep2, lead_for("Not theirs", "Delta", "direct"), D_AMOUNT);
     visible
+}
+
+#[test]
+fn the_boards_sums_count_own_and_staffed_deals_once_each_from_covering_indexes() {
+    use dealgate_server::store::opportunities;
+    use shared::user::{Actor, Role};
+    let app = TestApp::new();
+    let rep = session(&app, REP);
+    let rep2 = session(&app, REP2);
+    let mut visible = own_and_staffed(&rep, &rep2);
+    // Staffed twice over (two roles): counted once.
+    let twice = converted_deal(&rep2, lead_for("Twice", "Charlie", "direct"), C_AMOUNT);
+    ok(
+        set_team(
+            &rep2,
+            &twice,
+            json!([{"role": "presales", "user_id": "u_rep"}, {"role": "delivery", "user_id": "u_rep"}]),
+        ),
+        200,
+    );
+    visible.push(id(&twice));
+    // The rep's board counts and sums exactly the open deals they may read.
+    let board = ok(rep.get("/api/board?pipeline=direct"), 200);
+    let columns = board["columns"].as_array().unwrap();
+    let count: u64 = columns.iter().map(|c| c["count"].as_u64().unwrap()).sum();
+    let amount: i64 = columns.iter().map(|c| c["amount"].as_i64().unwrap()).sum();
+    let mut expected = 0;
+    for deal in &visible {
+        expected += ok(rep.get(&format!("/api/opportunities/{deal}")), 200)["amount"]
+            .as_i64()
+            .unwrap();
+    }
+    assert_eq!((count, amount), (visible.len() as u64, expected), "{board}");
+
+    // Read from indexes that hold the stage and the amount: the rep's own
+    // deals from the owner's, the staffed ones through the rep's team rows;
+    // a manager's from the pipeline's.
+    let pairs: Vec<(String, String)> = [("pipeline", "direct"), ("status", "open")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let query = dealgate_server::listing::parse_list_query(&pairs, opportunities::LIST_FILTERS)
+        .expect("a list query");
+    let sums = |actor: Actor| {
+        let filter = opportunities::narrowed(opportunities::visible(&actor), &query);
+        plan(&app, opportunities::board_sums_statement(filter))
+    };
+    let rep_plan = sums(Actor::new("u_rep", &[Role::Rep]));
+    assert!(
+        !rep_plan.iter().any(|l| l.starts_with("SCAN opportunities")),
+        "{rep_plan:#?}"
+    );
+    assert!(
+        rep_plan.iter().any(|l| l
+            == "SEARCH opportunities USING COVERING INDEX opportunities_owner_board (owner_id=? AND pipeline=? AND status=?)"),
+        "{rep_plan:#?}"
+    );
+    assert!(
+        rep_plan
+            .iter()
+            .any(|l| l.starts_with("SEARCH deal_members")),
+        "{rep_plan:#?}"
+    );
+    let manager_plan = sums(Actor::new("u_manager", &[Role::Manager]));
+    assert!(
+        manager_plan.iter().any(|l| l
+            == "SEARCH opportunities USING COVERING INDEX opportunities_board (pipeline=? AND status=?)"),
+        "{manager_plan:#?}"
+    );
 }
 
 #[test]

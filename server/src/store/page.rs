@@ -221,6 +221,24 @@ pub(super) fn statement(
     )
 }
 
+/// The two disjoint halves of `table`'s rows under a viewer (the
+/// placeholder `viewer`): what they own, and what they are staffed on but do
+/// not own, each as a `FROM` source and the condition that replaces the
+/// viewer's clause. The staffed half is read from the viewer's team rows
+/// first (`CROSS JOIN` keeps that order): they are few, the table is not.
+fn viewer_halves(table: &str, viewer: &str) -> [(String, String); 2] {
+    [
+        (table.to_string(), format!("owner_id = {viewer}")),
+        (
+            format!(
+                "(SELECT DISTINCT opportunity_id FROM deal_members WHERE user_id = {viewer}) AS team \
+                 CROSS JOIN {table} ON {table}.id = team.opportunity_id"
+            ),
+            format!("owner_id <> {viewer}"),
+        ),
+    ]
+}
+
 /// `SELECT columns FROM table` under `filter`, ordered by `order` (a
 /// column and a direction; `id` breaks ties), the first `limit` rows.
 /// Under a `viewer`, the viewer's own rows and those they are staffed on
@@ -241,7 +259,7 @@ pub(super) fn select_page(
         );
         return Ok(Stmt::new(sql, filter.params));
     };
-    let half = |from: String, condition: String| {
+    let [owned, staffed] = viewer_halves(table, &viewer).map(|(from, condition)| {
         let mut clauses = filter.clauses.clone();
         clauses[at] = condition;
         format!(
@@ -249,21 +267,39 @@ pub(super) fn select_page(
              WHERE {} ORDER BY {col} {dir}, {table}.id {dir} LIMIT {limit})",
             clauses.join(" AND ")
         )
-    };
-    // The staffed half is read from the viewer's team rows first
-    // (`CROSS JOIN` keeps that order): they are few, the table is not.
+    });
     let sql = format!(
-        "{} UNION ALL {} ORDER BY sort_value {dir}, sort_id {dir} LIMIT {limit}",
-        half(table.to_string(), format!("owner_id = {viewer}")),
-        half(
-            format!(
-                "(SELECT DISTINCT opportunity_id FROM deal_members WHERE user_id = {viewer}) AS team \
-                 CROSS JOIN {table} ON {table}.id = team.opportunity_id"
-            ),
-            format!("owner_id <> {viewer}")
-        ),
+        "{owned} UNION ALL {staffed} ORDER BY sort_value {dir}, sort_id {dir} LIMIT {limit}"
     );
     Ok(Stmt::new(sql, filter.params))
+}
+
+/// Per `group` value, the count of `table`'s rows under `filter` (`n`) and
+/// the sum of their `sum` (named `sum`). Under a `viewer`, over the
+/// viewer's own rows and those they are staffed on but do not own, read
+/// apart as in [`select_page`]: an `OR` of the two would read every row of
+/// the other filters' index and look each up (a rep's board sums, 10,000
+/// deals: 12 ms against 2 ms with the owner's covering index, migration
+/// 0015).
+pub(super) fn select_sums(table: &str, group: &str, sum: &str, filter: Where) -> Stmt {
+    let totals = format!("{group}, COUNT(*) AS n, COALESCE(SUM({sum}), 0) AS {sum}");
+    let Some((viewer, at)) = filter.viewer.clone() else {
+        let sql = format!(
+            "SELECT {totals} FROM {table} {} GROUP BY {group}",
+            filter.sql()
+        );
+        return Stmt::new(sql, filter.params);
+    };
+    let [owned, staffed] = viewer_halves(table, &viewer).map(|(from, condition)| {
+        let mut clauses = filter.clauses.clone();
+        clauses[at] = condition;
+        format!(
+            "SELECT {table}.{group} AS {group}, {table}.{sum} AS {sum} FROM {from} WHERE {}",
+            clauses.join(" AND ")
+        )
+    });
+    let sql = format!("SELECT {totals} FROM ({owned} UNION ALL {staffed}) GROUP BY {group}");
+    Stmt::new(sql, filter.params)
 }
 
 /// Runs a page query and answers `{items, next_cursor}`. The stored
