@@ -40,8 +40,7 @@ pub fn Shell(children: Children) -> impl IntoView {
             .filter(|n| *n > 0)
     };
     // Approvals waiting for this user's decision: counted in the background
-    // once a salesperson is signed in and the page has painted; the inbox
-    // page keeps it current.
+    // once a salesperson is signed in; the inbox page keeps it current.
     let waiting = provide_waiting_approvals();
     Effect::new(move |_| {
         let sells = auth.user.with(|u| {
@@ -49,12 +48,10 @@ pub fn Shell(children: Children) -> impl IntoView {
                 .is_some_and(|me| me.roles.iter().any(|r| SALES.contains(r)))
         });
         if sells {
-            crate::components::after_paint(move || {
-                spawn_local(async move {
-                    if let Ok(n) = api::approvals_waiting().await {
-                        waiting.0.set(Some(n as u64));
-                    }
-                });
+            spawn_local(async move {
+                if let Ok(n) = api::approvals_waiting().await {
+                    waiting.0.set(Some(n as u64));
+                }
             });
         }
     });
