@@ -259,6 +259,20 @@ fn own_and_staffed(rep: &Client<'_>, rep2: &Client<'_>) -> Vec<String> {
     visible
 }
 
+/// A deal of rep2's on which the rep is staffed twice over (two roles).
+fn staffed_twice(rep2: &Client<'_>) -> String {
+    let twice = converted_deal(rep2, lead_for("Twice", "Charlie", "direct"), C_AMOUNT);
+    ok(
+        set_team(
+            rep2,
+            &twice,
+            json!([{"role": "presales", "user_id": "u_rep"}, {"role": "delivery", "user_id": "u_rep"}]),
+        ),
+        200,
+    );
+    id(&twice)
+}
+
 #[test]
 fn the_boards_sums_count_own_and_staffed_deals_once_each_from_covering_indexes() {
     use dealgate_server::store::opportunities;
@@ -268,16 +282,7 @@ fn the_boards_sums_count_own_and_staffed_deals_once_each_from_covering_indexes()
     let rep2 = session(&app, REP2);
     let mut visible = own_and_staffed(&rep, &rep2);
     // Staffed twice over (two roles): counted once.
-    let twice = converted_deal(&rep2, lead_for("Twice", "Charlie", "direct"), C_AMOUNT);
-    ok(
-        set_team(
-            &rep2,
-            &twice,
-            json!([{"role": "presales", "user_id": "u_rep"}, {"role": "delivery", "user_id": "u_rep"}]),
-        ),
-        200,
-    );
-    visible.push(id(&twice));
+    visible.push(staffed_twice(&rep2));
     // The rep's board counts and sums exactly the open deals they may read.
     let board = ok(rep.get("/api/board?pipeline=direct"), 200);
     let columns = board["columns"].as_array().unwrap();
@@ -335,16 +340,7 @@ fn a_reps_pages_hold_their_own_and_staffed_deals_once_each_in_every_order() {
     let rep2 = session(&app, REP2);
     let mut visible = own_and_staffed(&rep, &rep2);
     // Staffed twice over (two roles), and a deal the rep may not see.
-    let twice = converted_deal(&rep2, lead_for("Twice", "Charlie", "direct"), C_AMOUNT);
-    ok(
-        set_team(
-            &rep2,
-            &twice,
-            json!([{"role": "presales", "user_id": "u_rep"}, {"role": "delivery", "user_id": "u_rep"}]),
-        ),
-        200,
-    );
-    visible.push(id(&twice));
+    visible.push(staffed_twice(&rep2));
 
     let manager = session(&app, MANAGER);
     for sort in [

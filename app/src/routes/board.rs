@@ -85,6 +85,7 @@ impl BoardFilters {
     fn column_query(&self, pipeline: &str, stage: &str, cursor: &str) -> String {
         let per = MORE_PER_COLUMN.to_string();
         let mut pairs = self.pairs().to_vec();
+        // The pipeline the board shows, also when the address names none.
         pairs[0].1 = pipeline;
         pairs.extend([
             ("stage", stage),
