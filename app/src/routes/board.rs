@@ -97,11 +97,9 @@ impl BoardFilters {
     }
 }
 
-/// Starts the board's read from the address (the route's `data()`), and the
-/// config's on a first visit, while the page's code and who is signed in
-/// are still on their way.
+/// Starts the board's read from the address (the route's `data()`), while
+/// the page's code and who is signed in are still on their way.
 pub fn read_ahead() {
-    api::config_ahead();
     let q = leptos_router::hooks::use_query_map().get_untracked();
     api::prefetch(api::board_path(
         &BoardFilters::from_url(|k| q.get(k)).board_query(),

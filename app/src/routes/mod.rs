@@ -35,7 +35,8 @@ fn guarded<V: IntoView + 'static>(page: fn() -> V) -> AnyView {
 
 /// A page's route; `ahead` starts the page's first read when the route is
 /// matched, so it travels while the page's code downloads (its own load
-/// then takes that answer: `api::prefetch`).
+/// then takes that answer: `api::prefetch`), and with it the config's on a
+/// visit that has none yet (`api::config_ahead`: every such page needs it).
 macro_rules! lazy_page {
     ($(#[$doc:meta])* $name:ident => $view:expr $(, ahead: $ahead:expr)?) => {
         $(#[$doc])*
@@ -44,7 +45,7 @@ macro_rules! lazy_page {
         #[lazy_route]
         impl LazyRoute for $name {
             fn data() -> Self {
-                $($ahead;)?
+                $(crate::api::config_ahead(); $ahead;)?
                 Self
             }
 

@@ -147,10 +147,8 @@ fn first_query(f: &Filters, n: Option<String>) -> String {
     with_shown(f.query(""), n)
 }
 
-/// Starts the list's first read from the address (the route's `data()`),
-/// and the config's on a first visit.
+/// Starts the list's first read from the address (the route's `data()`).
 pub fn read_ahead() {
-    api::config_ahead();
     let q = leptos_router::hooks::use_query_map().get_untracked();
     let query = first_query(&Filters::from_url(|k| q.get(k)), q.get("n"));
     api::prefetch(api::rows_path(&query));

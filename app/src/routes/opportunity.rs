@@ -32,10 +32,8 @@ pub struct DealData {
     pub users: Arc<Vec<UserSummary>>,
 }
 
-/// Starts the deal's read from the address (the route's `data()`), and the
-/// config's on a first visit.
+/// Starts the deal's read from the address (the route's `data()`).
 pub fn read_ahead() {
-    api::config_ahead();
     if let Some(id) = use_params_map().get_untracked().get("id") {
         api::prefetch(format!("/api/opportunities/{id}"));
     }
