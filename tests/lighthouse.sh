@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: Lighthouse (npm, pinned in package.json) with the local
 # Chromium and no network, in its default mobile profile (simulated slow 4G
-# and a 4x slower CPU), on the sign-in page, the board, the deal list and a
-# deal page, signed in as the demo rep (the session cookie sent as a header
-# on every request). Prints the performance, accessibility and
+# and a 4x slower CPU), on the sign-in page, the board, the deal list and an
+# open deal's page (its checklist), signed in as the demo rep (the session
+# cookie sent as a header on every request). Prints the performance, accessibility and
 # best-practices scores of each; the full reports stay in $DEALGATE_TMP.
 # Run under tests/with-runtime.sh (DEALGATE_URL, DEALGATE_TMP).
 set -euo pipefail
@@ -15,7 +15,7 @@ cookie=$(curl -sS -D - -o /dev/null -H 'content-type: application/json' \
   -d '{"email":"rep@example.com","password":"dealgate-demo"}' \
   "$DEALGATE_URL/api/auth/login" | tr -d '\r' | sed -n 's/^set-cookie: \(dg_session=[^;]*\).*/\1/Ip')
 [ -n "$cookie" ] || { echo "lighthouse: the demo rep could not sign in" >&2; exit 1; }
-deal=$(curl -sS -H "cookie: $cookie" "$DEALGATE_URL/api/opportunities?limit=1" |
+deal=$(curl -sS -H "cookie: $cookie" "$DEALGATE_URL/api/opportunities?limit=1&status=open" |
   node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).items[0].id))')
 
 for path in /login / /opportunities "/opportunities/$deal"; do

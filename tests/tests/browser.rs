@@ -1,8 +1,8 @@
 //! The app in headless Chromium (WebDriver), against the real local runtime.
 
 use dealgate_tests::{
-    DEMO_PASSWORD, browser, fill_login, sign_in, sign_in_in_browser, unique, url, wait_attr,
-    wait_path, wait_text,
+    DEMO_PASSWORD, browser, devtools, fill_login, find, sign_in, sign_in_in_browser, unique, url,
+    wait_attr, wait_path, wait_text,
 };
 use fantoccini::Locator;
 
@@ -34,6 +34,54 @@ async fn shell_renders_in_english_for_an_english_browser_shows_the_server_versio
             .as_deref(),
         Some("/login?next=%2Fabout")
     );
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_first_visit_asks_for_every_script_of_the_app_at_once_and_each_once() {
+    // A first visit (this browser's profile is new: nothing cached), over
+    // round trips long enough to tell "beside" from "after": index.html
+    // names every script the app's start imports (boot.js imports app.js,
+    // which imports the chunk loader), so none waits for the one importing
+    // it, and the import takes the preloaded answer.
+    let client = browser("en-US").await;
+    devtools(&client, "Network.enable", serde_json::json!({})).await;
+    devtools(
+        &client,
+        "Network.emulateNetworkConditions",
+        serde_json::json!({"offline": false, "latency": 150,
+                           "downloadThroughput": -1, "uploadThroughput": -1}),
+    )
+    .await;
+    client.goto(&url("/login")).await.unwrap();
+    find(&client, "[data-test=login-form]").await;
+    let scripts = client
+        .execute(
+            "return performance.getEntriesByType('resource')
+               .map((r) => [new URL(r.name).pathname, r.startTime, r.responseEnd])
+               .filter(([path]) => /^\\/pkg-[^/]+\\/[^/]+\\.js$/.test(path));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let scripts: Vec<(String, f64, f64)> = serde_json::from_value(scripts).unwrap();
+    let mut names: Vec<&str> = scripts
+        .iter()
+        .map(|(path, ..)| path.rsplit('/').next().unwrap_or(path))
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["__wasm_split.js", "app.js", "boot.js"],
+        "each script fetched once: {scripts:?}"
+    );
+    let first_answer = scripts.iter().map(|s| s.2).fold(f64::INFINITY, f64::min);
+    for (path, start, _) in &scripts {
+        assert!(
+            *start < first_answer,
+            "{path} was asked for only after another script arrived: {scripts:?}"
+        );
+    }
     client.close().await.unwrap();
 }
 
