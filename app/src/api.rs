@@ -91,7 +91,8 @@ async fn exchange(
     Ok((status, text, tag))
 }
 
-type Answer = Result<(u16, String), ApiError>;
+/// The status, the body and the entity tag of an answer.
+type Answer = Result<(u16, String, Option<String>), ApiError>;
 
 /// A read started before its page asked for it.
 #[derive(Default)]
@@ -109,6 +110,10 @@ thread_local! {
     /// (see [`config_ahead`]).
     static CONFIG_AHEAD: std::cell::RefCell<Option<std::rc::Rc<Prefetch>>> =
         const { std::cell::RefCell::new(None) };
+    /// The users' read, started ahead on a visit that has none kept (see
+    /// [`users_ahead`]).
+    static USERS_AHEAD: std::cell::RefCell<Option<std::rc::Rc<Prefetch>>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 /// Sends `GET path` now; its answer waits in the returned slot.
@@ -116,7 +121,7 @@ fn start(path: String) -> std::rc::Rc<Prefetch> {
     let ahead = std::rc::Rc::new(Prefetch::default());
     let slot = ahead.clone();
     leptos::task::spawn_local(async move {
-        let answer = send(builder("GET", &path).build()).await;
+        let answer = exchange(builder("GET", &path).build()).await;
         *slot.answer.borrow_mut() = Some(answer);
         if let Some(waker) = slot.waiting.borrow_mut().take() {
             waker.wake();
@@ -169,6 +174,20 @@ pub fn config_ahead() {
     }
 }
 
+/// Starts `GET /api/users` with a page's code when this browser keeps no
+/// users and this visit has not asked (a first visit, for a page that shows
+/// them before it paints): [`users`] takes the answer instead of asking
+/// once the page's code, the config and the page's record are in.
+pub fn users_ahead() {
+    let have = USERS.with(|u| u.borrow().is_some())
+        || USERS_ASKED.get()
+        || USERS_AHEAD.with(|a| a.borrow().is_some())
+        || kept(KEPT_USERS).is_some();
+    if !have {
+        USERS_AHEAD.with(|a| *a.borrow_mut() = Some(start("/api/users".into())));
+    }
+}
+
 // What this browser keeps across visits for the signed-in user, so a page
 // paints without waiting for them: who they are, the config, the users.
 // Each is asked again in the background (the config through the version
@@ -203,6 +222,7 @@ pub fn forget_kept() {
     CONFIG_KEPT.set(false);
     KEPT_CONFIG_TEXT.with(|k| k.borrow_mut().take());
     CONFIG_AHEAD.with(|a| a.borrow_mut().take());
+    USERS_AHEAD.with(|a| a.borrow_mut().take());
 }
 
 /// The user this browser last saw signed in; the config kept for them is
@@ -352,7 +372,7 @@ fn check_session(path: &str, status: u16) {
 
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     let (status, text) = match prefetched(path).await {
-        Some(answer) => answer?,
+        Some(answer) => answer.map(|(status, text, _)| (status, text))?,
         None => send(builder("GET", path).build()).await?,
     };
     check_session(path, status);
@@ -626,7 +646,7 @@ pub async fn config() -> Result<Arc<Config>, ApiError> {
     // Asked ahead: taken if it is at least the newest version any answer
     // named since (a 401 or an older copy: asked again, as below).
     if let Some(ahead) = CONFIG_AHEAD.with(|a| a.borrow_mut().take())
-        && let Ok((200, text)) = answer_of(ahead).await
+        && let Ok((200, text, _)) = answer_of(ahead).await
         && let Ok(c) = serde_json::from_str::<Config>(&text)
         && config_version(&c.versions) >= MIN_VERSION.get()
     {
@@ -679,11 +699,17 @@ async fn fetch_users() -> Result<Arc<Vec<UserSummary>>, ApiError> {
     let path = "/api/users";
     let kept = kept(KEPT_USERS)
         .and_then(|e| split_kept(&e).map(|(tag, body)| (tag.to_string(), body.to_string())));
-    let mut request = builder("GET", path);
-    if let Some((tag, _)) = &kept {
-        request = request.header("if-none-match", tag);
-    }
-    let (status, text, tag) = exchange(request.build()).await?;
+    // Asked ahead only when nothing was kept: the same request.
+    let (status, text, tag) = match USERS_AHEAD.with(|a| a.borrow_mut().take()) {
+        Some(ahead) if kept.is_none() => answer_of(ahead).await?,
+        _ => {
+            let mut request = builder("GET", path);
+            if let Some((tag, _)) = &kept {
+                request = request.header("if-none-match", tag);
+            }
+            exchange(request.build()).await?
+        }
+    };
     check_session(path, status);
     let (status, text) = match (status, kept) {
         (304, Some((_, body))) => (200, body),

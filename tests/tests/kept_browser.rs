@@ -126,3 +126,49 @@ async fn a_kept_user_whose_session_is_gone_is_sent_to_sign_in_and_forgotten() {
     );
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_first_visit_to_a_deal_asks_for_the_deal_the_config_and_the_users_together_each_once() {
+    let rep = sign_in_as("rep").await;
+    let deal = converted_deal(&rep, &unique("First visit "), 200_000_000).await;
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    // Nothing kept: this browser's first visit for this user.
+    client
+        .execute("localStorage.clear();", vec![])
+        .await
+        .unwrap();
+    client
+        .goto(&url(&format!("/opportunities/{}", deal.id)))
+        .await
+        .unwrap();
+    find(&client, "[data-test=checklist]").await;
+    let reads = client
+        .execute(
+            "return performance.getEntriesByType('resource')
+               .filter((r) => new URL(r.name).pathname.startsWith('/api/'))
+               .map((r) => [new URL(r.name).pathname, r.startTime, r.responseEnd]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let reads: Vec<(String, f64, f64)> = serde_json::from_value(reads).unwrap();
+    let of =
+        |path: &str| -> Vec<&(String, f64, f64)> { reads.iter().filter(|r| r.0 == path).collect() };
+    let (record, users) = (
+        of(&format!("/api/opportunities/{}", deal.id)),
+        of("/api/users"),
+    );
+    assert_eq!(record.len(), 1, "{reads:?}");
+    assert_eq!(
+        users.len(),
+        1,
+        "the page took the read ahead's answer: {reads:?}"
+    );
+    // The users' read started with the page's code, not after the deal
+    // (and the config) had answered.
+    assert!(users[0].1 < record[0].2, "{reads:?}");
+    // Their answer, entity tag and all, is kept for the next visit.
+    assert!(kept(&client).await.contains(&"dealgate.users".to_string()));
+    client.close().await.unwrap();
+}

@@ -36,6 +36,8 @@ pub struct DealData {
 pub fn read_ahead() {
     if let Some(id) = use_params_map().get_untracked().get("id") {
         api::prefetch(format!("/api/opportunities/{id}"));
+        // The page shows the owner and the team by name before it paints.
+        api::users_ahead();
     }
 }
 
