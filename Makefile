@@ -301,9 +301,9 @@ size: build
 # floor (/api/health), the deal list's and a deal page's navigation to
 # painted (as the manager, then as a rep: warm, and cold with the cache and
 # storage emptied, with the bytes before the rows), and the live verdict
-# per edit, in Chromium; then the board and the list on a first visit with
-# 100 ms round trips (tests/cold-rtt.js, Chrome's network emulation). Last,
-# Lighthouse's scores (tests/lighthouse.sh).
+# per edit, in Chromium; then the board, the list and a deal on a first
+# visit with 100 ms round trips (tests/cold-rtt.js, Chrome's network
+# emulation). Last, Lighthouse's scores (tests/lighthouse.sh).
 # The reports: GET /api/reports/pipeline (the first call computes every
 # open deal's gate columns, the rest read the sums: see the max and the
 # median) and the CSV of every deal, time to last byte; again with
@@ -349,7 +349,8 @@ bench: build
 	  $(WRANGLER) d1 execute DB --local --persist-to "$$DEALGATE_STATE" --file "$$DEALGATE_TMP/board.sql" < /dev/null > /dev/null && \
 	  target/release/browserbench --runs 7 && \
 	  RTT=100 node tests/cold-rtt.js / board-painted 5 && \
-	  RTT=100 node tests/cold-rtt.js /opportunities list-painted 5'
+	  RTT=100 node tests/cold-rtt.js /opportunities list-painted 5 && \
+	  RTT=100 node tests/cold-rtt.js "/opportunities/{open}" deal-painted 5'
 	DEALGATE_PRESEED='target/release/seed --deals $(BENCH_N) --leads $$(( $(BENCH_N) / 10 )) --prefix lh --into "$$DEALGATE_D1_FILE"' \
 	tests/with-runtime.sh tests/lighthouse.sh
 

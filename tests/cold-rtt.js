@@ -8,10 +8,13 @@
 // hide a round trip; at 100 ms each one counts.
 //
 //   RTT=100 node tests/cold-rtt.js PATH MARK N   (under tests/with-runtime.sh)
+//
+// PATH may name `{open}`: the rep's first open deal, e.g. /opportunities/{open}.
 const base = process.env.DEALGATE_URL;
 const driver = process.env.WEBDRIVER_URL;
 const rtt = Number(process.env.RTT || 100);
-const [path, mark, runs] = [process.argv[2], process.argv[3], Number(process.argv[4] || 5)];
+const [mark, runs] = [process.argv[3], Number(process.argv[4] || 5)];
+let path = process.argv[2];
 if (!base || !driver || !path || !mark) {
   console.error('usage: RTT=100 node tests/cold-rtt.js PATH MARK N (under tests/with-runtime.sh)');
   process.exit(2);
@@ -36,6 +39,15 @@ async function call(method, p, body) {
   });
   const cookie = (login.headers.get('set-cookie') || '').match(/dg_session=([^;]*)/);
   if (!cookie) throw new Error('the demo rep could not sign in');
+  // `{open}` in PATH: the rep's first open deal (a deal page with its checklist).
+  if (path.includes('{open}')) {
+    const list = await fetch(base + '/api/opportunities?limit=1&status=open', {
+      headers: { cookie: `dg_session=${cookie[1]}` },
+    });
+    const first = (await list.json()).items[0];
+    if (!first) throw new Error('the demo rep has no open deal');
+    path = path.replace('{open}', first.id);
+  }
   const chrome = process.env.CHROME_PATH || '/usr/bin/chromium';
   const times = [];
   for (let i = 0; i < runs; i++) {
