@@ -579,7 +579,11 @@ pub async fn audit() -> Result<Vec<AuditEntry>, ApiError> {
 pub fn pkg_base() -> Option<String> {
     web_sys::window()
         .and_then(|w| w.document())
-        .and_then(|d| d.query_selector("link[rel=modulepreload]").ok().flatten())
+        .and_then(|d| {
+            d.query_selector("link[rel=modulepreload][href$='/app.js']")
+                .ok()
+                .flatten()
+        })
         .and_then(|l| l.get_attribute("href"))
         .and_then(|h| h.strip_suffix("app.js").map(str::to_string))
 }

@@ -22,6 +22,16 @@ impl Auth {
         self.user
             .with(|u| u.as_ref().is_some_and(|u| u.roles.contains(&role)))
     }
+
+    /// A channel manager and nothing that works deals (no rep, manager or
+    /// admin role): their home is the registrations queue, not the board.
+    pub fn channel_only(&self) -> bool {
+        self.user.with(|u| {
+            u.as_ref().is_some_and(|u| {
+                u.roles.contains(&Role::Channel) && u.roles.iter().all(|r| *r == Role::Channel)
+            })
+        })
+    }
 }
 
 /// Restores the session (if the cookie still holds one) and provides it.

@@ -392,3 +392,44 @@ async fn the_move_to_select_moves_a_card_from_the_keyboard_with_the_same_verdict
     .await;
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_channel_manager_opening_the_board_goes_to_the_registrations_without_reading_the_board() {
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "channel").await;
+    wait_path(&client, |p| p.starts_with("/registrations")).await;
+    // A visit since: this browser keeps who they are.
+    client.goto(&url("/registrations")).await.unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    while client
+        .execute("return localStorage.getItem('dealgate.me');", vec![])
+        .await
+        .unwrap()
+        .is_null()
+    {
+        assert!(Instant::now() < deadline, "the user was never kept");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    client.goto(&url("/")).await.unwrap();
+    wait_path(&client, |p| p.starts_with("/registrations")).await;
+    find(&client, "section.registrations [data-test=queue]").await;
+    let reads = client
+        .execute(
+            "return performance.getEntriesByType('resource')
+               .map((r) => new URL(r.name).pathname)
+               .filter((p) => p.startsWith('/api/'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let reads: Vec<String> = serde_json::from_value(reads).unwrap();
+    assert!(
+        reads.iter().any(|p| p == "/api/me"),
+        "the visit's reads are recorded: {reads:?}"
+    );
+    assert!(
+        !reads.iter().any(|p| p == "/api/board"),
+        "the board is not read for someone it sends on: {reads:?}"
+    );
+    client.close().await.unwrap();
+}

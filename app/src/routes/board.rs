@@ -100,6 +100,11 @@ impl BoardFilters {
 /// Starts the board's read from the address (the route's `data()`), while
 /// the page's code and who is signed in are still on their way.
 pub fn read_ahead() {
+    // Not for a channel manager this browser keeps: the page sends them on.
+    let auth = use_context::<crate::auth::Auth>();
+    if untrack(|| auth.is_some_and(|a| a.channel_only())) {
+        return;
+    }
     let q = leptos_router::hooks::use_query_map().get_untracked();
     api::prefetch(api::board_path(
         &BoardFilters::from_url(|k| q.get(k)).board_query(),
@@ -115,15 +120,7 @@ thread_local! {
 pub fn Board() -> impl IntoView {
     // A channel manager's home is the registrations queue, not the board.
     let auth = crate::auth::use_auth();
-    if auth.has(shared::Role::Channel)
-        && ![
-            shared::Role::Rep,
-            shared::Role::Manager,
-            shared::Role::Admin,
-        ]
-        .iter()
-        .any(|r| auth.has(*r))
-    {
+    if auth.channel_only() {
         let navigate = leptos_router::hooks::use_navigate();
         navigate(
             "/registrations",
