@@ -419,13 +419,20 @@ pub async fn me() -> Result<Me, ApiError> {
     Ok(me)
 }
 
+/// `POST /api/auth/login`: the user signed in, kept for the next visit as
+/// `/api/me` keeps them (a visit after signing in paints at once).
 pub async fn login(email: &str, password: &str) -> Result<Me, ApiError> {
     forget_kept();
     let body = LoginRequest {
         email: email.to_string(),
         password: password.to_string(),
     };
-    send_json("POST", "/api/auth/login", &body).await
+    let path = "/api/auth/login";
+    let (status, text) = send(builder("POST", path).json(&body)).await?;
+    check_session(path, status);
+    let me = read(status, &text)?;
+    keep(KEPT_ME, &text);
+    Ok(me)
 }
 
 pub async fn logout() -> Result<(), ApiError> {

@@ -4,7 +4,8 @@
 //! forget it all.
 
 use dealgate_tests::{
-    browser, converted_deal, find, sign_in_as, sign_in_in_browser, unique, url, wait_path,
+    browser, converted_deal, devtools, find, sign_in_as, sign_in_in_browser, unique, url,
+    wait_path, wait_text,
 };
 use serde_json::Value;
 
@@ -170,5 +171,31 @@ async fn a_first_visit_to_a_deal_asks_for_the_deal_the_config_and_the_users_toge
     assert!(users[0].1 < record[0].2, "{reads:?}");
     // Their answer, entity tag and all, is kept for the next visit.
     assert!(kept(&client).await.contains(&"dealgate.users".to_string()));
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn signing_in_keeps_the_user_so_the_next_visit_paints_without_waiting_for_the_server() {
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    // Kept by the sign-in itself, before any page asked `/api/me`.
+    assert!(
+        kept(&client).await.contains(&"dealgate.me".to_string()),
+        "{:?}",
+        kept(&client).await
+    );
+    // The next visit shows them from what was kept: with `/api/me`
+    // unreachable, the header still names them (nothing kept, it would
+    // offer the sign-in link).
+    devtools(&client, "Network.enable", serde_json::json!({})).await;
+    devtools(
+        &client,
+        "Network.setBlockedURLs",
+        serde_json::json!({"urls": ["*/api/me"]}),
+    )
+    .await;
+    client.goto(&url("/about")).await.unwrap();
+    let name = wait_text(&client, "[data-test=user-name]", |t| !t.is_empty()).await;
+    assert!(!name.is_empty());
     client.close().await.unwrap();
 }
