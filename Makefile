@@ -236,8 +236,9 @@ ENTRY_BUDGET := 175350
 # page's (the review: one place; measured 144.378, gzip unchanged).
 # 144.7 KB since the users' read ahead (144.659); 144.8 KB since signing in
 # keeps the user (login's answer kept as /api/me's is: gzip +5 B, brotli
-# +0.19 KB, measured 144.779).
-BR_ENTRY_BUDGET := 144800
+# +0.19 KB, measured 144.779); 144.85 KB since the deal list reads its
+# users ahead as a deal does (measured 144.817).
+BR_ENTRY_BUDGET := 144850
 # Since #14's coarser chunks (app/build-wasm.sh, `--coarsen-*`), the pages
 # budget apart: the hot pages (the list, the deal page, the board) load
 # 11-13 wasm modules instead of 64-110, and fewer bytes: the deal page

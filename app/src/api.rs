@@ -175,9 +175,12 @@ pub fn config_ahead() {
 }
 
 /// Starts `GET /api/users` with a page's code when this browser keeps no
-/// users and this visit has not asked (a first visit, for a page that shows
-/// them before it paints): [`users`] takes the answer instead of asking
-/// once the page's code, the config and the page's record are in.
+/// users and this visit has not asked (a first visit; the deal list and a
+/// deal show them before they paint, the board after: not there, where it
+/// would hold one of HTTP/1.1's six connections from the board's own
+/// reads): [`users`] takes the answer instead
+/// of asking once the page's code, the config and the page's records are
+/// in.
 pub fn users_ahead() {
     let have = USERS.with(|u| u.borrow().is_some())
         || USERS_ASKED.get()

@@ -128,22 +128,18 @@ async fn a_kept_user_whose_session_is_gone_is_sent_to_sign_in_and_forgotten() {
     client.close().await.unwrap();
 }
 
-#[tokio::test]
-async fn a_first_visit_to_a_deal_asks_for_the_deal_the_config_and_the_users_together_each_once() {
-    let rep = sign_in_as("rep").await;
-    let deal = converted_deal(&rep, &unique("First visit "), 200_000_000).await;
+/// A first visit (nothing kept) of the rep to `path` until `painted`
+/// shows: the API reads it made (path, started, answered), then whether
+/// the users are kept after it.
+async fn first_visit(path: &str, painted: &str) -> (Vec<(String, f64, f64)>, bool) {
     let client = browser("en-US").await;
     sign_in_in_browser(&client, "rep").await;
-    // Nothing kept: this browser's first visit for this user.
     client
         .execute("localStorage.clear();", vec![])
         .await
         .unwrap();
-    client
-        .goto(&url(&format!("/opportunities/{}", deal.id)))
-        .await
-        .unwrap();
-    find(&client, "[data-test=checklist]").await;
+    client.goto(&url(path)).await.unwrap();
+    find(&client, painted).await;
     let reads = client
         .execute(
             "return performance.getEntriesByType('resource')
@@ -153,25 +149,46 @@ async fn a_first_visit_to_a_deal_asks_for_the_deal_the_config_and_the_users_toge
         )
         .await
         .unwrap();
-    let reads: Vec<(String, f64, f64)> = serde_json::from_value(reads).unwrap();
+    let users_kept = kept(&client).await.contains(&"dealgate.users".to_string());
+    client.close().await.unwrap();
+    (serde_json::from_value(reads).unwrap(), users_kept)
+}
+
+/// The page's record(s), the config and the users were each asked for
+/// once, the users with the page's code: not after the config (which the
+/// page asks for first) had answered.
+fn read_together(reads: &[(String, f64, f64)], record: &str) {
     let of =
         |path: &str| -> Vec<&(String, f64, f64)> { reads.iter().filter(|r| r.0 == path).collect() };
-    let (record, users) = (
-        of(&format!("/api/opportunities/{}", deal.id)),
-        of("/api/users"),
-    );
+    let (record, config, users) = (of(record), of("/api/config"), of("/api/users"));
     assert_eq!(record.len(), 1, "{reads:?}");
+    assert_eq!(config.len(), 1, "{reads:?}");
     assert_eq!(
         users.len(),
         1,
         "the page took the read ahead's answer: {reads:?}"
     );
-    // The users' read started with the page's code, not after the deal
-    // (and the config) had answered.
-    assert!(users[0].1 < record[0].2, "{reads:?}");
+    assert!(users[0].1 < config[0].2, "{reads:?}");
+}
+
+#[tokio::test]
+async fn a_first_visit_to_a_deal_asks_for_the_deal_the_config_and_the_users_together_each_once() {
+    let rep = sign_in_as("rep").await;
+    let deal = converted_deal(&rep, &unique("First visit "), 200_000_000).await;
+    let path = format!("/opportunities/{}", deal.id);
+    let (reads, users_kept) = first_visit(&path, "[data-test=checklist]").await;
+    read_together(&reads, &format!("/api{path}"));
     // Their answer, entity tag and all, is kept for the next visit.
-    assert!(kept(&client).await.contains(&"dealgate.users".to_string()));
-    client.close().await.unwrap();
+    assert!(users_kept);
+}
+
+#[tokio::test]
+async fn a_first_visit_to_the_deal_list_asks_for_the_rows_the_config_and_the_users_together() {
+    let rep = sign_in_as("rep").await;
+    converted_deal(&rep, &unique("First visit "), 200_000_000).await;
+    let (reads, users_kept) = first_visit("/opportunities", "[data-test=deal-row]").await;
+    read_together(&reads, "/api/opportunities");
+    assert!(users_kept);
 }
 
 #[tokio::test]

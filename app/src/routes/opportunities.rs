@@ -152,6 +152,8 @@ pub fn read_ahead() {
     let q = leptos_router::hooks::use_query_map().get_untracked();
     let query = first_query(&Filters::from_url(|k| q.get(k)), q.get("n"));
     api::prefetch(api::rows_path(&query));
+    // The rows name their owners: the list waits for the users to paint.
+    api::users_ahead();
 }
 
 #[component]

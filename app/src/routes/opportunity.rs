@@ -36,7 +36,7 @@ pub struct DealData {
 pub fn read_ahead() {
     if let Some(id) = use_params_map().get_untracked().get("id") {
         api::prefetch(format!("/api/opportunities/{id}"));
-        // The page shows the owner and the team by name before it paints.
+        // The page names the owner and the team before it paints.
         api::users_ahead();
     }
 }
