@@ -124,6 +124,21 @@ pub async fn csp_violations(client: &Client) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The API reads the current page load made, in order: path (no query),
+/// when each started and when its answer ended (ms since the navigation).
+pub async fn api_reads(client: &Client) -> Vec<(String, f64, f64)> {
+    let reads = client
+        .execute(
+            "return performance.getEntriesByType('resource')
+               .filter((r) => new URL(r.name).pathname.startsWith('/api/'))
+               .map((r) => [new URL(r.name).pathname, r.startTime, r.responseEnd]);",
+            vec![],
+        )
+        .await
+        .expect("read the resource timings");
+    serde_json::from_value(reads).expect("path, start and end per read")
+}
+
 /// Waits until the element matching `css` exists and its text satisfies
 /// `ready`; returns that text. Fails the test with the last text seen.
 pub async fn wait_text(client: &Client, css: &str, ready: impl Fn(&str) -> bool) -> String {
@@ -260,6 +275,18 @@ pub async fn sign_in_in_browser(client: &Client, who: &str) {
         .expect("open the sign-in page");
     fill_login(client, &format!("{who}@example.com"), DEMO_PASSWORD).await;
     wait_text(client, "[data-test=user-name]", |t| !t.is_empty()).await;
+}
+
+/// A new English browser with demo user `who` signed in and nothing kept
+/// (`localStorage` empty): the next page it opens is their first visit.
+pub async fn first_visit_browser(who: &str) -> Client {
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, who).await;
+    client
+        .execute("localStorage.clear();", vec![])
+        .await
+        .expect("clear what the browser keeps");
+    client
 }
 
 /// A new English browser signed in as demo user `who`, on deal `id`'s page.

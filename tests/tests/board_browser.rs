@@ -6,8 +6,8 @@
 //! the same from the keyboard.
 
 use dealgate_tests::{
-    browser, click, complete_stage, converted_deal, exists, find, get_deal, sign_in_as,
-    sign_in_in_browser, unique, url, value_of, wait_path, wait_text,
+    api_reads, browser, click, complete_stage, converted_deal, exists, find, first_visit_browser,
+    get_deal, sign_in_as, sign_in_in_browser, unique, url, value_of, wait_path, wait_text,
 };
 use fantoccini::{Client, Locator, elements::Element};
 use serde_json::json;
@@ -205,12 +205,7 @@ async fn a_first_visit_reads_the_board_and_the_config_once_without_waiting_for_t
     converted_deal(&rep, &format!("{tag} 1"), 100_000_000).await;
     // Nothing kept in this browser, so the user and the config are asked
     // for; the address names no pipeline (the config's first, tender).
-    let client = browser("en-US").await;
-    sign_in_in_browser(&client, "rep").await;
-    client
-        .execute("localStorage.clear();", vec![])
-        .await
-        .unwrap();
+    let client = first_visit_browser("rep").await;
     let version = |c: Config| c.versions.get("config").copied();
     let before = version(rep.get_json("/api/config").await);
     client.goto(&url(&format!("/?q={tag}"))).await.unwrap();
@@ -222,16 +217,7 @@ async fn a_first_visit_reads_the_board_and_the_config_once_without_waiting_for_t
     // Another test may change the config meanwhile: the page then asks
     // again for the newer one (`api::config`).
     let unchanged = before == version(rep.get_json("/api/config").await);
-    let reads = client
-        .execute(
-            "return performance.getEntriesByType('resource')
-               .filter((r) => new URL(r.name).pathname.startsWith('/api/'))
-               .map((r) => [new URL(r.name).pathname, r.startTime, r.responseEnd]);",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let reads: Vec<(String, f64, f64)> = serde_json::from_value(reads).unwrap();
+    let reads = api_reads(&client).await;
     let of =
         |path: &str| -> Vec<&(String, f64, f64)> { reads.iter().filter(|r| r.0 == path).collect() };
     let (board, me, config) = (of("/api/board"), of("/api/me"), of("/api/config"));

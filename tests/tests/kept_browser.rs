@@ -132,26 +132,13 @@ async fn a_kept_user_whose_session_is_gone_is_sent_to_sign_in_and_forgotten() {
 /// shows: the API reads it made (path, started, answered), then whether
 /// the users are kept after it.
 async fn first_visit(path: &str, painted: &str) -> (Vec<(String, f64, f64)>, bool) {
-    let client = browser("en-US").await;
-    sign_in_in_browser(&client, "rep").await;
-    client
-        .execute("localStorage.clear();", vec![])
-        .await
-        .unwrap();
+    let client = dealgate_tests::first_visit_browser("rep").await;
     client.goto(&url(path)).await.unwrap();
     find(&client, painted).await;
-    let reads = client
-        .execute(
-            "return performance.getEntriesByType('resource')
-               .filter((r) => new URL(r.name).pathname.startsWith('/api/'))
-               .map((r) => [new URL(r.name).pathname, r.startTime, r.responseEnd]);",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let reads = dealgate_tests::api_reads(&client).await;
     let users_kept = kept(&client).await.contains(&"dealgate.users".to_string());
     client.close().await.unwrap();
-    (serde_json::from_value(reads).unwrap(), users_kept)
+    (reads, users_kept)
 }
 
 /// The page's record(s), the config and the users were each asked for
