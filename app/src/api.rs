@@ -182,8 +182,8 @@ pub fn config_ahead() {
 /// of asking once the page's code, the config and the page's records are
 /// in.
 pub fn users_ahead() {
-    let have = USERS.with(|u| u.borrow().is_some())
-        || USERS_ASKED.get()
+    // `users()` marks the visit as asked before it holds any users.
+    let have = USERS_ASKED.get()
         || USERS_AHEAD.with(|a| a.borrow().is_some())
         || kept(KEPT_USERS).is_some();
     if !have {
@@ -415,8 +415,13 @@ pub async fn health() -> Result<Health, ApiError> {
 
 /// `GET /api/me`: the signed-in user (kept for the next visit), or a 401.
 pub async fn me() -> Result<Me, ApiError> {
-    let (status, text) = send(builder("GET", "/api/me").build()).await?;
-    check_session("/api/me", status);
+    kept_me("/api/me", builder("GET", "/api/me").build()).await
+}
+
+/// The user an answer to `path` names, kept for the next visit.
+async fn kept_me(path: &str, request: Result<Request, gloo_net::Error>) -> Result<Me, ApiError> {
+    let (status, text) = send(request).await?;
+    check_session(path, status);
     let me = read(status, &text)?;
     keep(KEPT_ME, &text);
     Ok(me)
@@ -431,11 +436,7 @@ pub async fn login(email: &str, password: &str) -> Result<Me, ApiError> {
         password: password.to_string(),
     };
     let path = "/api/auth/login";
-    let (status, text) = send(builder("POST", path).json(&body)).await?;
-    check_session(path, status);
-    let me = read(status, &text)?;
-    keep(KEPT_ME, &text);
-    Ok(me)
+    kept_me(path, builder("POST", path).json(&body)).await
 }
 
 pub async fn logout() -> Result<(), ApiError> {

@@ -23,12 +23,13 @@ impl Auth {
             .with(|u| u.as_ref().is_some_and(|u| u.roles.contains(&role)))
     }
 
-    /// A channel manager and nothing that works deals (no rep, manager or
-    /// admin role): their home is the registrations queue, not the board.
+    /// A channel manager off the sales side (no role of `Role::SALES`, the
+    /// server's rule for the board and the lists): their home is the
+    /// registrations queue, not the board. Read once, untracked.
     pub fn channel_only(&self) -> bool {
-        self.user.with(|u| {
+        self.user.with_untracked(|u| {
             u.as_ref().is_some_and(|u| {
-                u.roles.contains(&Role::Channel) && u.roles.iter().all(|r| *r == Role::Channel)
+                u.roles.contains(&Role::Channel) && !u.roles.iter().any(|r| Role::SALES.contains(r))
             })
         })
     }

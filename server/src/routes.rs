@@ -67,7 +67,7 @@ macro_rules! route {
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
 /// "rep+": the sales side. Which leads and deals each sees is decided per
 /// record (`shared::access`).
-const SALES: Access = Access::Roles(&[Role::Rep, Role::Manager, Role::Admin]);
+const SALES: Access = Access::Roles(&Role::SALES);
 const MANAGERS: Access = Access::Roles(&[Role::Manager, Role::Admin]);
 /// Who reviews partner registrations.
 pub const CHANNEL: Access = Access::Roles(&[Role::Channel, Role::Admin]);

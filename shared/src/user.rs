@@ -26,6 +26,12 @@ impl Role {
 
     pub const ALL: [Role; 4] = [Role::Rep, Role::Manager, Role::Channel, Role::Admin];
 
+    /// The sales side ("rep+"): who works deals, on the board, the lists,
+    /// the approvals and the reports (which records each sees is decided per
+    /// record, `shared::access`). The server's access rule and the app's
+    /// menu and pages all read it here.
+    pub const SALES: [Role; 3] = [Role::Rep, Role::Manager, Role::Admin];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Rep => "rep",

@@ -45,7 +45,7 @@ pub fn Shell(children: Children) -> impl IntoView {
     Effect::new(move |_| {
         let sells = auth.user.with(|u| {
             u.as_ref()
-                .is_some_and(|me| me.roles.iter().any(|r| SALES.contains(r)))
+                .is_some_and(|me| me.roles.iter().any(|r| Role::SALES.contains(r)))
         });
         if sells {
             spawn_local(async move {
@@ -163,7 +163,7 @@ fn LanguageSwitch() -> impl IntoView {
 pub fn nav_items(roles: &[Role]) -> Vec<(&'static str, Msg)> {
     let has = |r: &[Role]| r.iter().any(|r| roles.contains(r));
     let mut items = Vec::new();
-    if has(SALES) {
+    if has(&Role::SALES) {
         items.extend([
             ("/", Msg::NavBoard),
             ("/opportunities", Msg::NavOpportunities),
@@ -185,9 +185,6 @@ pub fn nav_items(roles: &[Role]) -> Vec<(&'static str, Msg)> {
     }
     items
 }
-
-/// Who works deals (and so may be asked to approve).
-const SALES: &[Role] = &[Role::Rep, Role::Manager, Role::Admin];
 
 /// How many approvals wait for the signed-in user's decision (`None`: not
 /// counted yet).

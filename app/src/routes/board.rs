@@ -101,8 +101,7 @@ impl BoardFilters {
 /// the page's code and who is signed in are still on their way.
 pub fn read_ahead() {
     // Not for a channel manager this browser keeps: the page sends them on.
-    let auth = use_context::<crate::auth::Auth>();
-    if untrack(|| auth.is_some_and(|a| a.channel_only())) {
+    if use_context::<crate::auth::Auth>().is_some_and(|a| a.channel_only()) {
         return;
     }
     let q = leptos_router::hooks::use_query_map().get_untracked();

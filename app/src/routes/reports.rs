@@ -63,11 +63,9 @@ struct Base {
 
 #[component]
 pub fn Reports() -> impl IntoView {
-    back_office_page(
-        &[Role::Rep, Role::Manager, Role::Admin],
-        Msg::SalesOnly,
-        || view! { <ReportsPage /> }.into_any(),
-    )
+    back_office_page(&Role::SALES, Msg::SalesOnly, || {
+        view! { <ReportsPage /> }.into_any()
+    })
 }
 
 #[component]
