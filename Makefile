@@ -58,6 +58,8 @@ tools: node_modules/.package-lock.json
 	  || rustup target add wasm32-unknown-unknown
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@# The app's release wasm builds its own std from source (app/build-wasm.sh).
+	@rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
 	@wasm-bindgen --version 2>/dev/null | grep -qx 'wasm-bindgen $(WASM_BINDGEN_VERSION)' \
 	  || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
 	@worker-build --version 2>/dev/null | grep -q '$(WORKER_BUILD_VERSION)' \

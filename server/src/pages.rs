@@ -396,13 +396,14 @@ fn form(lang: Lang, today: NaiveDate) -> String {
 
 /// The label of a status, and its class and `data-status`.
 fn status_label(status: RegistrationStatus) -> (T, &'static str) {
-    match status {
-        RegistrationStatus::Submitted => (T::Submitted, "submitted"),
-        RegistrationStatus::Approved => (T::Approved, "approved"),
-        RegistrationStatus::Rejected => (T::Rejected, "rejected"),
-        RegistrationStatus::Expired => (T::Expired, "expired"),
-        RegistrationStatus::Withdrawn => (T::Withdrawn, "withdrawn"),
-    }
+    let label = match status {
+        RegistrationStatus::Submitted => T::Submitted,
+        RegistrationStatus::Approved => T::Approved,
+        RegistrationStatus::Rejected => T::Rejected,
+        RegistrationStatus::Expired => T::Expired,
+        RegistrationStatus::Withdrawn => T::Withdrawn,
+    };
+    (label, status.as_str())
 }
 
 /// Whole days from `today` to the last protected day (0 on that day).

@@ -29,6 +29,19 @@ pub enum RegistrationStatus {
     Withdrawn,
 }
 
+impl RegistrationStatus {
+    /// The wire name (as serde writes it): pages' `data-status` and classes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationStatus::Submitted => "submitted",
+            RegistrationStatus::Approved => "approved",
+            RegistrationStatus::Rejected => "rejected",
+            RegistrationStatus::Expired => "expired",
+            RegistrationStatus::Withdrawn => "withdrawn",
+        }
+    }
+}
+
 /// The public form, flat so a plain form maps onto it. `amount` is in minor
 /// units; `expected_close` is `YYYY-MM-DD`; `website` is a honeypot.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -539,6 +552,15 @@ pub struct RejectRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_name_is_the_name_on_the_wire() {
+        use RegistrationStatus::*;
+        for status in [Submitted, Approved, Rejected, Expired, Withdrawn] {
+            let wire = serde_json::to_value(status).unwrap();
+            assert_eq!(wire.as_str(), Some(status.as_str()));
+        }
+    }
 
     #[test]
     fn approving_makes_an_e_deal_in_stage_two_led_and_protected_for_the_partner() {

@@ -200,7 +200,7 @@ fn Row(item: RegistrationItem, choices: Choices, decided: Callback<()>) -> impl 
     };
     view! {
         <article class="card registration" data-test="registration" data-id=item.id.clone()
-            data-status=format!("{:?}", item.status).to_lowercase()>
+            data-status=item.status.as_str()>
             <header class="reg-head">
                 <h2>{r.project_title.clone()}</h2>
                 <span class="badge">{tx.t(status_msg(item.status))}</span>
