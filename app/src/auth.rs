@@ -3,9 +3,9 @@
 
 use crate::api;
 use crate::components::loading::Loading;
+use crate::router::{use_location, use_navigate};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_location, use_navigate};
 use shared::api::Me;
 use shared::user::Role;
 

@@ -40,6 +40,18 @@ pub enum ApprovalStatus {
     Rejected,
 }
 
+impl ApprovalStatus {
+    /// The wire name (as serde writes it): a class of the deal page's row.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalStatus::NotRequested => "not_requested",
+            ApprovalStatus::Pending => "pending",
+            ApprovalStatus::Approved => "approved",
+            ApprovalStatus::Rejected => "rejected",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApprovalState {
@@ -277,6 +289,15 @@ impl Checklist<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_approval_status_is_named_as_on_the_wire() {
+        use ApprovalStatus::*;
+        for status in [NotRequested, Pending, Approved, Rejected] {
+            let wire = serde_json::to_value(status).unwrap();
+            assert_eq!(wire.as_str(), Some(status.as_str()));
+        }
+    }
     use crate::pipeline::Grades;
     use serde_json::json;
 

@@ -326,6 +326,16 @@ pub enum ConflictKind {
     Opportunity,
 }
 
+impl ConflictKind {
+    /// The wire name (as serde writes it): the queue's `data-kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictKind::Registration => "registration",
+            ConflictKind::Opportunity => "opportunity",
+        }
+    }
+}
+
 /// Something an incoming registration may collide with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -554,11 +564,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_status_name_is_the_name_on_the_wire() {
+    fn a_status_and_a_conflict_kind_are_named_as_on_the_wire() {
         use RegistrationStatus::*;
         for status in [Submitted, Approved, Rejected, Expired, Withdrawn] {
             let wire = serde_json::to_value(status).unwrap();
             assert_eq!(wire.as_str(), Some(status.as_str()));
+        }
+        for kind in [ConflictKind::Registration, ConflictKind::Opportunity] {
+            let wire = serde_json::to_value(kind).unwrap();
+            assert_eq!(wire.as_str(), Some(kind.as_str()));
         }
     }
 

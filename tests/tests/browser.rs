@@ -1,8 +1,8 @@
 //! The app in headless Chromium (WebDriver), against the real local runtime.
 
 use dealgate_tests::{
-    DEMO_PASSWORD, browser, devtools, fill_login, find, sign_in, sign_in_in_browser, unique, url,
-    wait_attr, wait_path, wait_text,
+    DEMO_PASSWORD, browser, click, devtools, fill_login, find, sign_in, sign_in_in_browser, unique,
+    url, wait_attr, wait_path, wait_text,
 };
 use fantoccini::Locator;
 
@@ -273,4 +273,86 @@ async fn wait_xpath_text(client: &fantoccini::Client, xpath: &str, want: &str) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test]
+async fn links_and_the_back_button_move_within_the_app_without_loading_it_again() {
+    // The app's router (app/src/router.rs): a same-origin link and the back
+    // button change the page in place, the menu marks where the user is, an
+    // address no route takes shows the not-found page, and a jump within
+    // the page (the skip link) is the browser's own.
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    wait_path(&client, |p| p == "/").await;
+    // A page load would lose this mark.
+    client
+        .execute("window.__stayed = 'yes'; return null", vec![])
+        .await
+        .unwrap();
+    let stayed = |client: &fantoccini::Client| {
+        let client = client.clone();
+        async move {
+            client
+                .execute("return window.__stayed || 'reloaded'", vec![])
+                .await
+                .unwrap()
+        }
+    };
+
+    click(&client, "nav[aria-label=main] a[href='/opportunities']").await;
+    wait_path(&client, |p| p == "/opportunities").await;
+    find(&client, "[data-test=filters]").await;
+    assert_eq!(
+        wait_attr(
+            &client,
+            "nav[aria-label=main] a[href='/opportunities']",
+            "aria-current"
+        )
+        .await
+        .as_deref(),
+        Some("page")
+    );
+    assert_eq!(
+        stayed(&client).await,
+        "yes",
+        "the link loaded the app again"
+    );
+
+    client.back().await.unwrap();
+    wait_path(&client, |p| p == "/").await;
+    find(&client, "[data-test=board]").await;
+    assert_eq!(stayed(&client).await, "yes", "back loaded the app again");
+
+    // A link to a path no route takes.
+    client
+        .execute(
+            "const a = document.createElement('a'); a.href = '/no/such/page';
+             document.querySelector('main').append(a); a.click(); return null",
+            vec![],
+        )
+        .await
+        .unwrap();
+    find(&client, "[data-test=not-found]").await;
+    assert_eq!(
+        wait_path(&client, |p| p == "/no/such/page").await,
+        "/no/such/page"
+    );
+    assert_eq!(stayed(&client).await, "yes");
+
+    // The skip link: the address gains its fragment, the page stays.
+    client
+        .execute(
+            "document.querySelector('a.skip').click(); return null",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let hash = client
+        .execute("return location.hash", vec![])
+        .await
+        .unwrap();
+    assert_eq!(hash, "#main");
+    find(&client, "[data-test=not-found]").await;
+    assert_eq!(stayed(&client).await, "yes");
+    client.close().await.unwrap();
 }

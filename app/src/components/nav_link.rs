@@ -1,10 +1,9 @@
 //! A navigation link marked `aria-current="page"` when it is the current
-//! page. The router already turns every same-origin `<a>` into client-side
-//! navigation; this adds only the marker. (leptos_router's `<A>` does both
-//! but costs ~5 KB gzip of the first load, measured with `make size`.)
+//! page. The router (`crate::router`) already turns every same-origin `<a>`
+//! into client-side navigation; this adds only the marker.
 
+use crate::router::use_location;
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
 
 /// Is `path` the page at `href`? Exact for `/`, else the section and below.
 pub fn is_current(href: &str, path: &str) -> bool {

@@ -4,9 +4,9 @@ use crate::api;
 use crate::auth::{login_url, use_auth};
 use crate::components::nav_link::NavLink;
 use crate::i18n::{Lang, Msg, use_i18n};
+use crate::router::{use_location, use_navigate};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_location, use_navigate};
 use shared::user::Role;
 
 #[component]
@@ -96,7 +96,7 @@ fn UserMenu() -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
     let navigate = use_navigate();
-    let here = leptos_router::hooks::use_location();
+    let here = crate::router::use_location();
     let sign_out = move |_| {
         let navigate = navigate.clone();
         spawn_local(async move {

@@ -16,7 +16,7 @@ use shared::user::Role;
 #[component]
 pub fn AdminUsers() -> impl IntoView {
     // The two review queues share this chunk (routes/mod.rs says why).
-    match leptos_router::hooks::use_location()
+    match crate::router::use_location()
         .pathname
         .get_untracked()
         .as_str()

@@ -104,7 +104,7 @@ pub fn read_ahead() {
     if use_context::<crate::auth::Auth>().is_some_and(|a| a.channel_only()) {
         return;
     }
-    let q = leptos_router::hooks::use_query_map().get_untracked();
+    let q = crate::router::use_query_map().get_untracked();
     api::prefetch(api::board_path(
         &BoardFilters::from_url(|k| q.get(k)).board_query(),
     ));
@@ -120,10 +120,10 @@ pub fn Board() -> impl IntoView {
     // A channel manager's home is the registrations queue, not the board.
     let auth = crate::auth::use_auth();
     if auth.channel_only() {
-        let navigate = leptos_router::hooks::use_navigate();
+        let navigate = crate::router::use_navigate();
         navigate(
             "/registrations",
-            leptos_router::NavigateOptions {
+            crate::router::NavigateOptions {
                 replace: true,
                 ..Default::default()
             },
@@ -163,7 +163,7 @@ fn PipelineBoard(config: Arc<Config>, policy: GradingPolicy) -> impl IntoView {
         }
         f
     };
-    let url = leptos_router::hooks::use_query_map();
+    let url = crate::router::use_query_map();
     let from_url = move || known(url.with(|q| BoardFilters::from_url(|k| q.get(k))));
     let filters = RwSignal::new(from_url());
     let kept = LAST.with(|l| {
@@ -206,7 +206,7 @@ fn PipelineBoard(config: Arc<Config>, policy: GradingPolicy) -> impl IntoView {
         }
         now
     });
-    let navigate = leptos_router::hooks::use_navigate();
+    let navigate = crate::router::use_navigate();
     let choose = move |apply: fn(&mut BoardFilters, String)| {
         let navigate = navigate.clone();
         move |value: String| {

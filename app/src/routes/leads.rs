@@ -6,9 +6,9 @@ use crate::components::error::describe;
 use crate::components::fetched::{Fetched, load};
 use crate::components::ui::{loc, pipeline_options, user_name};
 use crate::i18n::{I18n, Msg, use_i18n};
+use crate::router::use_navigate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use shared::api::{Config, Page, UserSummary};
 use shared::lead::{Contact, Duplicate, DuplicateKind, Lead, LeadStatus, NewLead};
 use std::sync::Arc;
@@ -26,7 +26,7 @@ pub fn lead_status(i18n: I18n, status: LeadStatus) -> &'static str {
 pub fn Leads() -> impl IntoView {
     let i18n = use_i18n();
     // The status and the search live in the address: a link and Back restore them.
-    let url = leptos_router::hooks::use_query_map();
+    let url = crate::router::use_query_map();
     let from_url = move || {
         url.with(|q| {
             (

@@ -4,9 +4,9 @@ use crate::api::{self, ApiError};
 use crate::auth::{safe_next, use_auth};
 use crate::components::error::describe;
 use crate::i18n::{Msg, use_i18n};
+use crate::router::{use_navigate, use_query_map};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 #[component]
 pub fn Login() -> impl IntoView {

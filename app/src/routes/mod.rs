@@ -1,4 +1,4 @@
-//! The pages. Each is its own lazily loaded wasm chunk (`lazy_page!`): the
+//! The pages. Each is its own lazily loaded wasm chunk (`#[lazy]`): the
 //! first load carries the shell, the router and the shared client code, and a
 //! page's code arrives when it is first visited.
 
@@ -25,93 +25,246 @@ pub mod opportunity_terms;
 pub mod registrations;
 pub mod reports;
 
+use crate::router::{self, ParamsMap, RouteParams, match_path, use_location};
 use leptos::prelude::*;
-use leptos_router::{LazyRoute, lazy_route};
+use leptos::task::spawn_local;
 
 /// A page only for signed-in users.
 fn guarded<V: IntoView + 'static>(page: fn() -> V) -> AnyView {
     view! { <crate::auth::RequireAuth>{move || page()}</crate::auth::RequireAuth> }.into_any()
 }
 
-/// A page's route; `ahead` starts the page's first read when the route is
-/// matched, so it travels while the page's code downloads (its own load
-/// then takes that answer: `api::prefetch`), and with it the config's on a
-/// visit that has none yet (`api::config_ahead`: every such page needs it).
-macro_rules! lazy_page {
-    ($(#[$doc:meta])* $name:ident => $view:expr $(, ahead: $ahead:expr)?) => {
-        $(#[$doc])*
-        pub struct $name;
-
-        #[lazy_route]
-        impl LazyRoute for $name {
-            fn data() -> Self {
-                $(crate::api::config_ahead(); $ahead;)?
-                Self
-            }
-
-            fn view(_this: Self) -> AnyView {
-                $view
-            }
-        }
-    };
+/// The pages. Each one's view is its own lazily loaded wasm chunk (a
+/// `#[lazy]` function below, named `__<page>_page_view` for
+/// app/build-wasm.sh's chunk groups and `make size`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    Login,
+    About,
+    Board,
+    Opportunities,
+    Opportunity,
+    Leads,
+    Lead,
+    /// `/admin/users`, `/reports` (#13), and the two review queues in the
+    /// same chunk: `/registrations` (channel managers) and `/approvals` (the
+    /// approvals inbox; in the deal list's chunk it cost that list 37 KB
+    /// gzip): a split point of its own re-cut the chunks every page shares
+    /// (the deal page went from 92 to 123 modules, +9 KB gzip; in the stage
+    /// editor's chunk a channel manager downloaded that editor, 483 KB;
+    /// `make size`).
+    AdminUsers,
+    AdminGrading,
+    /// `/admin/*`: pipelines, the stage framework editor, the tracks, the audit.
+    AdminConfig,
 }
 
-lazy_page!(
-    /// `/login`.
-    LoginPage => login::Login().into_any()
-);
-lazy_page!(
-    /// `/about`.
-    AboutPage => about::About().into_any()
-);
-lazy_page!(
-    /// `/`: the pipeline board.
-    BoardPage => guarded(board::Board),
-    ahead: board::read_ahead()
-);
-lazy_page!(
-    /// `/opportunities`.
-    OpportunitiesPage => guarded(opportunities::Opportunities),
-    ahead: opportunities::read_ahead()
-);
-lazy_page!(
-    /// `/leads`.
-    LeadsPage => guarded(leads::Leads)
-);
-lazy_page!(
-    /// `/leads/:id`.
-    LeadPage => guarded(lead::LeadPage)
-);
-lazy_page!(
-    /// `/admin/users`, `/reports` (#13), and the two review queues in the same chunk:
-    /// `/registrations` (channel managers) and `/approvals` (the approvals
-    /// inbox; in the deal list's chunk it cost that list 37 KB gzip): a split point of its own re-cut the chunks
-    /// every page shares (the deal page went from 92 to 123 modules, +9 KB
-    /// gzip; in the stage editor's chunk a channel manager downloaded that
-    /// editor, 483 KB; `make size`).
-    AdminUsersPage => guarded(admin_users::AdminUsers)
-);
-lazy_page!(
-    /// `/admin/grading`.
-    AdminGradingPage => guarded(admin_grading::AdminGrading)
-);
-lazy_page!(
-    /// `/admin/*`: pipelines, the stage framework editor, the tracks, the audit.
-    AdminConfigPage => guarded(admin_config::AdminConfig)
-);
-lazy_page!(
-    /// `/opportunities/:id`.
-    OpportunityPage => guarded(opportunity::DealPage),
-    ahead: opportunity::read_ahead()
-);
+/// The routes, in the order they are tried: the first that matches wins.
+/// Each entry is its own route: moving between two entries of one page
+/// (`/approvals` to `/reports`) builds the page anew, moving within one
+/// (`/opportunities/a` to `/opportunities/b`) changes its params only.
+pub const ROUTES: &[(&str, Page)] = &[
+    ("/login", Page::Login),
+    ("/about", Page::About),
+    ("/", Page::Board),
+    ("/opportunities", Page::Opportunities),
+    ("/approvals", Page::AdminUsers),
+    ("/reports", Page::AdminUsers),
+    ("/opportunities/:id", Page::Opportunity),
+    ("/leads", Page::Leads),
+    ("/leads/:id", Page::Lead),
+    ("/registrations", Page::AdminUsers),
+    ("/admin/users", Page::AdminUsers),
+    ("/admin/grading", Page::AdminGrading),
+    ("/admin/*rest", Page::AdminConfig),
+];
+
+/// The route a path takes: its index in `ROUTES`, its page and its params.
+pub fn route(path: &str) -> Option<(usize, Page, ParamsMap)> {
+    ROUTES
+        .iter()
+        .enumerate()
+        .find_map(|(i, (pattern, page))| Some((i, *page, match_path(pattern, path)?)))
+}
+
+impl Page {
+    /// Starts the page's first read when its route is matched, so it
+    /// travels while the page's code downloads (its own load then takes
+    /// that answer: `api::prefetch`), and with it the config's on a visit
+    /// that has none yet (`api::config_ahead`: every such page needs it).
+    fn read_ahead(self) {
+        let ahead: fn() = match self {
+            Page::Board => board::read_ahead,
+            Page::Opportunities => opportunities::read_ahead,
+            Page::Opportunity => opportunity::read_ahead,
+            _ => return,
+        };
+        crate::api::config_ahead();
+        ahead();
+    }
+
+    /// The page's view, once its code is here.
+    async fn view(self) -> ViewFn {
+        match self {
+            Page::Login => login_page_view().await,
+            Page::About => about_page_view().await,
+            Page::Board => board_page_view().await,
+            Page::Opportunities => opportunities_page_view().await,
+            Page::Opportunity => opportunity_page_view().await,
+            Page::Leads => leads_page_view().await,
+            Page::Lead => lead_page_view().await,
+            Page::AdminUsers => admin_users_page_view().await,
+            Page::AdminGrading => admin_grading_page_view().await,
+            Page::AdminConfig => admin_config_page_view().await,
+        }
+    }
+}
+
+#[lazy(__login_page_view)]
+fn login_page_view() -> ViewFn {
+    ViewFn::from(|| login::Login().into_any())
+}
+#[lazy(__about_page_view)]
+fn about_page_view() -> ViewFn {
+    ViewFn::from(|| about::About().into_any())
+}
+#[lazy(__board_page_view)]
+fn board_page_view() -> ViewFn {
+    ViewFn::from(|| guarded(board::Board))
+}
+#[lazy(__opportunities_page_view)]
+fn opportunities_page_view() -> ViewFn {
+    ViewFn::from(|| guarded(opportunities::Opportunities))
+}
+#[lazy(__opportunity_page_view)]
+fn opportunity_page_view() -> ViewFn {
+    ViewFn::from(|| guarded(opportunity::DealPage))
+}
+#[lazy(__leads_page_view)]
+fn leads_page_view() -> ViewFn {
+    ViewFn::from(|| guarded(leads::Leads))
+}
+#[lazy(__lead_page_view)]
+fn lead_page_view() -> ViewFn {
+    ViewFn::from(|| guarded(lead::LeadPage))
+}
+#[lazy(__admin_users_page_view)]
+fn admin_users_page_view() -> ViewFn {
+    ViewFn::from(|| guarded(admin_users::AdminUsers))
+}
+#[lazy(__admin_grading_page_view)]
+fn admin_grading_page_view() -> ViewFn {
+    ViewFn::from(|| guarded(admin_grading::AdminGrading))
+}
+#[lazy(__admin_config_page_view)]
+fn admin_config_page_view() -> ViewFn {
+    ViewFn::from(|| guarded(admin_config::AdminConfig))
+}
+
+/// The page the address names: its reads start at once, its code loads,
+/// and the page before stays until the new one can be shown. A path no
+/// route takes shows `fallback`.
+#[component]
+pub fn Outlet(fallback: fn() -> AnyView) -> impl IntoView {
+    let location = use_location();
+    let matched = Memo::new(move |_| location.pathname.with(|p| route(p)));
+    // The route's key (its index in ROUTES) and page: only their change
+    // brings a new page; a change of params alone does not.
+    let key = Memo::new(move |_| matched.with(|m| m.as_ref().map(|(i, page, _)| (*i, *page))));
+    let params = Memo::new(move |_| {
+        matched.with(|m| m.as_ref().map(|(_, _, p)| p.clone()).unwrap_or_default())
+    });
+    provide_context(RouteParams(params));
+    let shown = RwSignal::new(None::<ViewFn>);
+    let latest = StoredValue::new(0u32);
+    // At once (not after this render): the page's reads start now.
+    leptos::reactive::effect::ImmediateEffect::new_scoped(move || {
+        let key = key.get();
+        untrack(move || {
+            let this = latest.get_value().wrapping_add(1);
+            latest.set_value(this);
+            let Some((_, page)) = key else {
+                shown.set(Some(ViewFn::from(fallback)));
+                router::page_shown();
+                return;
+            };
+            page.read_ahead();
+            spawn_local(async move {
+                let view = page.view().await;
+                // Not if another navigation came meanwhile, or the outlet is gone.
+                if latest.try_get_value() == Some(this) {
+                    shown.try_set(Some(view));
+                    router::page_shown();
+                }
+            });
+        });
+    });
+    move || shown.get().map(|view| untrack(|| view.run()))
+}
 
 /// Fetches the code of the pages a user opens from the board and the lists
 /// (deal, lead) in the background, once the current page has painted, so
 /// those pages open without waiting for their chunks.
 pub fn prefetch_record_pages() {
-    leptos::task::spawn_local(async {
-        OpportunityPage::preload().await;
+    spawn_local(async {
+        __preload_opportunity_page_view().await;
         opportunity::__preload_deal_side().await;
-        LeadPage::preload().await;
+        __preload_lead_page_view().await;
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(path: &str) -> Option<(usize, Page, Option<String>)> {
+        route(path).map(|(i, page, params)| (i, page, params.get("id").or(params.get("rest"))))
+    }
+
+    #[test]
+    fn each_path_takes_its_page() {
+        let cases = [
+            ("/", Some(Page::Board)),
+            ("/login", Some(Page::Login)),
+            ("/about", Some(Page::About)),
+            ("/opportunities", Some(Page::Opportunities)),
+            ("/opportunities/o_1", Some(Page::Opportunity)),
+            ("/leads", Some(Page::Leads)),
+            ("/leads/l_1", Some(Page::Lead)),
+            ("/approvals", Some(Page::AdminUsers)),
+            ("/reports", Some(Page::AdminUsers)),
+            ("/registrations", Some(Page::AdminUsers)),
+            ("/admin/users", Some(Page::AdminUsers)),
+            ("/admin/grading", Some(Page::AdminGrading)),
+            ("/admin/pipelines/p_1", Some(Page::AdminConfig)),
+            ("/admin/audit", Some(Page::AdminConfig)),
+            ("/nowhere", None),
+            ("/opportunities/o_1/extra", None),
+        ];
+        for (path, want) in cases {
+            assert_eq!(page(path).map(|(_, p, _)| p), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn the_named_admin_pages_win_over_the_admin_wildcard() {
+        let users = page("/admin/users").unwrap();
+        let config = page("/admin/pipelines").unwrap();
+        assert_eq!((users.1, users.2), (Page::AdminUsers, None));
+        assert_eq!(
+            (config.1, config.2.as_deref()),
+            (Page::AdminConfig, Some("pipelines"))
+        );
+    }
+
+    #[test]
+    fn two_deals_are_one_route_and_the_queues_are_routes_of_their_own() {
+        let (a, b) = (
+            page("/opportunities/o_1").unwrap(),
+            page("/opportunities/o_2").unwrap(),
+        );
+        assert_eq!(a.0, b.0, "one route: the page stays, its params change");
+        assert_eq!((a.2.as_deref(), b.2.as_deref()), (Some("o_1"), Some("o_2")));
+        assert_ne!(page("/approvals").unwrap().0, page("/reports").unwrap().0);
+    }
 }

@@ -124,11 +124,10 @@ pub fn shown_url(url: &str, n: usize) -> String {
 
 /// A navigation that replaces the address without scrolling (a list's
 /// `n` after "load more").
-pub fn quiet() -> leptos_router::NavigateOptions {
-    leptos_router::NavigateOptions {
+pub fn quiet() -> crate::router::NavigateOptions {
+    crate::router::NavigateOptions {
         replace: true,
         scroll: false,
-        ..Default::default()
     }
 }
 
@@ -149,7 +148,7 @@ fn first_query(f: &Filters, n: Option<String>) -> String {
 
 /// Starts the list's first read from the address (the route's `data()`).
 pub fn read_ahead() {
-    let q = leptos_router::hooks::use_query_map().get_untracked();
+    let q = crate::router::use_query_map().get_untracked();
     let query = first_query(&Filters::from_url(|k| q.get(k)), q.get("n"));
     api::prefetch(api::rows_path(&query));
     // The rows name their owners: the list waits for the users to paint.
@@ -168,10 +167,10 @@ pub fn Opportunities() -> impl IntoView {
 fn List(config: Arc<Config>) -> impl IntoView {
     let i18n = use_i18n();
     // The filters live in the URL: a shared link and Back restore them.
-    let url = leptos_router::hooks::use_query_map();
+    let url = crate::router::use_query_map();
     let from_url = move || url.with(|q| Filters::from_url(|k| q.get(k)));
     let filters = RwSignal::new(from_url());
-    let navigate = leptos_router::hooks::use_navigate();
+    let navigate = crate::router::use_navigate();
     let (state, reload) = load(move || {
         let f = filters.get_untracked();
         let query = first_query(&f, url.with_untracked(|q| q.get("n")));
@@ -343,7 +342,7 @@ fn Table(
     request_animation_frame(crate::routes::prefetch_record_pages);
     let next = RwSignal::new(next);
     let more_error = RwSignal::new(None::<ApiError>);
-    let navigate = leptos_router::hooks::use_navigate();
+    let navigate = crate::router::use_navigate();
     let more = move |_| {
         let Some(cursor) = next.get_untracked() else {
             return;

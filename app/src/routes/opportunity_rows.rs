@@ -117,7 +117,7 @@ pub fn ApprovalRow(process: Process) -> impl IntoView {
             <span class="mark" aria-hidden="true">{if status == ApprovalStatus::Approved { "✓" } else { "○" }}</span>
             <span class="label">{loc(i18n, &process.label)}<small class="muted">" · "{i18n.t(Msg::Approver)}": "{approver}</small></span>
             <div class="control">
-                <span class=format!("approval-status {status:?}") data-test="approval-status">{status_text}</span>
+                <span class=format!("approval-status {}", status.as_str()) data-test="approval-status">{status_text}</span>
                 {decided.map(|d| view! { <small class="muted">" · "{d}</small> })}
                 {state.comment.clone().map(|c| view! { <small class="muted">" · “"{c}"”"</small> })}
                 {can_request.then(|| view! {

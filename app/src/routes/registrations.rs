@@ -13,9 +13,9 @@ use crate::components::fetched::{Fetched, load};
 use crate::components::shell::Pending;
 use crate::components::ui::{loc, money};
 use crate::i18n::{AdminMsg, Msg, use_i18n};
+use crate::router::{use_navigate, use_query_map};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_query_map};
 use shared::api::{Config, UserSummary};
 use shared::registration::{
     ApproveRequest, ConflictKind, RegistrationItem, RegistrationStatus, RejectRequest,
@@ -244,7 +244,7 @@ fn Conflicts(item: RegistrationItem) -> impl IntoView {
                 ConflictKind::Opportunity => AdminMsg::ConflictDeal,
                 ConflictKind::Registration => AdminMsg::ConflictRegistration,
             };
-            view! { <li data-test="conflict" data-kind=format!("{:?}", c.kind).to_lowercase()>{tx.t(kind)}": "{link}</li> }
+            view! { <li data-test="conflict" data-kind=c.kind.as_str()>{tx.t(kind)}": "{link}</li> }
         })
         .collect_view();
     view! {
