@@ -315,22 +315,49 @@ async fn run_on(client: &Client, css: &str, script: &str) -> (Element, serde_jso
     (element, value)
 }
 
-/// How many options the select `css` holds now.
-async fn options_of(client: &Client, css: &str) -> u64 {
-    let (_, count) = run_on(client, css, "return arguments[0].options.length;").await;
-    count.as_u64().unwrap()
-}
-
-/// Focuses the select `css`, as Tab does, then picks `value` once the
-/// focus has put its choices in.
-async fn choose_from_keyboard(client: &Client, css: &str, value: &str) {
-    let (select, _) = run_on(client, css, "arguments[0].focus();").await;
-    find(client, &format!("{css} option[value='{value}']")).await;
-    select.select_by_value(value).await.unwrap();
+/// Presses `card`'s "Move to" from the keyboard (focused, as Tab does,
+/// then Enter), checks that the select that takes its place has the focus,
+/// and picks `value` in it.
+async fn choose_from_keyboard(client: &Client, card: &str, value: &str) {
+    let (button, _) = run_on(
+        client,
+        &format!("{card} button[data-test=move-to]"),
+        "arguments[0].focus();",
+    )
+    .await;
+    button
+        .send_keys(&fantoccini::key::Key::Enter.to_string())
+        .await
+        .unwrap();
+    let select = format!("{card} select[data-test=move-to]");
+    find(client, &format!("{select} option[value='{value}']")).await;
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let (_, focused) = run_on(
+            client,
+            &select,
+            "return document.activeElement === arguments[0];",
+        )
+        .await;
+        if focused == serde_json::Value::Bool(true) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the select did not take the focus"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    find(client, &select)
+        .await
+        .select_by_value(value)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
-async fn the_move_to_select_moves_a_card_from_the_keyboard_with_the_same_verdict() {
+async fn the_move_to_button_opens_a_select_that_moves_a_card_from_the_keyboard_with_the_same_verdict()
+ {
     let rep = sign_in_as("rep").await;
     let (manager, rep2) = (sign_in_as("manager").await, sign_in_as("rep2").await);
     let config: Config = rep.get_json("/api/config").await;
@@ -339,16 +366,15 @@ async fn the_move_to_select_moves_a_card_from_the_keyboard_with_the_same_verdict
     let next = next_stage(&config, &deal);
     let client = rep_board(&tag).await;
     let card = format!("[data-test=deal-card][data-id='{}']", deal.id);
-    let select = format!("{card} [data-test=move-to]");
-    // A card's choices are put in its select when it takes the focus (the
-    // keyboard's Tab) or is pressed: none before.
-    assert_eq!(
-        options_of(&client, &select).await,
-        1,
-        "only the prompt before the focus"
+    // A card's "Move to" is a button until it is pressed: no form control
+    // (and no choices) on a card before.
+    find(&client, &format!("{card} button[data-test=move-to]")).await;
+    assert!(
+        !exists(&client, &format!("{card} select")).await,
+        "a select on the card before it was pressed"
     );
     // Refused first: the blockers, and the deal where it was.
-    choose_from_keyboard(&client, &select, &next).await;
+    choose_from_keyboard(&client, &card, &next).await;
     wait_text(&client, &format!("{card} [data-test=card-blockers]"), |t| {
         t.contains("Still needed")
     })
@@ -365,7 +391,7 @@ async fn the_move_to_select_moves_a_card_from_the_keyboard_with_the_same_verdict
     )
     .await;
     client.refresh().await.unwrap();
-    choose_from_keyboard(&client, &select, &next).await;
+    choose_from_keyboard(&client, &card, &next).await;
     let deadline = Instant::now() + TIMEOUT;
     while get_deal(&rep, &deal.id).await.stage.as_str() != next {
         assert!(Instant::now() < deadline, "the card did not move");

@@ -1,7 +1,7 @@
 //! `/`: the pipeline board. A column per stage of the chosen pipeline with
 //! the true count, amount and weighted amount of its open deals over the
 //! whole filter (summed by the server), and its cards, newest first, in
-//! pages. A card moves by "Move on", by its "Move to" select (the keyboard
+//! pages. A card moves by "Move on", by its "Move to" button and select (the keyboard
 //! path) or by dragging it to another column: the gate's verdict shows on
 //! the column while dragging, a refused drop springs back and lists the
 //! blockers, an allowed one asks the server and the card lands where the
@@ -678,25 +678,35 @@ fn Card(deal: Opportunity, ctl: BoardCtl, today: chrono::DateTime<chrono::Utc>) 
             ctl.attempt(saver.record.get_untracked(), to);
         }
     };
-    // The "Move to" choices are put in the select when it is first focused
-    // or pressed (keyboard, mouse or touch: before it opens), not for every
-    // card up front: they were 14 of a card's ~33 nodes, ~4,000 on a board.
+    // "Move to" is a button until it is pressed (mouse, touch, or Enter /
+    // Space from the keyboard); then the select with the choices takes its
+    // place, focused and opened. Not a select per card up front: its
+    // choices were 14 of a card's ~33 nodes (~4,000 on a board), and
+    // Chrome's autofill re-checks the layout of every form control on the
+    // page when one changes: with a select on each of 120 cards, one
+    // change (the owner filter's options arriving) cost 394 ms of main
+    // thread at Lighthouse's 4x slower CPU, after the board painted.
     let choices_shown = RwSignal::new(false);
-    let show_choices = move || choices_shown.set(true);
+    let select_ref = NodeRef::<leptos::html::Select>::new();
+    let show_choices = move |_| {
+        choices_shown.set(true);
+        request_animation_frame(move || {
+            if let Some(select) = select_ref.get_untracked() {
+                let _ = select.focus();
+                open_picker(&select);
+            }
+        });
+    };
     let targets = {
         let (pipeline, stage) = (pipeline.clone(), deal.stage.clone());
         move || {
-            choices_shown.get().then(|| {
-                pipeline
-                    .stages
-                    .iter()
-                    .skip(1)
-                    .filter(|s| s.key != stage)
-                    .map(
-                        |s| view! { <option value=s.key.to_string()>{loc(i18n, &s.name)}</option> },
-                    )
-                    .collect_view()
-            })
+            pipeline
+                .stages
+                .iter()
+                .skip(1)
+                .filter(|s| s.key != stage)
+                .map(|s| view! { <option value=s.key.to_string()>{loc(i18n, &s.name)}</option> })
+                .collect_view()
         }
     };
     let move_to = move |ev: leptos::ev::Event| {
@@ -758,12 +768,24 @@ fn Card(deal: Opportunity, ctl: BoardCtl, today: chrono::DateTime<chrono::Utc>) 
                     on:click=move_on>
                     {i18n.t(if at_final { Msg::CloseDeal } else { Msg::MoveOn })}
                 </button>
-                <select class="move-to" data-test="move-to" aria-label=i18n.t(Msg::MoveTo)
-                    prop:value="" disabled=busy on:change=move_to
-                    on:focus=move |_| show_choices() on:pointerdown=move |_| show_choices()>
-                    <option value="">{i18n.t(Msg::MoveTo)}</option>
-                    {targets}
-                </select>
+                {move || if choices_shown.get() {
+                    view! {
+                        <select class="move-to" data-test="move-to" aria-label=i18n.t(Msg::MoveTo)
+                            node_ref=select_ref disabled=busy on:change=move_to>
+                            <option value="">{i18n.t(Msg::MoveTo)}</option>
+                            {targets.clone()()}
+                        </select>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <button type="button" class="move-to" data-test="move-to" aria-haspopup="listbox"
+                            disabled=busy on:click=show_choices>
+                            {i18n.t(Msg::MoveTo)}" ▾"
+                        </button>
+                    }
+                    .into_any()
+                }}
             </div>
             {closing.map(|closing| view! {
                 <dialog node_ref=dialog class="close-deal" data-test="close-dialog"
@@ -788,5 +810,18 @@ fn Card(deal: Opportunity, ctl: BoardCtl, today: chrono::DateTime<chrono::Utc>) 
                 </div>
             })}
         </article>
+    }
+}
+
+/// Opens a select's list, where the browser can (`showPicker`: it needs the
+/// press that led here; elsewhere the select is focused, and the keyboard
+/// or a second press opens it).
+fn open_picker(select: &web_sys::HtmlSelectElement) {
+    use web_sys::js_sys::{Function, Reflect};
+    use web_sys::wasm_bindgen::JsCast;
+    if let Ok(show) = Reflect::get(select, &"showPicker".into())
+        && let Ok(show) = show.dyn_into::<Function>()
+    {
+        let _ = show.call0(select);
     }
 }
