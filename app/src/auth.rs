@@ -89,8 +89,9 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// Whether the browser's address is already the sign-in page (a navigation
-/// there has started, whatever the router's location says yet).
+/// Whether the browser's address is the sign-in page, for the start before
+/// the router exists (`provide_auth`). Under the router, its `pathname` is
+/// the same: it changes with the address, in one step (`router::go`).
 pub fn on_login_page() -> bool {
     leptos::prelude::window()
         .location()
@@ -129,11 +130,7 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
         // Already on the way to the sign-in page (a sign-out, a 401): no
         // second navigation racing the first.
         let path = location.pathname.get_untracked();
-        if auth.ready.get()
-            && auth.user.with(Option::is_none)
-            && !path.starts_with("/login")
-            && !on_login_page()
-        {
+        if auth.ready.get() && auth.user.with(Option::is_none) && !path.starts_with("/login") {
             let here = with_query(&path, &location.search.get_untracked());
             navigate(&login_url(&here), Default::default());
         }

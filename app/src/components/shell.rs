@@ -21,7 +21,7 @@ pub fn Shell(children: Children) -> impl IntoView {
         // A second 401 (the page's reads and the badge fail together, or a
         // read in flight at sign-out) finds the way to sign in taken: a
         // second navigation would race the first (and drop `next`).
-        if !path.starts_with("/login") && !crate::auth::on_login_page() {
+        if !path.starts_with("/login") {
             let here = crate::auth::with_query(&path, &location.search.get_untracked());
             // To the sign-in page first, then forget the user: one navigation
             // (RequireAuth would otherwise start a second one to the same page).

@@ -773,7 +773,7 @@ fn Card(deal: Opportunity, ctl: BoardCtl, today: chrono::DateTime<chrono::Utc>) 
                         <select class="move-to" data-test="move-to" aria-label=i18n.t(Msg::MoveTo)
                             node_ref=select_ref disabled=busy on:change=move_to>
                             <option value="">{i18n.t(Msg::MoveTo)}</option>
-                            {targets.clone()()}
+                            {targets()}
                         </select>
                     }
                     .into_any()
