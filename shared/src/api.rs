@@ -146,6 +146,7 @@ pub struct NewPipeline {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditEntry {
+    #[serde(deserialize_with = "crate::wire::instant")]
     pub at: DateTime<Utc>,
     pub by: String,
     /// `grading`, `pipeline:<id>`, `user:<id>`.
@@ -378,7 +379,7 @@ pub struct ApprovalItem {
     pub label: crate::Localized,
     #[serde(default)]
     pub requested_by: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::wire::instant_opt")]
     pub requested_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
@@ -460,6 +461,7 @@ pub struct GradingAdmin {
     pub currency: Currency,
     pub version: u64,
     pub updated_by: Option<String>,
+    #[serde(deserialize_with = "crate::wire::instant")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -492,6 +494,7 @@ pub type Thresholds = GradingPreviewRequest;
 pub struct GradingChange {
     pub version: u64,
     pub updated_by: Option<String>,
+    #[serde(deserialize_with = "crate::wire::instant")]
     pub updated_at: DateTime<Utc>,
     pub from: Option<Thresholds>,
     pub to: Thresholds,
@@ -512,8 +515,9 @@ pub struct RegistrationStatusView {
     pub reference: String,
     pub status: RegistrationStatus,
     pub project_title: String,
+    #[serde(deserialize_with = "crate::wire::instant")]
     pub submitted_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::wire::date_opt")]
     pub protected_until: Option<NaiveDate>,
     #[serde(default)]
     pub reason: Option<String>,
@@ -527,6 +531,7 @@ pub struct RegistrationReview {
     pub status: RegistrationStatus,
     #[serde(flatten)]
     pub form: RegistrationForm,
+    #[serde(deserialize_with = "crate::wire::instant")]
     pub submitted_at: DateTime<Utc>,
     pub conflicts: Vec<Conflict>,
 }

@@ -23,7 +23,7 @@ pub struct TaskState {
     pub done: bool,
     #[serde(default)]
     pub by: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::wire::instant_opt")]
     pub at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub note: Option<String>,
@@ -58,11 +58,11 @@ pub struct ApprovalState {
     pub status: ApprovalStatus,
     #[serde(default)]
     pub requested_by: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::wire::instant_opt")]
     pub requested_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub decided_by: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::wire::instant_opt")]
     pub decided_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub comment: Option<String>,

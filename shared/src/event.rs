@@ -102,6 +102,7 @@ pub enum EventKind {
     /// still open: the deal is no longer reserved for them.
     ProtectionExpired {
         registration_id: String,
+        #[serde(deserialize_with = "crate::wire::date")]
         ended_on: NaiveDate,
     },
     /// The deal was put in another forecast category.
@@ -118,6 +119,7 @@ pub const SYSTEM: &str = "system";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Event {
+    #[serde(deserialize_with = "crate::wire::instant")]
     pub at: DateTime<Utc>,
     /// A user id, or [`SYSTEM`] for what ran on a schedule.
     pub by: String,

@@ -194,6 +194,7 @@ impl NewLead {
 pub struct ConvertRequest {
     pub lead_by: LeadBy,
     pub amount: Money,
+    #[serde(deserialize_with = "crate::wire::date")]
     pub expected_close: NaiveDate,
     pub version: u64,
 }

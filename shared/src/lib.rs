@@ -26,6 +26,7 @@ pub mod sample;
 mod schema;
 pub mod user;
 pub mod validate;
+pub mod wire;
 
 pub use access::{DealAction, LeadAction};
 pub use gate::{Blocker, BlockerKind, Target, Transition, Verdict, apply, check};

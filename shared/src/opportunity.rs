@@ -42,10 +42,12 @@ pub struct OpportunityRow {
     pub status: Status,
     pub amount: Money,
     pub currency: Currency,
+    #[serde(deserialize_with = "crate::wire::date")]
     pub expected_close: NaiveDate,
     pub owner_id: String,
     /// The effective grade (the record's `grade.effective`).
     pub grade: Grade,
+    #[serde(deserialize_with = "crate::wire::instant")]
     pub stage_entered_at: DateTime<Utc>,
 }
 
@@ -112,6 +114,7 @@ impl Status {
 pub struct Contract {
     pub number: String,
     pub amount: Money,
+    #[serde(deserialize_with = "crate::wire::date")]
     pub signed_on: NaiveDate,
 }
 
@@ -130,6 +133,7 @@ pub struct GradeOverride {
     pub grade: Grade,
     pub reason: String,
     pub by: String,
+    #[serde(deserialize_with = "crate::wire::instant")]
     pub at: DateTime<Utc>,
 }
 
@@ -144,7 +148,7 @@ pub struct PartnerInfo {
     pub registration_id: String,
     /// The last day the deal is the partner's; `None` once that protection
     /// has expired while the deal was still open (the scheduled expiry).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::wire::date_opt")]
     pub protected_until: Option<NaiveDate>,
 }
 
@@ -161,6 +165,7 @@ pub struct Opportunity {
     pub lead_by: LeadBy,
     pub amount: Money,
     pub currency: Currency,
+    #[serde(deserialize_with = "crate::wire::date")]
     pub expected_close: NaiveDate,
     pub owner_id: String,
     /// Stored as last computed; [`Opportunity::regrade`] refreshes it.
@@ -179,6 +184,7 @@ pub struct Opportunity {
     /// Stages jumped over on a fast or partner track, in pipeline order.
     #[serde(default)]
     pub skipped: Vec<StageKey>,
+    #[serde(deserialize_with = "crate::wire::instant")]
     pub stage_entered_at: DateTime<Utc>,
     #[serde(default)]
     pub lead_id: Option<String>,
@@ -188,7 +194,7 @@ pub struct Opportunity {
     pub contract: Option<Contract>,
     #[serde(default)]
     pub lost: Option<LostInfo>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::wire::instant_opt")]
     pub closed_at: Option<DateTime<Utc>>,
     /// The rep's forecast category (commit only while the gate allows it:
     /// `forecast::commit_blockers`).
@@ -339,7 +345,7 @@ pub struct OpportunityPatch {
     pub customer: Option<String>,
     #[serde(default)]
     pub amount: Option<Money>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::wire::date_opt")]
     pub expected_close: Option<NaiveDate>,
     #[serde(default)]
     pub lead_by: Option<LeadBy>,

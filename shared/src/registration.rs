@@ -72,6 +72,7 @@ pub struct Registration {
     pub project_title: String,
     pub description: String,
     pub amount: Money,
+    #[serde(deserialize_with = "crate::wire::date")]
     pub expected_close: NaiveDate,
 }
 
@@ -403,9 +404,14 @@ pub struct RegistrationReceipt {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RegistrationStatusView {
     pub status: RegistrationStatus,
+    #[serde(deserialize_with = "crate::wire::instant")]
     pub submitted_at: chrono::DateTime<chrono::Utc>,
     /// While approved: the last day the deal is the partner's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::date_opt"
+    )]
     pub protected_until: Option<NaiveDate>,
     /// When rejected: why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -424,7 +430,11 @@ pub struct StoredRegistration {
     /// Once approved: the E deal it made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opportunity_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::date_opt"
+    )]
     pub protected_until: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -455,6 +465,7 @@ pub struct RegistrationItem {
     pub id: String,
     pub version: u64,
     pub status: RegistrationStatus,
+    #[serde(deserialize_with = "crate::wire::instant")]
     pub submitted_at: chrono::DateTime<chrono::Utc>,
     #[serde(flatten)]
     pub registration: Registration,
@@ -463,7 +474,11 @@ pub struct RegistrationItem {
     /// Once approved: the E deal it made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opportunity_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::date_opt"
+    )]
     pub protected_until: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

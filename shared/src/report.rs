@@ -13,8 +13,11 @@ use serde::{Deserialize, Serialize};
 pub struct PipelineReport {
     pub pipeline: Key,
     /// The period, both days included.
+    #[serde(deserialize_with = "crate::wire::date")]
     pub from: NaiveDate,
+    #[serde(deserialize_with = "crate::wire::date")]
     pub to: NaiveDate,
+    #[serde(deserialize_with = "crate::wire::date")]
     pub today: NaiveDate,
     /// The deal stages (stage 1 lives on leads), in pipeline order.
     pub funnel: Vec<FunnelStage>,
