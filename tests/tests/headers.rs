@@ -82,3 +82,76 @@ async fn every_api_answer_runs_nothing_and_frames_nothing() {
         assert!(h.get("strict-transport-security").is_none(), "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_icon_the_page_and_the_manifest_name_is_one_cached_svg_file() {
+    let html = http()
+        .get(url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // An attribute's value, quoted or not (Trunk minifies the page).
+    let attr = |tag: &str, name: &str| {
+        let start = tag.find(&format!(" {name}="))? + name.len() + 2;
+        let value = &tag[start..];
+        Some(match value.strip_prefix('"') {
+            Some(quoted) => quoted.split('"').next()?.to_string(),
+            None => value.split(char::is_whitespace).next()?.to_string(),
+        })
+    };
+    let links: Vec<&str> = html
+        .split("<link")
+        .skip(1)
+        .map(|t| t.split('>').next().unwrap_or_default())
+        .collect();
+    let link = |rel: &str| {
+        links
+            .iter()
+            .find(|t| attr(t, "rel").as_deref() == Some(rel))
+            .and_then(|t| attr(t, "href"))
+            .unwrap_or_else(|| panic!("no rel={rel} link: {html}"))
+    };
+    let icon = link("icon");
+    let manifest: serde_json::Value = http()
+        .get(url(&link("manifest")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let icons: Vec<&str> = manifest["icons"]
+        .as_array()
+        .expect("the manifest's icons")
+        .iter()
+        .filter_map(|i| i["src"].as_str())
+        .collect();
+    // One address: a browser that shows the tab's icon has the manifest's too.
+    assert_eq!(icons, [icon.as_str()], "{manifest}");
+    // A real file, not the SPA's fallback page.
+    let response = http().get(url(&icon)).send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "{icon}: {}",
+        response.status()
+    );
+    assert_eq!(
+        response.headers().get("content-type").unwrap(),
+        "image/svg+xml",
+        "{icon}"
+    );
+    // Kept a while: the manifest's look at it is answered from the cache.
+    let cache = response
+        .headers()
+        .get("cache-control")
+        .map(|v| v.to_str().unwrap().to_string());
+    assert!(
+        cache.as_deref().is_some_and(|c| c.contains("max-age=")),
+        "{icon}: {cache:?}"
+    );
+    let body = response.text().await.unwrap();
+    assert!(body.trim_start().starts_with("<svg"), "{icon}: {body}");
+}
