@@ -21,6 +21,15 @@ async fn headers(path: &str) -> reqwest::header::HeaderMap {
     response.headers().clone()
 }
 
+async fn text(path: &str) -> String {
+    let response = http()
+        .get(url(path))
+        .send()
+        .await
+        .expect("reach the runtime");
+    response.text().await.expect("a body")
+}
+
 #[tokio::test]
 async fn every_app_page_allows_only_our_own_scripts_and_wasm_and_is_never_framed() {
     for path in ["/", "/opportunities/o_deep_link", "/login"] {
@@ -41,14 +50,7 @@ async fn every_app_page_allows_only_our_own_scripts_and_wasm_and_is_never_framed
         assert!(h.get("strict-transport-security").is_some(), "{path}");
     }
     // index.html has no inline script left for the policy to refuse.
-    let html = http()
-        .get(url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = text("/").await;
     let scripts: Vec<&str> = html
         .split("<script")
         .skip(1)
@@ -85,14 +87,7 @@ async fn every_api_answer_runs_nothing_and_frames_nothing() {
 
 #[tokio::test]
 async fn the_icon_the_page_and_the_manifest_name_is_one_cached_svg_file() {
-    let html = http()
-        .get(url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = text("/").await;
     // An attribute's value, quoted or not (Trunk minifies the page).
     let attr = |tag: &str, name: &str| {
         let start = tag.find(&format!(" {name}="))? + name.len() + 2;
