@@ -739,3 +739,34 @@ async fn reps_list_their_own_deals_and_those_they_are_staffed_on() {
     .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_date_not_written_as_the_contract_says_is_refused_with_its_layout_and_the_lead_kept() {
+    let rep = sign_in_as("rep").await;
+    let lead = ready_lead(&rep, "tender").await;
+    let convert = |close: &str| json!({"lead_by": "us", "amount": 100000, "expected_close": close, "version": lead.version});
+    // Dates are `YYYY-MM-DD` (DESIGN.md); chrono's own reader took these too.
+    for close in ["2027-6-30", " 2027-06-30", "2027/06/30", "2027-02-30"] {
+        let (status, body) = call(
+            &rep,
+            Method::POST,
+            &format!("/api/leads/{}/convert", lead.id),
+            convert(close),
+        )
+        .await;
+        assert_eq!(status, 400, "{close:?}: {body}");
+        let p = problem(body);
+        assert!(p.detail.contains("YYYY-MM-DD"), "{close:?}: {}", p.detail);
+    }
+    // Nothing was lost: the lead converts as it stood, with the same version.
+    let (status, body) = call(
+        &rep,
+        Method::POST,
+        &format!("/api/leads/{}/convert", lead.id),
+        convert("2027-06-30"),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let deal: Opportunity = serde_json::from_value(body).unwrap();
+    assert_eq!(deal.expected_close.to_string(), "2027-06-30");
+}
