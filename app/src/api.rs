@@ -6,9 +6,9 @@ use leptos::prelude::{ArcRwSignal, Update};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
-    ApprovalDecision, AuditEntry, Config, DisqualifyRequest, GradeOverrideRequest, GradingAdmin,
-    GradingChange, GradingUpdate, Health, LoginRequest, Me, NewPipeline, NewUser, Page,
-    PipelineSummary, Problem, RegistrationAdmin, TaskUpdate, TeamRolesAdmin, TeamUpdate,
+    ApprovalDecision, AuditEntry, Config, ConfigNames, DisqualifyRequest, GradeOverrideRequest,
+    GradingAdmin, GradingChange, GradingUpdate, Health, LoginRequest, Me, NewPipeline, NewUser,
+    Page, PipelineSummary, Problem, RegistrationAdmin, TaskUpdate, TeamRolesAdmin, TeamUpdate,
     Thresholds, TransitionRequest, UserPatch, UserSummary, VersionOnly,
 };
 use shared::event::Event;
@@ -618,6 +618,7 @@ pub async fn admin_texts() -> Result<AdminTexts, ApiError> {
 /// next use.
 fn forget_config() {
     CONFIG.with(|c| c.borrow_mut().take());
+    NAMES.with(|n| n.borrow_mut().take());
     KEPT_CONFIG_TEXT.with(|k| k.borrow_mut().take());
     if let Some(s) = local_storage() {
         let _ = s.remove_item(KEPT_CONFIG);
@@ -627,6 +628,9 @@ fn forget_config() {
 thread_local! {
     /// The cached config, with its version.
     static CONFIG: std::cell::RefCell<Option<(u64, Arc<Config>)>> = const { std::cell::RefCell::new(None) };
+    /// The config's names, read from its text when no page has needed the
+    /// whole config yet (see [`config_names`]).
+    static NAMES: std::cell::RefCell<Option<Arc<ConfigNames>>> = const { std::cell::RefCell::new(None) };
     static USERS: std::cell::RefCell<Option<Arc<Vec<UserSummary>>>> = const { std::cell::RefCell::new(None) };
     static ADMIN_TEXTS: std::cell::RefCell<Option<AdminTexts>> = const { std::cell::RefCell::new(None) };
     /// The newest config version any answer named: the next config asked
@@ -635,8 +639,8 @@ thread_local! {
     /// Is the cached config the one kept from an earlier visit, not yet
     /// confirmed by a version the server named?
     static CONFIG_KEPT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// The config kept from an earlier visit, not parsed yet: its version
-    /// and its JSON.
+    /// The config's JSON with its version, not read whole yet: kept from
+    /// an earlier visit, or asked by a page that read only its names.
     static KEPT_CONFIG_TEXT: std::cell::RefCell<Option<(u64, String)>> =
         const { std::cell::RefCell::new(None) };
     /// Has this visit asked for the users (revalidating a kept copy)?
@@ -658,14 +662,57 @@ pub async fn config() -> Result<Arc<Config>, ApiError> {
         CONFIG.with(|slot| *slot.borrow_mut() = Some((version, c.clone())));
         return Ok(c);
     }
-    // Asked ahead: taken if it is at least the newest version any answer
-    // named since (a 401 or an older copy: asked again, as below).
+    let (c, text) = ask_config(|c: &Config| config_version(&c.versions)).await?;
+    let c = Arc::new(c);
+    let version = config_version(&c.versions);
+    keep_config(version, &text);
+    CONFIG.with(|slot| *slot.borrow_mut() = Some((version, c.clone())));
+    Ok(c)
+}
+
+/// The config's names only (the deal list's filters and stage column): from
+/// the whole config if this visit has read it, else read from its text
+/// (kept, or asked), which stays for the first page that needs the whole
+/// config. A page that shows names then carries their reader only, not the
+/// whole config's (README, "Performance").
+pub async fn config_names() -> Result<Arc<ConfigNames>, ApiError> {
+    if let Some((_, c)) = CONFIG.with(|c| c.borrow().clone()) {
+        return Ok(Arc::new(ConfigNames::from(&*c)));
+    }
+    if let Some(n) = NAMES.with(|n| n.borrow().clone()) {
+        return Ok(n);
+    }
+    let kept = KEPT_CONFIG_TEXT.with(|k| {
+        k.borrow()
+            .as_ref()
+            .and_then(|(_, text)| serde_json::from_str::<ConfigNames>(text).ok())
+    });
+    let n = match kept {
+        Some(n) => n,
+        None => {
+            let (n, text) = ask_config(|n: &ConfigNames| config_version(&n.versions)).await?;
+            let version = config_version(&n.versions);
+            keep_config(version, &text);
+            // This visit's text until a page reads the whole config from it.
+            KEPT_CONFIG_TEXT.with(|k| *k.borrow_mut() = Some((version, text)));
+            n
+        }
+    };
+    let n = Arc::new(n);
+    NAMES.with(|slot| *slot.borrow_mut() = Some(n.clone()));
+    Ok(n)
+}
+
+/// Asks for the config, read as `T`, with its text: the answer started ahead
+/// if it is at least the newest version any answer named since (a 401 or an
+/// older copy: asked again).
+async fn ask_config<T: DeserializeOwned>(version: fn(&T) -> u64) -> Result<(T, String), ApiError> {
     if let Some(ahead) = CONFIG_AHEAD.with(|a| a.borrow_mut().take())
         && let Ok((200, text, _)) = answer_of(ahead).await
-        && let Ok(c) = serde_json::from_str::<Config>(&text)
-        && config_version(&c.versions) >= MIN_VERSION.get()
+        && let Ok(c) = serde_json::from_str::<T>(&text)
+        && version(&c) >= MIN_VERSION.get()
     {
-        return Ok(take_config(c, &text));
+        return Ok((c, text));
     }
     let path = match MIN_VERSION.get() {
         0 => "/api/config".to_string(),
@@ -673,16 +720,12 @@ pub async fn config() -> Result<Arc<Config>, ApiError> {
     };
     let (status, text) = send(builder("GET", &path).build()).await?;
     check_session(&path, status);
-    Ok(take_config(read::<Config>(status, &text)?, &text))
+    Ok((read::<T>(status, &text)?, text))
 }
 
-/// The config the server answered (as `text`): this visit's and kept.
-fn take_config(c: Config, text: &str) -> Arc<Config> {
-    let c = Arc::new(c);
-    let version = config_version(&c.versions);
+/// The config's answer at `version`, kept for the next visit.
+fn keep_config(version: u64, text: &str) {
     keep(KEPT_CONFIG, &format!("{version}\n{text}"));
-    CONFIG.with(|slot| *slot.borrow_mut() = Some((version, c.clone())));
-    c
 }
 
 /// `GET /api/users`: names and roles for pickers and the timeline, asked

@@ -318,6 +318,62 @@ pub struct Config {
     pub versions: BTreeMap<String, u64>,
 }
 
+/// The names in `GET /api/config` that a page showing names only needs:
+/// each pipeline's and its stages' keys and names, and the versions. Read
+/// from the same answer as [`Config`] (serde passes over the rest), so such
+/// a page (the deal list) carries a reader for these few fields, not the
+/// whole config's (README, "Performance").
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ConfigNames {
+    pub pipelines: Vec<PipelineNames>,
+    pub versions: BTreeMap<String, u64>,
+}
+
+/// A pipeline's key and name, and its stages' ([`ConfigNames`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PipelineNames {
+    pub id: crate::pipeline::Key,
+    pub name: crate::i18n::Localized,
+    pub stages: Vec<StageName>,
+}
+
+/// A stage's key and name ([`ConfigNames`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct StageName {
+    pub key: crate::pipeline::StageKey,
+    pub name: crate::i18n::Localized,
+}
+
+impl PipelineNames {
+    pub fn stage(&self, key: &str) -> Option<&StageName> {
+        self.stages.iter().find(|s| s.key == key)
+    }
+}
+
+impl From<&Config> for ConfigNames {
+    fn from(c: &Config) -> ConfigNames {
+        ConfigNames {
+            pipelines: c
+                .pipelines
+                .iter()
+                .map(|p| PipelineNames {
+                    id: p.id.clone(),
+                    name: p.name.clone(),
+                    stages: p
+                        .stages
+                        .iter()
+                        .map(|s| StageName {
+                            key: s.key.clone(),
+                            name: s.name.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            versions: c.versions.clone(),
+        }
+    }
+}
+
 /// `POST /api/{leads|opportunities}/{id}/tasks/{key}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -580,6 +636,40 @@ mod tests {
             back.current.unwrap().parse::<Health>().unwrap(),
             Health::ok()
         );
+    }
+
+    #[test]
+    fn the_config_s_names_read_from_its_answer_are_the_names_it_holds() {
+        let money = |m| Money::from_major(m, Currency::CNY).unwrap();
+        let config = Config {
+            grading: GradingConfig {
+                a_min: money(5_000_000),
+                b_min: money(1_000_000),
+                c_min: money(200_000),
+                currency: Currency::CNY,
+                version: 3,
+            },
+            pipelines: crate::builtin::pipelines(),
+            team_roles: crate::builtin::team_roles(),
+            currency: Currency::CNY,
+            registration: RegistrationConfig {
+                protection_days: 90,
+            },
+            versions: BTreeMap::from([("config".to_string(), 7), ("tender".to_string(), 2)]),
+        };
+        let text = serde_json::to_string(&config).unwrap();
+        let names: ConfigNames = serde_json::from_str(&text).unwrap();
+        assert_eq!(names, ConfigNames::from(&config));
+        assert_eq!(names.versions["config"], 7);
+        let tender = names.pipelines.iter().find(|p| p.id == "tender").unwrap();
+        let full = config.pipelines.iter().find(|p| p.id == "tender").unwrap();
+        assert_eq!(tender.stages.len(), full.stages.len());
+        let key = full.stages[2].key.as_str();
+        assert_eq!(
+            tender.stage(key).unwrap().name,
+            full.stage(key).unwrap().name
+        );
+        assert!(tender.stage("no_such_stage").is_none());
     }
 
     #[test]

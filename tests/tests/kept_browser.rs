@@ -179,6 +179,54 @@ async fn a_first_visit_to_the_deal_list_asks_for_the_rows_the_config_and_the_use
 }
 
 #[tokio::test]
+async fn a_deal_opened_from_the_list_reads_the_whole_config_from_the_answer_the_list_asked_for() {
+    // The list reads only the config's names (`api::config_names`); the
+    // answer's text stays, so the deal page the rep opens next judges its
+    // gate by the same config without asking for it again.
+    let rep = sign_in_as("rep").await;
+    let deal = converted_deal(&rep, &unique("Names first "), 200_000_000).await;
+    let client = dealgate_tests::first_visit_browser("rep").await;
+    client
+        .goto(&url(&format!(
+            "/opportunities?q={}",
+            deal.name.replace(' ', "%20")
+        )))
+        .await
+        .unwrap();
+    let row = find(&client, "[data-test=deal-row]").await;
+    // The stage column names the stage as the config does, not its key.
+    let stage = deal.stage.to_string();
+    let shown = row
+        .find(fantoccini::Locator::Css("td:nth-child(3)"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!shown.is_empty() && shown != stage, "{shown:?} for {stage}");
+    row.find(fantoccini::Locator::Css("a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    find(&client, "[data-test=checklist]").await;
+    let reads = dealgate_tests::api_reads(&client).await;
+    let configs = reads.iter().filter(|r| r.0 == "/api/config").count();
+    assert_eq!(
+        configs, 1,
+        "the config asked once for both pages: {reads:?}"
+    );
+    assert!(
+        reads
+            .iter()
+            .any(|r| r.0 == format!("/api/opportunities/{}", deal.id)),
+        "the deal page was reached in the app: {reads:?}"
+    );
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
 async fn signing_in_keeps_the_user_so_the_next_visit_paints_without_waiting_for_the_server() {
     let client = browser("en-US").await;
     sign_in_in_browser(&client, "rep").await;

@@ -4,7 +4,7 @@
 
 use crate::i18n::{I18n, Msg};
 use leptos::prelude::*;
-use shared::api::{Config, UserSummary};
+use shared::api::{PipelineNames, UserSummary};
 use shared::{Currency, Grade, Localized, Money, Role, Status, Track};
 
 /// Config text (stage names, requirement labels) in the current language.
@@ -14,9 +14,8 @@ pub fn loc(i18n: I18n, text: &Localized) -> String {
 
 /// An `<option>` per pipeline of the config (an admin may add some): the
 /// pipeline's id, its name in the current language.
-pub fn pipeline_options(i18n: I18n, config: &Config) -> impl IntoView + use<> {
-    config
-        .pipelines
+pub fn pipeline_options(i18n: I18n, pipelines: &[PipelineNames]) -> impl IntoView + use<> {
+    pipelines
         .iter()
         .map(|p| view! { <option value=p.id.to_string()>{loc(i18n, &p.name)}</option> })
         .collect_view()

@@ -9,7 +9,7 @@ use crate::i18n::{I18n, Msg, use_i18n};
 use crate::router::use_navigate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::{Config, Page, UserSummary};
+use shared::api::{Config, ConfigNames, Page, UserSummary};
 use shared::lead::{Contact, Duplicate, DuplicateKind, Lead, LeadStatus, NewLead};
 use std::sync::Arc;
 
@@ -357,7 +357,7 @@ fn NewLeadForm(config: Arc<Config>) -> impl IntoView {
                     {input(source, Msg::Source, "text")}
                     <label><span>{i18n.t(Msg::Pipeline)}</span>
                         <select name="pipeline" on:change=move |ev| pipeline.set(event_target_value(&ev))>
-                            {pipeline_options(i18n, &config)}
+                            {pipeline_options(i18n, &ConfigNames::from(&*config).pipelines)}
                         </select>
                     </label>
                 </div>

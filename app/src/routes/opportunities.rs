@@ -11,7 +11,7 @@ use crate::components::ui::{
 use crate::i18n::{Msg, use_i18n};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::{Config, UserSummary};
+use shared::api::{ConfigNames, UserSummary};
 use shared::{Grade, OpportunityRow};
 use std::sync::Arc;
 
@@ -133,7 +133,7 @@ pub fn quiet() -> crate::router::NavigateOptions {
 
 #[derive(Clone)]
 struct ListData {
-    config: Arc<Config>,
+    config: Arc<ConfigNames>,
     users: Arc<Vec<UserSummary>>,
     items: Vec<OpportunityRow>,
     next: Option<String>,
@@ -157,14 +157,15 @@ pub fn read_ahead() {
 
 #[component]
 pub fn Opportunities() -> impl IntoView {
-    // The filters need the pipelines' stages: the config first (cached).
-    let (state, reload) = load(api::config);
-    let list = |config: Arc<Config>| view! { <List config /> };
+    // The filters need the pipelines' stages: the config's names first
+    // (cached; the list reads no more of the config).
+    let (state, reload) = load(api::config_names);
+    let list = |config: Arc<ConfigNames>| view! { <List config /> };
     view! { <Fetched state reload view=list /> }
 }
 
 #[component]
-fn List(config: Arc<Config>) -> impl IntoView {
+fn List(config: Arc<ConfigNames>) -> impl IntoView {
     let i18n = use_i18n();
     // The filters live in the URL: a shared link and Back restore them.
     let url = crate::router::use_query_map();
@@ -175,7 +176,7 @@ fn List(config: Arc<Config>) -> impl IntoView {
         let f = filters.get_untracked();
         let query = first_query(&f, url.with_untracked(|q| q.get("n")));
         async move {
-            let config = api::config().await?;
+            let config = api::config_names().await?;
             let users = api::users().await?;
             let page = api::opportunity_rows(&query).await?;
             Ok(ListData {
@@ -262,7 +263,7 @@ fn List(config: Arc<Config>) -> impl IntoView {
         }
     });
     let table = move |data: ListData| view! { <Table data filters sort_by /> };
-    let pipelines = pipeline_options(i18n, &config);
+    let pipelines = pipeline_options(i18n, &config.pipelines);
     // The chosen pipeline's stages (verification lives on leads).
     let stage_options = move || {
         let chosen = filters.with(|f| f.pipeline.clone());
