@@ -2,8 +2,8 @@
 """`make size`: the bytes the browser downloads, raw, gzip -9 and brotli -11
 (Cloudflare serves brotli to browsers that take it; node's zlib computes it).
 
-The entry (index.html's module script: app.js, the main wasm, the split
-loader and the css) is what every visit downloads before the first page can
+The entry (index.html's module script app.js, which holds the start, the
+glue and the split loader; the main wasm; the css) is what every visit downloads before the first page can
 run; each page's code is a lazily loaded wasm chunk (app/build-wasm.sh).
 Reports the entry, then every page as entry + its own chunk + the shared
 chunks it needs (read from the loader's dependency lists), and fails when
@@ -77,7 +77,8 @@ def main():
     br_hot_budget = int(os.environ.get("BR_HOT_PAGE_BUDGET", "0")) or br_page_budget
     hot_modules = int(os.environ.get("HOT_MODULE_BUDGET", "0")) or None
     print(row.format("file", "raw", "gzip", "brotli"))
-    entry = [os.path.join(pkg, f) for f in ("app_bg.wasm", "app.js", "boot.js", "__wasm_split.js")]
+    # app.js: the start, the glue and the chunk loader in one module.
+    entry = [os.path.join(pkg, f) for f in ("app_bg.wasm", "app.js")]
     entry += sorted(glob.glob(os.path.join(dist, "*.css")))
     entry_raw = entry_gz = entry_br = 0
     for f in entry:

@@ -586,16 +586,16 @@ pub async fn audit() -> Result<Vec<AuditEntry>, ApiError> {
 }
 
 /// The build's content-hashed folder, `/pkg-<hash>/` (from the `app.js`
-/// index.html preloads): where the admin pages' texts and styles are.
+/// index.html loads): where the admin pages' texts and styles are.
 pub fn pkg_base() -> Option<String> {
     web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| {
-            d.query_selector("link[rel=modulepreload][href$='/app.js']")
+            d.query_selector("script[type=module][src$='/app.js']")
                 .ok()
                 .flatten()
         })
-        .and_then(|l| l.get_attribute("href"))
+        .and_then(|l| l.get_attribute("src"))
         .and_then(|h| h.strip_suffix("app.js").map(str::to_string))
 }
 

@@ -38,12 +38,13 @@ async fn shell_renders_in_english_for_an_english_browser_shows_the_server_versio
 }
 
 #[tokio::test]
-async fn a_first_visit_asks_for_every_script_of_the_app_at_once_and_each_once() {
+async fn a_first_visit_fetches_the_app_s_script_as_one_module_once() {
     // A first visit (this browser's profile is new: nothing cached), over
-    // round trips long enough to tell "beside" from "after": index.html
-    // names every script the app's start imports (boot.js imports app.js,
-    // which imports the chunk loader), so none waits for the one importing
-    // it, and the import takes the preloaded answer.
+    // round trips long enough to tell "beside" from "after": the app's
+    // start, wasm-bindgen's glue and the chunk loader are one module
+    // (app/build-wasm.sh), so no script waits for another that imports it,
+    // and the main wasm is asked for beside it (index.html preloads it),
+    // not after it.
     let client = browser("en-US").await;
     devtools(&client, "Network.enable", serde_json::json!({})).await;
     devtools(
@@ -55,31 +56,31 @@ async fn a_first_visit_asks_for_every_script_of_the_app_at_once_and_each_once() 
     .await;
     client.goto(&url("/login")).await.unwrap();
     find(&client, "[data-test=login-form]").await;
-    let scripts = client
+    let files = client
         .execute(
             "return performance.getEntriesByType('resource')
                .map((r) => [new URL(r.name).pathname, r.startTime, r.responseEnd])
-               .filter(([path]) => /^\\/pkg-[^/]+\\/[^/]+\\.js$/.test(path));",
+               .filter(([path]) => /^\\/pkg-[^/]+\\/([^/]+\\.js|app_bg\\.wasm)$/.test(path));",
             vec![],
         )
         .await
         .unwrap();
-    let scripts: Vec<(String, f64, f64)> = serde_json::from_value(scripts).unwrap();
-    let mut names: Vec<&str> = scripts
+    let files: Vec<(String, f64, f64)> = serde_json::from_value(files).unwrap();
+    let mut names: Vec<&str> = files
         .iter()
         .map(|(path, ..)| path.rsplit('/').next().unwrap_or(path))
         .collect();
     names.sort_unstable();
     assert_eq!(
         names,
-        ["__wasm_split.js", "app.js", "boot.js"],
-        "each script fetched once: {scripts:?}"
+        ["app.js", "app_bg.wasm"],
+        "one script, fetched once, and the main wasm once: {files:?}"
     );
-    let first_answer = scripts.iter().map(|s| s.2).fold(f64::INFINITY, f64::min);
-    for (path, start, _) in &scripts {
+    let first_answer = files.iter().map(|s| s.2).fold(f64::INFINITY, f64::min);
+    for (path, start, _) in &files {
         assert!(
             *start < first_answer,
-            "{path} was asked for only after another script arrived: {scripts:?}"
+            "{path} was asked for only after another file arrived: {files:?}"
         );
     }
     client.close().await.unwrap();

@@ -61,7 +61,7 @@ async fn every_app_page_allows_only_our_own_scripts_and_wasm_and_is_never_framed
         scripts.iter().all(|tag| tag.contains("src=")),
         "every script is a file: {scripts:?}"
     );
-    assert!(scripts.iter().any(|tag| tag.contains("/boot.js")), "{html}");
+    assert!(scripts.iter().any(|tag| tag.contains("/app.js")), "{html}");
 }
 
 #[tokio::test]
