@@ -87,6 +87,39 @@ async fn a_first_visit_fetches_the_app_s_script_as_one_module_once() {
 }
 
 #[tokio::test]
+async fn a_first_visit_to_a_list_shows_its_heading_and_the_loading_state_before_its_code_arrives() {
+    // The list's own code never arrives (blocked): what the outlet shows
+    // meanwhile is the page's heading, where the page puts it, and the
+    // loading state, not an empty page.
+    let client = browser("en-US").await;
+    sign_in_in_browser(&client, "rep").await;
+    devtools(&client, "Network.enable", serde_json::json!({})).await;
+    devtools(
+        &client,
+        "Network.setBlockedURLs",
+        serde_json::json!({"urls": ["*split___opportunities_page_view*"]}),
+    )
+    .await;
+    client.goto(&url("/opportunities")).await.unwrap();
+    let heading = find(&client, "main section.page > h1").await;
+    assert_eq!(heading.text().await.unwrap(), "Opportunities");
+    find(
+        &client,
+        "main section.page > [data-test=loading][role=status]",
+    )
+    .await;
+    assert!(
+        client
+            .find_all(Locator::Css("[data-test=filters], [data-test=deal-row]"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "the page itself is not there"
+    );
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
 async fn shell_renders_in_chinese_for_a_chinese_browser() {
     let client = browser("zh-CN").await;
 

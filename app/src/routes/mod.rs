@@ -103,6 +103,17 @@ impl Page {
         ahead();
     }
 
+    /// The heading a page opens with when it is the same on every visit
+    /// (a list's): the outlet shows it where the page will, with the
+    /// loading state, while a first load brings the page's code.
+    fn heading(self) -> Option<crate::i18n::Msg> {
+        match self {
+            Page::Opportunities => Some(crate::i18n::Msg::NavOpportunities),
+            Page::Leads => Some(crate::i18n::Msg::NavLeads),
+            _ => None,
+        }
+    }
+
     /// The page's view, once its code is here.
     async fn view(self) -> ViewFn {
         match self {
@@ -199,7 +210,29 @@ pub fn Outlet(fallback: fn() -> AnyView) -> impl IntoView {
             });
         });
     });
-    move || shown.get().map(|view| untrack(|| view.run()))
+    // Until the first page's code is here: its heading (if it has a fixed
+    // one) and the loading state, not an empty page; once the app knows the
+    // user (a guarded page sends anyone else to sign in). Read in this
+    // branch only: once a page is shown, a change of user does not rebuild
+    // it.
+    let i18n = crate::i18n::use_i18n();
+    let auth = crate::auth::use_auth();
+    let opening = move || {
+        let heading = key.get_untracked()?.1.heading()?;
+        auth.user.with(Option::is_some).then(|| {
+            view! {
+                <section class="page">
+                    <h1>{i18n.t(heading)}</h1>
+                    <crate::components::loading::Loading />
+                </section>
+            }
+            .into_any()
+        })
+    };
+    move || match shown.get() {
+        Some(view) => Some(untrack(|| view.run())),
+        None => opening(),
+    }
 }
 
 /// Fetches the code of the pages a user opens from the board and the lists

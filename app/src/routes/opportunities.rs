@@ -161,7 +161,15 @@ pub fn Opportunities() -> impl IntoView {
     // (cached; the list reads no more of the config).
     let (state, reload) = load(api::config_names);
     let list = |config: Arc<ConfigNames>| view! { <List config /> };
-    view! { <Fetched state reload view=list /> }
+    let i18n = use_i18n();
+    // The heading does not wait for the config: it is where the outlet's
+    // opening view (routes::Outlet) put it on a first load.
+    view! {
+        <section class="page opportunities">
+            <h1>{i18n.t(Msg::NavOpportunities)}</h1>
+            <Fetched state reload view=list />
+        </section>
+    }
 }
 
 #[component]
@@ -276,8 +284,6 @@ fn List(config: Arc<ConfigNames>) -> impl IntoView {
             .collect_view()
     };
     view! {
-        <section class="page opportunities">
-            <h1>{i18n.t(Msg::NavOpportunities)}</h1>
             <form class="filters" on:submit=search role="search" data-test="filters">
                 <input type="search" name="q" placeholder=i18n.t(Msg::SearchDeals) aria-label=i18n.t(Msg::SearchDeals)
                     prop:value=move || filters.with(|f| f.q.clone())
@@ -322,7 +328,6 @@ fn List(config: Arc<ConfigNames>) -> impl IntoView {
                 }
             }))}
             <Fetched state reload view=table />
-        </section>
     }
 }
 
