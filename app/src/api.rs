@@ -224,6 +224,8 @@ pub fn forget_kept() {
     }
     CONFIG_KEPT.set(false);
     KEPT_CONFIG_TEXT.with(|k| k.borrow_mut().take());
+    // The names may have been read from the kept text just forgotten.
+    NAMES.with(|n| n.borrow_mut().take());
     CONFIG_AHEAD.with(|a| a.borrow_mut().take());
     USERS_AHEAD.with(|a| a.borrow_mut().take());
 }
@@ -270,7 +272,8 @@ fn config_version(versions: &std::collections::BTreeMap<String, u64>) -> u64 {
 fn config_version_seen(seen: u64) {
     let cached = CONFIG
         .with(|c| c.borrow().as_ref().map(|(v, _)| *v))
-        .or_else(|| KEPT_CONFIG_TEXT.with(|k| k.borrow().as_ref().map(|(v, _)| *v)));
+        .or_else(|| KEPT_CONFIG_TEXT.with(|k| k.borrow().as_ref().map(|(v, _)| *v)))
+        .or_else(|| NAMES.with(|n| n.borrow().as_ref().map(|(v, _)| *v)));
     let newest = MIN_VERSION.get();
     let (stale, news) = config_news(seen, cached, CONFIG_KEPT.get(), newest);
     // Named by the server: the kept copy is this visit's now (or dropped).
@@ -628,9 +631,9 @@ fn forget_config() {
 thread_local! {
     /// The cached config, with its version.
     static CONFIG: std::cell::RefCell<Option<(u64, Arc<Config>)>> = const { std::cell::RefCell::new(None) };
-    /// The config's names, read from its text when no page has needed the
-    /// whole config yet (see [`config_names`]).
-    static NAMES: std::cell::RefCell<Option<Arc<ConfigNames>>> = const { std::cell::RefCell::new(None) };
+    /// The config's names with their version, read from its text when no
+    /// page has needed the whole config yet (see [`config_names`]).
+    static NAMES: std::cell::RefCell<Option<(u64, Arc<ConfigNames>)>> = const { std::cell::RefCell::new(None) };
     static USERS: std::cell::RefCell<Option<Arc<Vec<UserSummary>>>> = const { std::cell::RefCell::new(None) };
     static ADMIN_TEXTS: std::cell::RefCell<Option<AdminTexts>> = const { std::cell::RefCell::new(None) };
     /// The newest config version any answer named: the next config asked
@@ -679,7 +682,7 @@ pub async fn config_names() -> Result<Arc<ConfigNames>, ApiError> {
     if let Some((_, c)) = CONFIG.with(|c| c.borrow().clone()) {
         return Ok(Arc::new(ConfigNames::from(&*c)));
     }
-    if let Some(n) = NAMES.with(|n| n.borrow().clone()) {
+    if let Some((_, n)) = NAMES.with(|n| n.borrow().clone()) {
         return Ok(n);
     }
     let kept = KEPT_CONFIG_TEXT.with(|k| {
@@ -698,8 +701,9 @@ pub async fn config_names() -> Result<Arc<ConfigNames>, ApiError> {
             n
         }
     };
+    let version = config_version(&n.versions);
     let n = Arc::new(n);
-    NAMES.with(|slot| *slot.borrow_mut() = Some(n.clone()));
+    NAMES.with(|slot| *slot.borrow_mut() = Some((version, n.clone())));
     Ok(n)
 }
 

@@ -101,11 +101,11 @@ async fn a_first_visit_to_a_list_shows_its_heading_and_the_loading_state_before_
     )
     .await;
     client.goto(&url("/opportunities")).await.unwrap();
-    let heading = find(&client, "main section.page > h1").await;
+    let heading = find(&client, "main [data-test=opening] > h1").await;
     assert_eq!(heading.text().await.unwrap(), "Opportunities");
     find(
         &client,
-        "main section.page > [data-test=loading][role=status]",
+        "main [data-test=opening] > [data-test=loading][role=status]",
     )
     .await;
     assert!(

@@ -212,16 +212,16 @@ pub fn Outlet(fallback: fn() -> AnyView) -> impl IntoView {
     });
     // Until the first page's code is here: its heading (if it has a fixed
     // one) and the loading state, not an empty page; once the app knows the
-    // user (a guarded page sends anyone else to sign in). Read in this
-    // branch only: once a page is shown, a change of user does not rebuild
-    // it.
+    // user (a guarded page sends anyone else to sign in). The route and the
+    // user are read in this branch only: once a page is shown, neither
+    // rebuilds it.
     let i18n = crate::i18n::use_i18n();
     let auth = crate::auth::use_auth();
     let opening = move || {
-        let heading = key.get_untracked()?.1.heading()?;
+        let heading = key.get()?.1.heading()?;
         auth.user.with(Option::is_some).then(|| {
             view! {
-                <section class="page">
+                <section class="page" data-test="opening">
                     <h1>{i18n.t(heading)}</h1>
                     <crate::components::loading::Loading />
                 </section>
