@@ -110,14 +110,8 @@ async fn the_icon_the_page_and_the_manifest_name_is_one_cached_svg_file() {
             .unwrap_or_else(|| panic!("no rel={rel} link: {html}"))
     };
     let icon = link("icon");
-    let manifest: serde_json::Value = http()
-        .get(url(&link("manifest")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&text(&link("manifest")).await).expect("the manifest is JSON");
     let icons: Vec<&str> = manifest["icons"]
         .as_array()
         .expect("the manifest's icons")

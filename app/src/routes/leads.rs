@@ -22,6 +22,10 @@ pub fn lead_status(i18n: I18n, status: LeadStatus) -> &'static str {
     })
 }
 
+/// The page's heading: the outlet shows it too while the page's code
+/// arrives (`routes::Page::heading`).
+pub const HEADING: Msg = Msg::NavLeads;
+
 #[component]
 pub fn Leads() -> impl IntoView {
     let i18n = use_i18n();
@@ -158,7 +162,7 @@ pub fn Leads() -> impl IntoView {
     };
     view! {
         <section class="page leads">
-            <h1>{i18n.t(Msg::NavLeads)}</h1>
+            <h1>{i18n.t(HEADING)}</h1>
             <Fetched state=config reload=config_reload view=form />
             <form class="filters" on:submit=search role="search" data-test="lead-filters">
                 <input type="search" name="q" placeholder=i18n.t(Msg::SearchLeads) aria-label=i18n.t(Msg::SearchLeads)

@@ -108,8 +108,8 @@ impl Page {
     /// loading state, while a first load brings the page's code.
     fn heading(self) -> Option<crate::i18n::Msg> {
         match self {
-            Page::Opportunities => Some(crate::i18n::Msg::NavOpportunities),
-            Page::Leads => Some(crate::i18n::Msg::NavLeads),
+            Page::Opportunities => Some(opportunities::HEADING),
+            Page::Leads => Some(leads::HEADING),
             _ => None,
         }
     }

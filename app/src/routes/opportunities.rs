@@ -155,6 +155,10 @@ pub fn read_ahead() {
     api::users_ahead();
 }
 
+/// The page's heading: the outlet shows it too while the page's code
+/// arrives (`routes::Page::heading`).
+pub const HEADING: Msg = Msg::NavOpportunities;
+
 #[component]
 pub fn Opportunities() -> impl IntoView {
     // The filters need the pipelines' stages: the config's names first
@@ -166,7 +170,7 @@ pub fn Opportunities() -> impl IntoView {
     // opening view (routes::Outlet) put it on a first load.
     view! {
         <section class="page opportunities">
-            <h1>{i18n.t(Msg::NavOpportunities)}</h1>
+            <h1>{i18n.t(HEADING)}</h1>
             <Fetched state reload view=list />
         </section>
     }
