@@ -98,7 +98,11 @@ type Answer = Result<(u16, String, Option<String>), ApiError>;
 #[derive(Default)]
 struct Prefetch {
     answer: std::cell::RefCell<Option<Answer>>,
-    waiting: std::cell::RefCell<Option<std::task::Waker>>,
+    /// The answer is in (it may have been taken since).
+    done: std::cell::Cell<bool>,
+    /// Who waits for it: the page that takes it, and the outlet's opening
+    /// view, which reads a deal's name from it ([`name_ahead`]).
+    waiting: std::cell::RefCell<Vec<std::task::Waker>>,
 }
 
 thread_local! {
@@ -123,7 +127,8 @@ fn start(path: String) -> std::rc::Rc<Prefetch> {
     leptos::task::spawn_local(async move {
         let answer = exchange(builder("GET", &path).build()).await;
         *slot.answer.borrow_mut() = Some(answer);
-        if let Some(waker) = slot.waiting.borrow_mut().take() {
+        slot.done.set(true);
+        for waker in slot.waiting.take() {
             waker.wake();
         }
     });
@@ -135,7 +140,7 @@ async fn answer_of(ahead: std::rc::Rc<Prefetch>) -> Answer {
     std::future::poll_fn(|cx| match ahead.answer.borrow_mut().take() {
         Some(answer) => std::task::Poll::Ready(answer),
         None => {
-            *ahead.waiting.borrow_mut() = Some(cx.waker().clone());
+            ahead.waiting.borrow_mut().push(cx.waker().clone());
             std::task::Poll::Pending
         }
     })
@@ -148,6 +153,36 @@ async fn answer_of(ahead: std::rc::Rc<Prefetch>) -> Answer {
 pub fn prefetch(path: String) {
     let ahead = start(path.clone());
     AHEAD.with(|a| *a.borrow_mut() = Some((path, ahead)));
+}
+
+/// The `name` in the answer to `GET path` started ahead, once that answer
+/// is in, without taking it (its page does): a deal's name, which the
+/// outlet shows while the deal page's code arrives. `None` when `path` is
+/// not the read ahead, or its answer failed or was taken first.
+pub async fn name_ahead(path: &str) -> Option<String> {
+    use web_sys::js_sys::{JSON, Reflect};
+    let ahead = AHEAD.with(|a| {
+        a.borrow()
+            .as_ref()
+            .filter(|(p, _)| p == path)
+            .map(|(_, ahead)| ahead.clone())
+    })?;
+    std::future::poll_fn(|cx| {
+        if !ahead.done.get() {
+            ahead.waiting.borrow_mut().push(cx.waker().clone());
+            return std::task::Poll::Pending;
+        }
+        std::task::Poll::Ready(match &*ahead.answer.borrow() {
+            // The browser's own JSON reader: one field, for the entry's
+            // code (a serde reader of its own was ~1 KB gzip there).
+            Some(Ok((200, text, _))) => JSON::parse(text)
+                .and_then(|doc| Reflect::get(&doc, &"name".into()))
+                .ok()
+                .and_then(|name| name.as_string()),
+            _ => None,
+        })
+    })
+    .await
 }
 
 /// The answer to `GET path` if it was started ahead (once).

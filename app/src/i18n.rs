@@ -83,6 +83,7 @@ messages! {
     SignedInAs => ("当前用户", "Signed in as"),
     // Deals and leads (#5)
     NavBoard => ("看板", "Board"),
+    BoardHeading => ("销售管道看板", "Pipeline board"),
     NavOpportunities => ("商机", "Opportunities"),
     NavLeads => ("线索", "Leads"),
     Choose => ("请选择…", "Choose…"),

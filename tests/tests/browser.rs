@@ -1,8 +1,8 @@
 //! The app in headless Chromium (WebDriver), against the real local runtime.
 
 use dealgate_tests::{
-    DEMO_PASSWORD, browser, click, devtools, fill_login, find, sign_in, sign_in_in_browser, unique,
-    url, wait_attr, wait_path, wait_text,
+    DEMO_PASSWORD, browser, click, converted_deal, devtools, fill_login, find, sign_in, sign_in_as,
+    sign_in_in_browser, unique, url, wait_attr, wait_path, wait_text,
 };
 use fantoccini::Locator;
 
@@ -101,7 +101,7 @@ async fn a_first_visit_to_a_list_shows_its_heading_and_the_loading_state_before_
     )
     .await;
     client.goto(&url("/opportunities")).await.unwrap();
-    let heading = find(&client, "main [data-test=opening] > h1").await;
+    let heading = find(&client, "main [data-test=opening] > div > h1").await;
     assert_eq!(heading.text().await.unwrap(), "Opportunities");
     find(
         &client,
@@ -116,6 +116,57 @@ async fn a_first_visit_to_a_list_shows_its_heading_and_the_loading_state_before_
             .is_empty(),
         "the page itself is not there"
     );
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_first_visit_to_the_board_or_a_deal_shows_its_heading_before_its_code_arrives() {
+    // Neither page's own code arrives (blocked). Meanwhile the outlet shows
+    // the board's heading, and a deal's name from the deal's read ahead,
+    // each where its page puts it, with the loading state.
+    let rep = sign_in_as("rep").await;
+    let deal = converted_deal(&rep, &unique("Opening deal"), 100_000_000).await;
+    let client = browser("en-US").await;
+    // Blocked before signing in, which lands on the board: its code never
+    // reaches this browser, not even its cache.
+    devtools(&client, "Network.enable", serde_json::json!({})).await;
+    devtools(
+        &client,
+        "Network.setBlockedURLs",
+        serde_json::json!({"urls": ["*split___board_page_view*", "*split___opportunity_page_view*"]}),
+    )
+    .await;
+    sign_in_in_browser(&client, "rep").await;
+    let the_page_is_not_there = |what: &'static str| {
+        let client = client.clone();
+        async move {
+            let found = client.find_all(Locator::Css(what)).await.unwrap();
+            assert!(found.is_empty(), "the page itself is not there: {what}");
+        }
+    };
+
+    client.goto(&url("/")).await.unwrap();
+    let heading = find(&client, "main [data-test=opening].board > .page-head > h1").await;
+    assert_eq!(heading.text().await.unwrap(), "Pipeline board");
+    find(
+        &client,
+        "main [data-test=opening] > [data-test=loading][role=status]",
+    )
+    .await;
+    the_page_is_not_there("[data-test=board-filters], [data-test=deal-card]").await;
+
+    client
+        .goto(&url(&format!("/opportunities/{}", deal.id)))
+        .await
+        .unwrap();
+    let name = find(&client, "main [data-test=opening].deal > .deal-head > h1").await;
+    assert_eq!(name.text().await.unwrap(), deal.name);
+    find(
+        &client,
+        "main [data-test=opening] > [data-test=loading][role=status]",
+    )
+    .await;
+    the_page_is_not_there("[data-test=deal-name], [data-test=stage-path]").await;
     client.close().await.unwrap();
 }
 

@@ -617,27 +617,36 @@ async fn the_board_fetches_the_deal_pages_code_in_the_background_once_painted() 
     sign_in_in_browser(&client, "rep").await;
     client.goto(&url("/")).await.unwrap();
     find(&client, "[data-test=board]").await;
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let fetched = client
+    let fetched = || async {
+        let names = client
             .execute(
                 "return performance.getEntriesByType('resource').map(e => e.name)
-                   .filter(n => n.includes('opportunity_page_view') || n.includes('lead_page_view'));",
+                   .filter(n => n.includes('_page_view') || n.includes('deal_side'));",
                 vec![],
             )
             .await
             .unwrap();
-        let names: Vec<String> = serde_json::from_value(fetched).unwrap();
+        serde_json::from_value::<Vec<String>>(names).unwrap()
+    };
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let names = fetched().await;
         if names.iter().any(|n| n.contains("opportunity_page_view"))
-            && names.iter().any(|n| n.contains("lead_page_view"))
+            && names.iter().any(|n| n.contains("deal_side"))
         {
             break;
         }
         assert!(
             Instant::now() < deadline,
-            "the deal and lead pages' code was not prefetched: {names:?}"
+            "the deal page's code was not prefetched: {names:?}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Only the page the board opens: its cards link to deals, not leads.
+    let names = fetched().await;
+    assert!(
+        !names.iter().any(|n| n.contains("lead_page_view")),
+        "the board fetched the lead page's code: {names:?}"
+    );
     client.close().await.unwrap();
 }

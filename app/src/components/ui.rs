@@ -97,3 +97,36 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     let ms = web_sys::js_sys::Date::now();
     chrono::DateTime::from_timestamp_millis(ms as i64).unwrap_or_default()
 }
+
+/// Resolves once the browser has painted the frame being built: a timeout
+/// set from the next animation frame runs after that frame's paint. For
+/// what a page shows after its first paint (the deal page's side panel),
+/// so it neither delays that paint nor shares its task.
+pub async fn after_paint() {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+    use std::task::{Poll, Waker};
+    let painted = Rc::new(Cell::new(false));
+    let waiting = Rc::new(RefCell::new(None::<Waker>));
+    let (done, wake) = (painted.clone(), waiting.clone());
+    request_animation_frame(move || {
+        set_timeout(
+            move || {
+                done.set(true);
+                if let Some(waker) = wake.borrow_mut().take() {
+                    waker.wake();
+                }
+            },
+            std::time::Duration::ZERO,
+        )
+    });
+    std::future::poll_fn(|cx| {
+        if painted.get() {
+            Poll::Ready(())
+        } else {
+            *waiting.borrow_mut() = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    })
+    .await
+}

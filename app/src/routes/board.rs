@@ -25,6 +25,7 @@ use shared::gate::{Target, Transition, advance_target};
 use shared::{Blocker, Grade, GradingPolicy, Key, Money, Opportunity, Pipeline, Verdict};
 use std::cell::RefCell;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Cards a column shows first: more than a column holds on a laptop's
 /// screen (about five), and every card is a deal's whole record, a verdict
@@ -35,6 +36,12 @@ const FIRST_PER_COLUMN: usize = 20;
 /// Cards per "load more": someone who asks for more is looking through the
 /// column.
 const MORE_PER_COLUMN: usize = 50;
+/// Cards a column builds with the board, in its first task: about what a
+/// laptop's screen shows of a column. The rest of the first page is built
+/// after the board has painted, a column per task (`build_rest`): the 120
+/// cards in one task were ~70% of a ~270 ms task at Lighthouse's 4x slower
+/// CPU (a CPU profile), and a task that long blocks input.
+const FIRST_BUILT: usize = 4;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 struct BoardFilters {
@@ -114,6 +121,10 @@ thread_local! {
     /// The last board shown, with its filters: a return shows it at once.
     static LAST: RefCell<Option<(BoardFilters, BoardView)>> = const { RefCell::new(None) };
 }
+
+/// The page's heading: the outlet shows it too while the page's code
+/// arrives (`routes::Outlet`).
+pub const HEADING: Msg = Msg::BoardHeading;
 
 #[component]
 pub fn Board() -> impl IntoView {
@@ -272,7 +283,7 @@ fn PipelineBoard(config: Arc<Config>, policy: GradingPolicy) -> impl IntoView {
     };
     view! {
         <div class="page-head">
-            <h1>{i18n.t(Msg::NavBoard)}</h1>
+            <h1>{i18n.t(HEADING)}</h1>
             <form class="filters board-filters" role="search" on:submit=submit_search data-test="board-filters">
                 <label class="inline">
                     <span>{i18n.t(Msg::Pipeline)}</span>
@@ -473,20 +484,28 @@ fn Columns(
         i18n,
     };
     let today = now();
+    // How many of its cards each column builds: its first few now, all of
+    // them once the board has painted.
+    let mut built = Vec::new();
     let views = columns
         .into_iter()
         .filter_map(|(key, col)| {
             let stage = pipeline.stage(key.as_str())?.clone();
-            Some(view! { <StageColumn stage col ctl currency today /> })
+            let shown = RwSignal::new(FIRST_BUILT);
+            built.push(shown);
+            Some(view! { <StageColumn stage col shown ctl currency today /> })
         })
         .collect_view();
-    // Marks the first paint after the cards are in the page, for `make bench`;
-    // then fetches the deal page's code while the user reads the board.
-    request_animation_frame(|| {
+    // Marks the first paint after the first cards are in the page, for
+    // `make bench`; then the rest of the cards; then, when the browser is
+    // idle, the deal page's code, while the user reads the board.
+    request_animation_frame(move || {
         if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
             let _ = perf.mark("board-painted");
         }
-        crate::routes::prefetch_record_pages();
+        built.reverse();
+        build_rest(built);
+        crate::routes::prefetch_deal_page();
     });
     view! {
         {move || ctl.notice.get().map(|n| view! { <p class="notice" role="alert" data-test="board-notice">{n}</p> })}
@@ -495,10 +514,30 @@ fn Columns(
     }
 }
 
+/// Builds every card of the last column in `built`, in a task of its own
+/// after this one (so after the paint of the frame that called it), then
+/// the next column's in the next task: each task stays short. Stops if the
+/// board is gone.
+fn build_rest(mut built: Vec<RwSignal<usize>>) {
+    let Some(column) = built.pop() else {
+        return;
+    };
+    set_timeout(
+        move || {
+            if column.try_set(usize::MAX).is_none() {
+                build_rest(built);
+            }
+        },
+        Duration::ZERO,
+    );
+}
+
 #[component]
 fn StageColumn(
     stage: shared::Stage,
     col: RwSignal<Column>,
+    /// How many of the column's cards are built (`FIRST_BUILT`, then all).
+    shown: RwSignal<usize>,
     ctl: BoardCtl,
     currency: shared::Currency,
     today: chrono::DateTime<chrono::Utc>,
@@ -596,7 +635,8 @@ fn StageColumn(
             </p>
             {hint}
             <div class="cards">
-                <For each=move || col.with(|c| c.items.clone()) key=|d| (d.id.clone(), d.version)
+                <For each=move || col.with(|c| c.items.iter().take(shown.get()).cloned().collect::<Vec<_>>())
+                    key=|d| (d.id.clone(), d.version)
                     children=move |deal: Opportunity| view! { <Card deal ctl today /> } />
             </div>
             {move || {

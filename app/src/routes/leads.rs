@@ -23,7 +23,7 @@ pub fn lead_status(i18n: I18n, status: LeadStatus) -> &'static str {
 }
 
 /// The page's heading: the outlet shows it too while the page's code
-/// arrives (`routes::Page::heading`).
+/// arrives (`routes::Outlet`).
 pub const HEADING: Msg = Msg::NavLeads;
 
 #[component]
@@ -92,7 +92,7 @@ pub fn Leads() -> impl IntoView {
         }
     });
     let list = move |(page, users): (Page<Lead>, Arc<Vec<UserSummary>>)| {
-        request_animation_frame(crate::routes::prefetch_record_pages);
+        request_animation_frame(crate::routes::prefetch_lead_page);
         if page.items.is_empty() {
             return view! { <p class="empty" data-test="empty">{i18n.t(Msg::NoLeads)}</p> }
                 .into_any();

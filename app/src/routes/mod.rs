@@ -103,17 +103,6 @@ impl Page {
         ahead();
     }
 
-    /// The heading a page opens with when it is the same on every visit
-    /// (a list's): the outlet shows it where the page will, with the
-    /// loading state, while a first load brings the page's code.
-    fn heading(self) -> Option<crate::i18n::Msg> {
-        match self {
-            Page::Opportunities => Some(opportunities::HEADING),
-            Page::Leads => Some(leads::HEADING),
-            _ => None,
-        }
-    }
-
     /// The page's view, once its code is here.
     async fn view(self) -> ViewFn {
         match self {
@@ -188,6 +177,8 @@ pub fn Outlet(fallback: fn() -> AnyView) -> impl IntoView {
     provide_context(RouteParams(params));
     let shown = RwSignal::new(None::<ViewFn>);
     let latest = StoredValue::new(0u32);
+    // A deal's id and name, from its read ahead, for the opening view.
+    let deal_name = RwSignal::new(None::<(String, String)>);
     // At once (not after this render): the page's reads start now.
     leptos::reactive::effect::ImmediateEffect::new_scoped(move || {
         let key = key.get();
@@ -200,6 +191,15 @@ pub fn Outlet(fallback: fn() -> AnyView) -> impl IntoView {
                 return;
             };
             page.read_ahead();
+            if page == Page::Opportunity
+                && let Some(id) = params.with_untracked(|p| p.get("id"))
+            {
+                spawn_local(async move {
+                    if let Some(name) = opportunity::name_ahead(&id).await {
+                        deal_name.try_set(Some((id, name)));
+                    }
+                });
+            }
             spawn_local(async move {
                 let view = page.view().await;
                 // Not if another navigation came meanwhile, or the outlet is gone.
@@ -210,24 +210,47 @@ pub fn Outlet(fallback: fn() -> AnyView) -> impl IntoView {
             });
         });
     });
-    // Until the first page's code is here: its heading (if it has a fixed
-    // one) and the loading state, not an empty page; once the app knows the
-    // user (a guarded page sends anyone else to sign in). The route and the
-    // user are read in this branch only: once a page is shown, neither
-    // rebuilds it.
+    // Until the first page's code is here: its heading and the loading
+    // state, not an empty page, once the app knows the user (a guarded page
+    // sends anyone else to sign in). The heading is where the page puts its
+    // own: a list's or the board's (the same on every visit), or a deal's
+    // name once its read ahead is in. The route, the user and the name are
+    // read in this branch only: once a page is shown, none rebuilds it.
     let i18n = crate::i18n::use_i18n();
     let auth = crate::auth::use_auth();
     let opening = move || {
-        let heading = key.get()?.1.heading()?;
-        auth.user.with(Option::is_some).then(|| {
+        let page = key.get()?.1;
+        if !auth.user.with(Option::is_some) {
+            return None;
+        }
+        // (section's class, heading's wrapper's class, heading): the
+        // page's own shape, in one view for all of them.
+        let (class, head, heading) = match page {
+            Page::Opportunities => ("page", "", i18n.t(opportunities::HEADING).to_string()),
+            Page::Leads => ("page", "", i18n.t(leads::HEADING).to_string()),
+            Page::Board => (
+                "page board",
+                "page-head",
+                i18n.t(board::HEADING).to_string(),
+            ),
+            Page::Opportunity => {
+                // The deal the address names (not one left meanwhile).
+                let id = params.with(|p| p.get("id"))?;
+                let name =
+                    deal_name.with(|d| d.as_ref().filter(|d| d.0 == id).map(|d| d.1.clone()))?;
+                ("page deal", "deal-head", name)
+            }
+            _ => return None,
+        };
+        Some(
             view! {
-                <section class="page" data-test="opening">
-                    <h1>{i18n.t(heading)}</h1>
+                <section class=class data-test="opening">
+                    <div class=head><h1>{heading}</h1></div>
                     <crate::components::loading::Loading />
                 </section>
             }
-            .into_any()
-        })
+            .into_any(),
+        )
     };
     move || match shown.get() {
         Some(view) => Some(untrack(|| view.run())),
@@ -235,15 +258,28 @@ pub fn Outlet(fallback: fn() -> AnyView) -> impl IntoView {
     }
 }
 
-/// Fetches the code of the pages a user opens from the board and the lists
-/// (deal, lead) in the background, once the current page has painted, so
-/// those pages open without waiting for their chunks.
-pub fn prefetch_record_pages() {
-    spawn_local(async {
+/// Fetches the code of the deal page (with its side panel), which the
+/// board and the deal list open, in the background so it opens without
+/// waiting for its chunks.
+pub fn prefetch_deal_page() {
+    when_idle(|| async {
         __preload_opportunity_page_view().await;
         opportunity::__preload_deal_side().await;
-        __preload_lead_page_view().await;
     });
+}
+
+/// The same for the lead page, which the leads list opens.
+pub fn prefetch_lead_page() {
+    when_idle(|| async { __preload_lead_page_view().await });
+}
+
+/// Runs `fetch` when the browser is next idle, after the frame that paints
+/// the current page (the prefetches' callers ask from that frame). Started
+/// in that frame, ~200 KB of chunks (both record pages') shared the network
+/// and the main thread with the page's own first paint; and a page fetches
+/// only the record page it links to.
+fn when_idle<F: std::future::Future<Output = ()> + 'static>(fetch: fn() -> F) {
+    request_idle_callback(move || spawn_local(fetch()));
 }
 
 #[cfg(test)]

@@ -156,7 +156,7 @@ pub fn read_ahead() {
 }
 
 /// The page's heading: the outlet shows it too while the page's code
-/// arrives (`routes::Page::heading`).
+/// arrives (`routes::Outlet`).
 pub const HEADING: Msg = Msg::NavOpportunities;
 
 #[component]
@@ -349,7 +349,7 @@ fn Table(
         next,
     } = data;
     let rows = RwSignal::new(items);
-    request_animation_frame(crate::routes::prefetch_record_pages);
+    request_animation_frame(crate::routes::prefetch_deal_page);
     let next = RwSignal::new(next);
     let more_error = RwSignal::new(None::<ApiError>);
     let navigate = crate::router::use_navigate();

@@ -32,13 +32,23 @@ pub struct DealData {
     pub users: Arc<Vec<UserSummary>>,
 }
 
+fn deal_path(id: &str) -> String {
+    format!("/api/opportunities/{id}")
+}
+
 /// Starts the deal's read from the address (the route's `data()`).
 pub fn read_ahead() {
     if let Some(id) = use_params_map().get_untracked().get("id") {
-        api::prefetch(format!("/api/opportunities/{id}"));
+        api::prefetch(deal_path(&id));
         // The page names the owner and the team before it paints.
         api::users_ahead();
     }
+}
+
+/// The deal's name, from its read ahead once that is in: the outlet shows
+/// it where the page will, while a first load brings the page's code.
+pub async fn name_ahead(id: &str) -> Option<String> {
+    api::name_ahead(&deal_path(id)).await
 }
 
 #[component]
@@ -166,8 +176,12 @@ fn Deal(data: DealData) -> impl IntoView {
         });
     });
     let opp = ctl.opp();
-    // The side panel's code comes after the page's (`deal_side`).
-    let (side, reload_side) = load(|| async { Ok(deal_side().await) });
+    // The side panel's code comes after the page's (`deal_side`), asked
+    // for once the page has painted: not beside the page's own first paint.
+    let (side, reload_side) = load(|| async {
+        crate::components::ui::after_paint().await;
+        Ok(deal_side().await)
+    });
     let head = move || {
         opp.with(|o| {
             let status = status_label(i18n, o.status);
@@ -211,7 +225,7 @@ fn Deal(data: DealData) -> impl IntoView {
 /// The side of the deal page: the terms and the forecast (for whoever may
 /// edit), the grade and the history. A wasm chunk of its own, fetched when
 /// the page renders (or ahead, from the lists and the board:
-/// `prefetch_record_pages`): the history's events alone are ~55 KB of the
+/// `prefetch_deal_page`): the history's events alone are ~55 KB of the
 /// deal page's code, and none of this is what the page is opened for, the
 /// stage's checklist (README, "Performance").
 /// Its view is built where it is shown (`Fetched`), under the page's
