@@ -98,30 +98,40 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms as i64).unwrap_or_default()
 }
 
+/// Resolves in a task of its own, after the current one: the work after it
+/// is not part of this task (a page's build after the reads it parsed, so
+/// neither makes one long task that blocks input).
+pub async fn next_task() {
+    resolved_by(|done| set_timeout(done, std::time::Duration::ZERO)).await
+}
+
 /// Resolves once the browser has painted the frame being built: a timeout
 /// set from the next animation frame runs after that frame's paint. For
 /// what a page shows after its first paint (the deal page's side panel),
 /// so it neither delays that paint nor shares its task.
 pub async fn after_paint() {
+    resolved_by(|done| {
+        request_animation_frame(move || set_timeout(done, std::time::Duration::ZERO))
+    })
+    .await
+}
+
+/// Resolves once the callback `start` is given has been called.
+async fn resolved_by(start: impl FnOnce(Box<dyn FnOnce()>)) {
     use std::cell::{Cell, RefCell};
     use std::rc::Rc;
     use std::task::{Poll, Waker};
-    let painted = Rc::new(Cell::new(false));
+    let called = Rc::new(Cell::new(false));
     let waiting = Rc::new(RefCell::new(None::<Waker>));
-    let (done, wake) = (painted.clone(), waiting.clone());
-    request_animation_frame(move || {
-        set_timeout(
-            move || {
-                done.set(true);
-                if let Some(waker) = wake.borrow_mut().take() {
-                    waker.wake();
-                }
-            },
-            std::time::Duration::ZERO,
-        )
-    });
+    let (done, wake) = (called.clone(), waiting.clone());
+    start(Box::new(move || {
+        done.set(true);
+        if let Some(waker) = wake.borrow_mut().take() {
+            waker.wake();
+        }
+    }));
     std::future::poll_fn(|cx| {
-        if painted.get() {
+        if called.get() {
             Poll::Ready(())
         } else {
             *waiting.borrow_mut() = Some(cx.waker().clone());

@@ -191,6 +191,9 @@ fn PipelineBoard(config: Arc<Config>, policy: GradingPolicy) -> impl IntoView {
         let f = filters.get_untracked();
         spawn_local(async move {
             let answer: Result<BoardView, ApiError> = api::board(&f.board_query()).await;
+            // The cards are built in a task after the one that read (and
+            // parsed) them, and built the filters.
+            crate::components::ui::next_task().await;
             // The board is gone (the user moved on), or a newer choice of
             // filters went out meanwhile (its answer counts): nothing to show.
             if filters.try_with_untracked(|now| *now != f).unwrap_or(true) {

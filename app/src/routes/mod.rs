@@ -200,7 +200,14 @@ pub fn Outlet(fallback: fn() -> AnyView) -> impl IntoView {
                     }
                 });
             }
+            // The first page's code is asked for in a task after the one
+            // that starts the app (its ~13 fetches were a third of that
+            // task); a later page's at once.
+            let first = shown.with_untracked(Option::is_none);
             spawn_local(async move {
+                if first {
+                    crate::components::ui::next_task().await;
+                }
                 let view = page.view().await;
                 // Not if another navigation came meanwhile, or the outlet is gone.
                 if latest.try_get_value() == Some(this) {

@@ -60,6 +60,9 @@ pub fn DealPage() -> impl IntoView {
             let config = api::config().await?;
             let opp = api::opportunity(&id).await?;
             let users = api::users().await?;
+            // The page is built in a task after the one that read (and
+            // parsed) what it shows.
+            crate::components::ui::next_task().await;
             Ok(DealData { config, opp, users })
         }
     });
