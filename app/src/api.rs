@@ -140,11 +140,19 @@ async fn answer_of(ahead: std::rc::Rc<Prefetch>) -> Answer {
     std::future::poll_fn(|cx| match ahead.answer.borrow_mut().take() {
         Some(answer) => std::task::Poll::Ready(answer),
         None => {
-            ahead.waiting.borrow_mut().push(cx.waker().clone());
+            wait_for(&ahead, cx);
             std::task::Poll::Pending
         }
     })
     .await
+}
+
+/// Wakes `cx`'s task when `ahead`'s answer is in (once, however often it polls).
+fn wait_for(ahead: &Prefetch, cx: &std::task::Context<'_>) {
+    let mut waiting = ahead.waiting.borrow_mut();
+    if !waiting.iter().any(|w| w.will_wake(cx.waker())) {
+        waiting.push(cx.waker().clone());
+    }
 }
 
 /// Starts `GET path` now, for the page about to ask for it (its route's
@@ -169,7 +177,7 @@ pub async fn name_ahead(path: &str) -> Option<String> {
     })?;
     std::future::poll_fn(|cx| {
         if !ahead.done.get() {
-            ahead.waiting.borrow_mut().push(cx.waker().clone());
+            wait_for(&ahead, cx);
             return std::task::Poll::Pending;
         }
         std::task::Poll::Ready(match &*ahead.answer.borrow() {
@@ -889,8 +897,13 @@ pub fn rows_path(query: &str) -> String {
     format!("/api/opportunities{query}{join}view=rows")
 }
 
+/// A deal's path: its page's read ahead and [`opportunity`] read the same.
+pub fn opportunity_path(id: &str) -> String {
+    format!("/api/opportunities/{id}")
+}
+
 pub async fn opportunity(id: &str) -> Result<Opportunity, ApiError> {
-    get(&format!("/api/opportunities/{id}")).await
+    get(&opportunity_path(id)).await
 }
 
 pub async fn update_opportunity(

@@ -642,7 +642,10 @@ async fn the_board_fetches_the_deal_pages_code_in_the_background_once_painted() 
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // Only the page the board opens: its cards link to deals, not leads.
+    // Only the page the board opens: its cards link to deals, not leads
+    // (before, the lead page's code followed the deal page's: a second on,
+    // it would be in).
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let names = fetched().await;
     assert!(
         !names.iter().any(|n| n.contains("lead_page_view")),

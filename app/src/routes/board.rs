@@ -265,6 +265,10 @@ fn PipelineBoard(config: Arc<Config>, policy: GradingPolicy) -> impl IntoView {
             view! { <option value=id.clone() selected=selected>{loc(i18n, &p.name)}</option> }
         })
         .collect_view();
+    // The first board built here shows its first cards first (`FIRST_BUILT`);
+    // one that replaces a board on screen (the server's answer after the
+    // last board, from memory) is built whole: not shorter for a frame.
+    let built_once = StoredValue::new(false);
     let columns = {
         let config = config.clone();
         move || match state.get() {
@@ -280,7 +284,13 @@ fn PipelineBoard(config: Arc<Config>, policy: GradingPolicy) -> impl IntoView {
                     return view! { <p class="error">{i18n.t(Msg::UnknownPipeline)}</p> }
                         .into_any();
                 };
-                view! { <Columns board pipeline policy filters reload=refetch /> }.into_any()
+                let first = if built_once.get_value() {
+                    usize::MAX
+                } else {
+                    FIRST_BUILT
+                };
+                built_once.set_value(true);
+                view! { <Columns board pipeline policy filters reload=refetch first /> }.into_any()
             }
         }
     };
@@ -449,6 +459,8 @@ fn Columns(
     policy: GradingPolicy,
     filters: RwSignal<BoardFilters>,
     reload: Callback<()>,
+    /// Cards a column builds with the board: the rest after its paint.
+    first: usize,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let currency = board
@@ -494,7 +506,7 @@ fn Columns(
         .into_iter()
         .filter_map(|(key, col)| {
             let stage = pipeline.stage(key.as_str())?.clone();
-            let shown = RwSignal::new(FIRST_BUILT);
+            let shown = RwSignal::new(first);
             built.push(shown);
             Some(view! { <StageColumn stage col shown ctl currency today /> })
         })

@@ -161,6 +161,25 @@ fn admin_config_page_view() -> ViewFn {
     ViewFn::from(|| guarded(admin_config::AdminConfig))
 }
 
+/// A deal's id and name, read from the deal's read ahead on a first load
+/// (`api::name_ahead`): the outlet's opening view and then the deal page's
+/// own loading state show the name, so it stays where it is while the
+/// page's code and its build arrive.
+#[derive(Clone, Copy)]
+pub struct DealNameAhead(RwSignal<Option<(String, String)>>);
+
+impl DealNameAhead {
+    /// The name of the deal `params` names, if it is the one read (tracked).
+    pub fn of(self, params: Memo<ParamsMap>) -> Option<String> {
+        let id = params.with(|p| p.get("id"))?;
+        self.0.with(|d| {
+            d.as_ref()
+                .filter(|(of, _)| *of == id)
+                .map(|(_, name)| name.clone())
+        })
+    }
+}
+
 /// The page the address names: its reads start at once, its code loads,
 /// and the page before stays until the new one can be shown. A path no
 /// route takes shows `fallback`.
@@ -177,8 +196,10 @@ pub fn Outlet(fallback: fn() -> AnyView) -> impl IntoView {
     provide_context(RouteParams(params));
     let shown = RwSignal::new(None::<ViewFn>);
     let latest = StoredValue::new(0u32);
-    // A deal's id and name, from its read ahead, for the opening view.
-    let deal_name = RwSignal::new(None::<(String, String)>);
+    // A deal's name from its read ahead, for the opening view and the deal
+    // page's own loading state.
+    let deal_name = DealNameAhead(RwSignal::new(None));
+    provide_context(deal_name);
     // At once (not after this render): the page's reads start now.
     leptos::reactive::effect::ImmediateEffect::new_scoped(move || {
         let key = key.get();
@@ -191,19 +212,22 @@ pub fn Outlet(fallback: fn() -> AnyView) -> impl IntoView {
                 return;
             };
             page.read_ahead();
-            if page == Page::Opportunity
+            // Before the first page is shown (a first load), whose code
+            // takes longest: a deal's name from its read ahead.
+            let first = shown.with_untracked(Option::is_none);
+            if first
+                && page == Page::Opportunity
                 && let Some(id) = params.with_untracked(|p| p.get("id"))
             {
                 spawn_local(async move {
                     if let Some(name) = opportunity::name_ahead(&id).await {
-                        deal_name.try_set(Some((id, name)));
+                        deal_name.0.try_set(Some((id, name)));
                     }
                 });
             }
             // The first page's code is asked for in a task after the one
             // that starts the app (its ~13 fetches were a third of that
             // task); a later page's at once.
-            let first = shown.with_untracked(Option::is_none);
             spawn_local(async move {
                 if first {
                     crate::components::ui::next_task().await;
@@ -233,20 +257,18 @@ pub fn Outlet(fallback: fn() -> AnyView) -> impl IntoView {
         // (section's class, heading's wrapper's class, heading): the
         // page's own shape, in one view for all of them.
         let (class, head, heading) = match page {
-            Page::Opportunities => ("page", "", i18n.t(opportunities::HEADING).to_string()),
-            Page::Leads => ("page", "", i18n.t(leads::HEADING).to_string()),
+            Page::Opportunities => (
+                "page opportunities",
+                "",
+                i18n.t(opportunities::HEADING).to_string(),
+            ),
+            Page::Leads => ("page leads", "", i18n.t(leads::HEADING).to_string()),
             Page::Board => (
                 "page board",
                 "page-head",
                 i18n.t(board::HEADING).to_string(),
             ),
-            Page::Opportunity => {
-                // The deal the address names (not one left meanwhile).
-                let id = params.with(|p| p.get("id"))?;
-                let name =
-                    deal_name.with(|d| d.as_ref().filter(|d| d.0 == id).map(|d| d.1.clone()))?;
-                ("page deal", "deal-head", name)
-            }
+            Page::Opportunity => ("page deal", "deal-head", deal_name.of(params)?),
             _ => return None,
         };
         Some(
@@ -285,8 +307,11 @@ pub fn prefetch_lead_page() {
 /// in that frame, ~200 KB of chunks (both record pages') shared the network
 /// and the main thread with the page's own first paint; and a page fetches
 /// only the record page it links to.
+/// (A browser without `requestIdleCallback`, Safari: in the next task.)
 fn when_idle<F: std::future::Future<Output = ()> + 'static>(fetch: fn() -> F) {
-    request_idle_callback(move || spawn_local(fetch()));
+    if request_idle_callback_with_handle(move || spawn_local(fetch())).is_err() {
+        set_timeout(move || spawn_local(fetch()), std::time::Duration::ZERO);
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::api::{self, ApiError};
 use crate::auth::use_auth;
 use crate::components::checklist::{DraftBar, FieldRow, VerdictView};
 use crate::components::error::{ErrorView, describe};
-use crate::components::fetched::{Fetched, load, on_config_change};
+use crate::components::fetched::{Fetched, Load, load, on_config_change};
 use crate::components::saver::Saver;
 use crate::components::ui::{GradeBadge, loc, money, status_label, track_label, user_name};
 use crate::i18n::{Msg, use_i18n};
@@ -32,14 +32,10 @@ pub struct DealData {
     pub users: Arc<Vec<UserSummary>>,
 }
 
-fn deal_path(id: &str) -> String {
-    format!("/api/opportunities/{id}")
-}
-
 /// Starts the deal's read from the address (the route's `data()`).
 pub fn read_ahead() {
     if let Some(id) = use_params_map().get_untracked().get("id") {
-        api::prefetch(deal_path(&id));
+        api::prefetch(api::opportunity_path(&id));
         // The page names the owner and the team before it paints.
         api::users_ahead();
     }
@@ -48,7 +44,7 @@ pub fn read_ahead() {
 /// The deal's name, from its read ahead once that is in: the outlet shows
 /// it where the page will, while a first load brings the page's code.
 pub async fn name_ahead(id: &str) -> Option<String> {
-    api::name_ahead(&deal_path(id)).await
+    api::name_ahead(&api::opportunity_path(id)).await
 }
 
 #[component]
@@ -66,8 +62,19 @@ pub fn DealPage() -> impl IntoView {
             Ok(DealData { config, opp, users })
         }
     });
+    // While the page reads and builds: the deal's name where the outlet
+    // showed it on a first load (not a gap of a frame without it).
+    let name_ahead = use_context::<crate::routes::DealNameAhead>();
+    let loading_head = move || {
+        state
+            .with(|s| matches!(s, Load::Loading))
+            .then(|| name_ahead?.of(params))
+            .flatten()
+            .map(|name| view! { <header class="deal-head"><h1>{name}</h1></header> })
+    };
     view! {
         <section class="page deal">
+            {loading_head}
             <Fetched state reload view=|data: DealData| view! { <Deal data /> } />
         </section>
     }
@@ -226,8 +233,8 @@ fn Deal(data: DealData) -> impl IntoView {
 }
 
 /// The side of the deal page: the terms and the forecast (for whoever may
-/// edit), the grade and the history. A wasm chunk of its own, fetched when
-/// the page renders (or ahead, from the lists and the board:
+/// edit), the grade and the history. A wasm chunk of its own, fetched once
+/// the page has painted (or ahead, from the deal list and the board:
 /// `prefetch_deal_page`): the history's events alone are ~55 KB of the
 /// deal page's code, and none of this is what the page is opened for, the
 /// stage's checklist (README, "Performance").

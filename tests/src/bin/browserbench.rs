@@ -2,9 +2,10 @@
 //! `--boards` open deals on the tender board (tests/with-runtime.sh gives
 //! `DEALGATE_URL` and `WEBDRIVER_URL`).
 //!
-//! - Board: a full navigation to `/`, until the board's cards are painted —
-//!   the app's `board-painted` performance mark, set in the first animation
-//!   frame after the cards are in the page, read as milliseconds since the
+//! - Board: a full navigation to `/`, until the board's first cards are
+//!   painted — the app's `board-painted` performance mark, set in the first
+//!   animation frame after they are in the page (4 a column since stop 32;
+//!   the rest follow, a column per task), read as milliseconds since the
 //!   navigation started (Performance API). Repeated, median reported.
 //! - The floor: `/api/health` and `/api/board` fetched from the page,
 //!   interleaved, in the same run.
