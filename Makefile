@@ -236,7 +236,10 @@ soak: build
 # view for all four pages; the first page's code asked for in a task of its
 # own (ui::next_task). For Lighthouse's LCP (the board 4.0 -> 1.7-2.1 s, a
 # deal 4.4 -> 2.3-2.4 s) and TBT (the app's first task 54 -> ~30 ms).
-ENTRY_BUDGET := 119350
+# 119.55 KB since the review's mend: the name is kept in a context the deal
+# page's loading state reads too (routes::DealNameAhead), so it never
+# leaves the screen while the page builds (measured 119.554).
+ENTRY_BUDGET := 119600
 # The same in brotli, what Cloudflare serves a browser (#14), set at the
 # figures measured when it was added: entry 140.7 KB, deal page 417.0 KB;
 # the deal page 418.1 KB since the paint marks `make bench` times it and the
@@ -263,8 +266,9 @@ ENTRY_BUDGET := 119350
 # (measured 98.58); 98.75 KB since the list cards' content-visibility
 # (+84 B brotli: 98.66). 98.55 KB since shared::wire (98.51). 97.9 KB
 # since stop 31 (one app.js, the stream classes gone, the opening view:
-# 97.88 measured). 99.95 KB since stop 32's opening views (above: 99.91).
-BR_ENTRY_BUDGET := 99950
+# 97.88 measured). 100.05 KB since stop 32's opening views and the
+# review's mend (above: 100.002 measured).
+BR_ENTRY_BUDGET := 100050
 # Since #14's coarser chunks (app/build-wasm.sh, `--coarsen-*`), the pages
 # budget apart: the hot pages (the list, the deal page, the board) load
 # 11-13 wasm modules instead of 64-110, and fewer bytes: the deal page
@@ -302,8 +306,9 @@ BR_ENTRY_BUDGET := 99950
 # the configuration editor 408.69 / 342.78 KB (measured); 342.98 brotli
 # since the review's mend (the list's names cache keeps its version, so an
 # answer naming another one drops it: code moved between chunks).
-# Stop 32's entry (above): the configuration editor 410.19 / 344.16 KB.
-PAGE_BUDGET := 410200
+# Stop 32's entry (above): the configuration editor 410.19 / 344.16 KB;
+# 410.39 / 344.16 with the review's mend (measured).
+PAGE_BUDGET := 410400
 BR_PAGE_BUDGET := 344200
 HOT_PAGES := opportunities,opportunity,board
 # The side panel through `Fetched` (the app's one loading / error / view
@@ -329,9 +334,11 @@ HOT_PAGES := opportunities,opportunity,board
 # its paint and its build in a task after its reads (ui::after_paint,
 # ui::next_task): the deal page 289.04 / 244.83 KB, the board 268.83 /
 # 227.85 (its cards built a column per task after its paint), the list
-# 185.78 / 158.41 (measured).
-HOT_PAGE_BUDGET := 289050
-BR_HOT_PAGE_BUDGET := 244850
+# 185.78 / 158.41 (measured). The review's mend (the deal page shows the
+# name read ahead while it reads and builds): the deal page 290.04 /
+# 245.63 KB (measured).
+HOT_PAGE_BUDGET := 290050
+BR_HOT_PAGE_BUDGET := 245650
 HOT_MODULE_BUDGET := 13
 # A page's parts: split functions it fetches after it paints (the deal
 # page's side panel: 74.78 KB gzip, 62.63 brotli, 2 modules on top of the
