@@ -116,27 +116,12 @@ pub async fn after_paint() {
     .await
 }
 
-/// Resolves once the callback `start` is given has been called.
+/// Resolves once the callback `start` is given has been called (a oneshot
+/// channel from `futures`, which Leptos already builds).
 async fn resolved_by(start: impl FnOnce(Box<dyn FnOnce()>)) {
-    use std::cell::{Cell, RefCell};
-    use std::rc::Rc;
-    use std::task::{Poll, Waker};
-    let called = Rc::new(Cell::new(false));
-    let waiting = Rc::new(RefCell::new(None::<Waker>));
-    let (done, wake) = (called.clone(), waiting.clone());
+    let (done, called) = futures::channel::oneshot::channel::<()>();
     start(Box::new(move || {
-        done.set(true);
-        if let Some(waker) = wake.borrow_mut().take() {
-            waker.wake();
-        }
+        let _ = done.send(());
     }));
-    std::future::poll_fn(|cx| {
-        if called.get() {
-            Poll::Ready(())
-        } else {
-            *waiting.borrow_mut() = Some(cx.waker().clone());
-            Poll::Pending
-        }
-    })
-    .await
+    let _ = called.await;
 }
